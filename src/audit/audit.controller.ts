@@ -1,0 +1,18 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Ctx, type RequestContext } from '../common/request-context.js';
+import { AuditService } from './audit.service.js';
+import { ListAuditLogsQuery } from './dto/list-audit-logs.query.js';
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('audit-logs')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List audit rows of this tenant, newest first' })
+  list(@Ctx() ctx: RequestContext, @Query() query: ListAuditLogsQuery) {
+    return this.audit.list(ctx, query);
+  }
+}

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { CursorCodec } from '../common/cursor.js';
+import { Page } from '../common/page.js';
+import type { RequestContext } from '../common/request-context.js';
+import { sql } from '../database/sql.js';
+import type { ListAuditLogsQuery } from './dto/list-audit-logs.query.js';
+
+export interface AuditEntry {
+  action: string;
+  objectType: string;
+  objectId: string;
+  oldValue?: unknown;
+  newValue?: unknown;
+}
+
+export interface AuditLogView {
+  id: string;
+  actor: string;
+  action: string;
+  object_type: string;
+  object_id: string;
+  old_value: unknown;
+  new_value: unknown;
+  request_id: string;
+  created_at: string;
+}
+
+interface AuditRow extends Omit<AuditLogView, 'created_at'> {
+  created_at: Date;
+  cursor_ts: string;
+}
+
+const CURSOR_KIND = 'audit';
+
+@Injectable()
+export class AuditService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cursors: CursorCodec,
+  ) {}
+
+  /**
+   * Appends audit rows on the caller's transaction, so they commit or roll back
+   * with the change they describe. One statement for any number of entries.
+   */
+  async record(manager: EntityManager, ctx: RequestContext, entries: AuditEntry | AuditEntry[]): Promise<void> {
+    const list = Array.isArray(entries) ? entries : [entries];
+    if (list.length === 0) return;
+    const payload = list.map((e) => ({
+      action: e.action,
+      object_type: e.objectType,
+      object_id: e.objectId,
+      old_value: e.oldValue ?? null,
+      new_value: e.newValue ?? null,
+    }));
+    await sql(
+      manager,
+      `INSERT INTO audit_log (tenant_id, actor, action, object_type, object_id, old_value, new_value, request_id)
+       SELECT $1, $2, a.action, a.object_type, a.object_id, a.old_value, a.new_value, $3
+       FROM ROWS FROM (
+              jsonb_to_recordset($4::jsonb) AS (action text, object_type text, object_id uuid, old_value jsonb, new_value jsonb)
+            ) WITH ORDINALITY AS a(action, object_type, object_id, old_value, new_value, n)
+       ORDER BY a.n`,
+      [ctx.tenantId, ctx.actor, ctx.requestId, JSON.stringify(payload)],
+    );
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id). */
+  async list(ctx: RequestContext, query: ListAuditLogsQuery): Promise<Page<AuditLogView>> {
+    const limit = query.limit ?? 20;
+    const params: unknown[] = [ctx.tenantId];
+    const where = ['tenant_id = $1'];
+    const add = (clause: string, value: unknown) => {
+      params.push(value);
+      where.push(clause.replace('?', `$${params.length}`));
+    };
+    if (query.object_type !== undefined) add('object_type = ?', query.object_type);
+    if (query.object_id !== undefined) add('object_id = ?', query.object_id);
+    if (query.action !== undefined) add('action = ?', query.action);
+    if (query.from !== undefined) add('created_at >= ?::timestamptz', query.from);
+    if (query.to !== undefined) add('created_at < ?::timestamptz', query.to);
+    if (query.cursor !== undefined) {
+      const [ts, id] = this.cursors.decode(CURSOR_KIND, query.cursor, 2);
+      params.push(ts, id);
+      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(limit + 1);
+    const rows = await this.dataSource.query<AuditRow[]>(
+      `SELECT id, actor, action, object_type, object_id, old_value, new_value, request_id, created_at,
+              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
+       FROM audit_log WHERE ${where.join(' AND ')}
+       ORDER BY created_at DESC, id DESC
+       LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    const next = rows.length > limit && last ? this.cursors.encode(CURSOR_KIND, [last.cursor_ts, last.id]) : null;
+    return new Page(page.map(toView), next, limit);
+  }
+}
+
+function toView({ cursor_ts: _ts, created_at, ...row }: AuditRow): AuditLogView {
+  return { ...row, created_at: created_at.toISOString() };
+}

@@ -1,0 +1,55 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { Env } from '../config/env.js';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../common/errors.js';
+import type { Principal } from '../common/request-context.js';
+import { hashApiKey } from './api-key-secret.js';
+import { IS_ADMIN, IS_PUBLIC } from './public.decorator.js';
+
+const BEARER = /^Bearer\s+(\S{1,512})\s*$/i;
+
+/** Authenticates every route: tenant API keys by default, ADMIN_TOKEN on admin routes. */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  private readonly adminHash?: Buffer;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly dataSource: DataSource,
+    env: Env,
+  ) {
+    this.adminHash = env.ADMIN_TOKEN ? hashApiKey(env.ADMIN_TOKEN) : undefined;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const req = context.switchToHttp().getRequest<Request>();
+    const token = BEARER.exec(req.get('authorization') ?? '')?.[1];
+
+    if (this.reflector.getAllAndOverride<boolean>(IS_ADMIN, targets)) {
+      if (!this.adminHash) throw new NotFoundError('Route');
+      if (!token) throw new UnauthorizedError();
+      if (timingSafeEqual(hashApiKey(token), this.adminHash)) return true;
+      if (await this.findPrincipal(token)) throw new ForbiddenError('Admin routes need the ADMIN_TOKEN');
+      throw new UnauthorizedError();
+    }
+
+    const principal = token ? await this.findPrincipal(token) : undefined;
+    if (!principal) throw new UnauthorizedError();
+    req.principal = principal;
+    return true;
+  }
+
+  private async findPrincipal(token: string): Promise<Principal | undefined> {
+    const rows = await this.dataSource.query<{ id: string; tenant_id: string }[]>(
+      'SELECT id, tenant_id FROM api_key WHERE key_hash = $1 AND revoked_at IS NULL',
+      [hashApiKey(token)],
+    );
+    const row = rows[0];
+    return row ? { tenantId: row.tenant_id, actor: `api_key:${row.id}` } : undefined;
+  }
+}

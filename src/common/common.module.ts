@@ -1,0 +1,20 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { Env } from '../config/env.js';
+import { AllExceptionsFilter } from './all-exceptions.filter.js';
+import { CursorCodec } from './cursor.js';
+import { EnvelopeInterceptor } from './envelope.interceptor.js';
+import { createValidationPipe } from './validation.js';
+
+/** The API contract's plumbing: one filter, the envelope, strict validation, cursors. */
+@Global()
+@Module({
+  providers: [
+    { provide: CursorCodec, inject: [Env], useFactory: (env: Env) => new CursorCodec(env.CURSOR_SECRET) },
+    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+    { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+    { provide: APP_PIPE, useFactory: createValidationPipe },
+  ],
+  exports: [CursorCodec],
+})
+export class CommonModule {}

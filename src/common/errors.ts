@@ -1,0 +1,75 @@
+import { HttpStatus } from '@nestjs/common';
+
+export interface ErrorDetail {
+  [key: string]: unknown;
+}
+
+/**
+ * A rule of the domain that a request would break. Services throw these; the one
+ * global filter turns them into `{ request_id, error, message, details }`.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: HttpStatus = HttpStatus.BAD_REQUEST,
+    readonly details?: ErrorDetail[],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationFailedError extends DomainError {
+  constructor(details: { field: string; message: string }[], message = 'Request validation failed') {
+    super('validation_failed', message, HttpStatus.BAD_REQUEST, details);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(what = 'Resource') {
+    super('not_found', `${what} not found`, HttpStatus.NOT_FOUND);
+  }
+}
+
+export class InsufficientStockError extends DomainError {
+  constructor(message = 'qty cannot go below 0', details?: ErrorDetail[]) {
+    super('insufficient_stock', message, HttpStatus.BAD_REQUEST, details);
+  }
+}
+
+export class DuplicateError extends DomainError {
+  constructor(field: 'name' | 'sku' | 'code', value: string) {
+    super(`duplicate_${field}`, `An object with ${field} "${value}" already exists`, HttpStatus.BAD_REQUEST);
+  }
+}
+
+export class ItemInUseError extends DomainError {
+  constructor() {
+    super('item_in_use', 'Item has reserved units and cannot be deleted', HttpStatus.BAD_REQUEST);
+  }
+}
+
+export class UnauthorizedError extends DomainError {
+  constructor(message = 'Missing or unknown API key') {
+    super('unauthorized', message, HttpStatus.UNAUTHORIZED);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message = 'This key may not call this route') {
+    super('forbidden', message, HttpStatus.FORBIDDEN);
+  }
+}
+
+export class ServiceUnavailableError extends DomainError {
+  constructor(message = 'The database is unavailable; retry later') {
+    super('service_unavailable', message, HttpStatus.SERVICE_UNAVAILABLE);
+  }
+}
+
+export class QuantityOutOfRangeError extends DomainError {
+  constructor(max: number) {
+    super('quantity_out_of_range', `qty cannot exceed ${max}`, HttpStatus.BAD_REQUEST);
+  }
+}

@@ -1,0 +1,69 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+// Environment values are strings: convert exactly the well-formed ones and leave
+// anything else as it is, so that validation names the variable.
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d{1,15}$/.test(value.trim()) ? Number(value) : value;
+const EnvInt = () => Transform(toInt);
+const EnvBool = () => Transform(toBoolean);
+
+/** Every setting the service reads from the environment, with its default. */
+export class Env {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @EnvInt() @IsInt() @Min(0) @Max(65535)
+  PORT: number = 3000;
+
+  /** External PostgreSQL; when unset an embedded server is started with its data under EMBEDDED_PG_DIR. */
+  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsString()
+  EMBEDDED_PG_DIR: string = '.data/postgres';
+
+  @EnvInt() @IsInt() @Min(1024) @Max(65535)
+  EMBEDDED_PG_PORT: number = 54329;
+
+  @EnvInt() @IsInt() @Min(1) @Max(200)
+  DB_POOL_SIZE: number = 10;
+
+  /** Longest a request waits for a row lock before it answers 503. */
+  @EnvInt() @IsInt() @Min(100) @Max(60000)
+  DB_LOCK_TIMEOUT_MS: number = 5000;
+
+  @EnvInt() @IsInt() @Min(100) @Max(600000)
+  DB_STATEMENT_TIMEOUT_MS: number = 15000;
+
+  /** Enables /api/admin; unset means the admin routes do not exist (404). */
+  @IsOptional() @IsString() @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
+  ADMIN_TOKEN?: string;
+
+  /** Key for the HMAC that makes pagination cursors tamper-evident. */
+  @IsString() @MinLength(16)
+  CURSOR_SECRET: string = 'inventory-service-cursor-secret';
+
+  @EnvBool() @IsBoolean()
+  BOOTSTRAP_DEFAULT_TENANT: boolean = true;
+
+  @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+}
+
+/** Parses and validates the environment; throws one line per bad variable. */
+export function validateEnv(raw: Record<string, unknown>): Env {
+  const env = plainToInstance(Env, raw, { exposeDefaultValues: true });
+  const errors = validateSync(env);
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const reason = Object.values(e.constraints ?? {}).reverse()[0] ?? 'is invalid';
+      return `Invalid configuration: ${e.property}=${JSON.stringify(raw[e.property])}: ${reason}`;
+    });
+    throw new Error(lines.join('\n'));
+  }
+  return env;
+}

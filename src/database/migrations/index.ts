@@ -1,0 +1,4 @@
+import { Foundation1732200000000 } from './1732200000000-foundation.js';
+
+/** Every migration, in order. Listed explicitly so the app, the CLI and tests load the same set. */
+export const MIGRATIONS = [Foundation1732200000000];

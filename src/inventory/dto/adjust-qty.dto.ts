@@ -1,0 +1,17 @@
+import { IsInt, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { Optional } from '../../common/validation.js';
+import { MAX_DELTA } from '../quantities.js';
+
+export class AdjustQtyDto {
+  /** Units to add (positive) or remove (negative); |delta| <= 1,000,000,000. Only available units can be removed. */
+  @IsInt() @Min(-MAX_DELTA) @Max(MAX_DELTA)
+  delta!: number;
+
+  /** Warehouse whose stock changes; the tenant's default warehouse when omitted. */
+  @Optional() @IsUUID('all')
+  warehouse_id?: string;
+
+  /** Why, for the audit log (e.g. `cycle count`, `damaged`). */
+  @Optional() @IsString() @MaxLength(500)
+  reason?: string;
+}

@@ -1,0 +1,21 @@
+import { IsInt, IsNotEmpty, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Optional, Trim } from '../../common/validation.js';
+import { MAX_QUANTITY } from '../quantities.js';
+
+export class CreateItemDto {
+  /** Trimmed, 1..255 characters, unique among the tenant's live items. */
+  @Trim() @IsString() @IsNotEmpty() @MaxLength(255)
+  name!: string;
+
+  /** Optional stock keeping unit, unique per tenant: `^[A-Z0-9][A-Z0-9._-]{0,63}$`. */
+  @Optional() @IsString() @Matches(/^[A-Z0-9][A-Z0-9._-]{0,63}$/, { message: 'sku must match ^[A-Z0-9][A-Z0-9._-]{0,63}$' })
+  sku?: string;
+
+  /** Free text, at most 2000 characters. */
+  @Optional() @IsString() @MaxLength(2000)
+  description?: string;
+
+  /** Initial units on hand in the default warehouse (default 0). */
+  @Optional() @IsInt() @Min(0) @Max(MAX_QUANTITY)
+  qty?: number;
+}

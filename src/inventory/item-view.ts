@@ -1,0 +1,70 @@
+import type { EntityManager } from 'typeorm';
+import { sql } from '../database/sql.js';
+
+export interface StockView {
+  warehouse_id: string;
+  warehouse_code: string;
+  on_hand: number;
+  reserved: number;
+  available: number;
+}
+
+export interface ItemView {
+  id: string;
+  sku: string | null;
+  name: string;
+  description: string | null;
+  /** Units on hand over all warehouses. */
+  qty: number;
+  reserved: number;
+  available: number;
+  stock: StockView[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ItemRow {
+  id: string;
+  sku: string | null;
+  name: string;
+  description: string | null;
+  created_at: Date;
+  updated_at: Date;
+  stock: StockView[];
+}
+
+/** Live items with their stock per warehouse, in one query; callers add WHERE/ORDER/LIMIT after `i.deleted_at IS NULL`. */
+export const ITEM_SELECT = `
+  SELECT i.id, i.sku, i.name, i.description, i.created_at, i.updated_at, COALESCE(st.stock, '[]'::json) AS stock
+  FROM item i
+  LEFT JOIN LATERAL (
+    SELECT json_agg(json_build_object(
+             'warehouse_id', s.warehouse_id, 'warehouse_code', w.code,
+             'on_hand', s.on_hand, 'reserved', s.reserved, 'available', s.on_hand - s.reserved)
+           ORDER BY w.priority, w.code) AS stock
+    FROM stock s JOIN warehouse w ON w.id = s.warehouse_id
+    WHERE s.item_id = i.id
+  ) st ON true
+  WHERE i.deleted_at IS NULL`;
+
+export function toItemView(row: ItemRow): ItemView {
+  const qty = row.stock.reduce((sum, s) => sum + s.on_hand, 0);
+  const reserved = row.stock.reduce((sum, s) => sum + s.reserved, 0);
+  return {
+    id: row.id,
+    sku: row.sku,
+    name: row.name,
+    description: row.description,
+    qty,
+    reserved,
+    available: qty - reserved,
+    stock: row.stock,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+export async function findItemView(manager: EntityManager, tenantId: string, id: string): Promise<ItemView | undefined> {
+  const [row] = await sql<ItemRow>(manager, `${ITEM_SELECT} AND i.tenant_id = $1 AND i.id = $2`, [tenantId, id]);
+  return row ? toItemView(row) : undefined;
+}

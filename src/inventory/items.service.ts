@@ -1,0 +1,168 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { CursorCodec } from '../common/cursor.js';
+import {
+  DuplicateError,
+  InsufficientStockError,
+  ItemInUseError,
+  NotFoundError,
+  QuantityOutOfRangeError,
+} from '../common/errors.js';
+import { Page } from '../common/page.js';
+import { isPgError, PgCode } from '../common/pg-errors.js';
+import type { RequestContext } from '../common/request-context.js';
+import { sql } from '../database/sql.js';
+import { WarehousesService } from '../warehouses/warehouses.service.js';
+import type { AdjustQtyDto } from './dto/adjust-qty.dto.js';
+import type { CreateItemDto } from './dto/create-item.dto.js';
+import type { ListItemsQuery } from './dto/list-items.query.js';
+import { findItemView, ITEM_SELECT, type ItemRow, type ItemView, toItemView } from './item-view.js';
+import { MAX_QUANTITY } from './quantities.js';
+import { applyStockDelta } from './stock-adjustment.js';
+
+const CURSOR_KIND = 'items';
+
+@Injectable()
+export class ItemsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly warehouses: WarehousesService,
+    private readonly cursors: CursorCodec,
+  ) {}
+
+  async create(ctx: RequestContext, dto: CreateItemDto): Promise<ItemView> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const [item] = await sql<{ id: string }>(
+          manager,
+          'INSERT INTO item (tenant_id, sku, name, description) VALUES ($1, $2, $3, $4) RETURNING id',
+          [ctx.tenantId, dto.sku ?? null, dto.name, dto.description ?? null],
+        );
+        const warehouseId = await this.warehouses.defaultId(manager, ctx.tenantId);
+        await sql(manager, 'INSERT INTO stock (tenant_id, item_id, warehouse_id, on_hand) VALUES ($1, $2, $3, $4)', [
+          ctx.tenantId,
+          item!.id,
+          warehouseId,
+          dto.qty ?? 0,
+        ]);
+        const view = await this.mustFind(manager, ctx.tenantId, item!.id);
+        await this.audit.record(manager, ctx, { action: 'item.created', objectType: 'item', objectId: view.id, newValue: view });
+        return view;
+      });
+    } catch (err) {
+      // The unique indexes decide, so two racing creates give one 201 and one 400.
+      if (isPgError(err, PgCode.uniqueViolation, 'item_name_live_key')) throw new DuplicateError('name', dto.name);
+      if (isPgError(err, PgCode.uniqueViolation, 'item_sku_live_key')) throw new DuplicateError('sku', dto.sku ?? '');
+      throw err;
+    }
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<ItemView> {
+    return this.mustFind(this.dataSource.manager, ctx.tenantId, id);
+  }
+
+  /** Ordered by name (then id), keyset-paginated. */
+  async list(ctx: RequestContext, query: ListItemsQuery): Promise<Page<ItemView>> {
+    const limit = query.limit ?? 20;
+    const params: unknown[] = [ctx.tenantId];
+    let where = ' AND i.tenant_id = $1';
+    if (query.sku !== undefined) {
+      params.push(query.sku);
+      where += ` AND i.sku = $${params.length}`;
+    }
+    if (query.name !== undefined) {
+      params.push(query.name);
+      where += ` AND starts_with(i.name, $${params.length})`;
+    }
+    if (query.cursor !== undefined) {
+      const [name, id] = this.cursors.decode(CURSOR_KIND, query.cursor, 2);
+      params.push(name, id);
+      where += ` AND (i.name, i.id) > ($${params.length - 1}::text, $${params.length}::uuid)`;
+    }
+    params.push(limit + 1);
+    const rows = await this.dataSource.query<ItemRow[]>(
+      `${ITEM_SELECT}${where} ORDER BY i.name, i.id LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    const next = rows.length > limit && last ? this.cursors.encode(CURSOR_KIND, [last.name, last.id]) : null;
+    return new Page(page.map(toItemView), next, limit);
+  }
+
+  /** `on_hand += delta` in one guarded UPDATE, with its audit row, in one transaction. */
+  async adjust(ctx: RequestContext, id: string, dto: AdjustQtyDto): Promise<ItemView> {
+    return this.dataSource.transaction(async (manager) => {
+      const warehouseId = dto.warehouse_id ?? (await this.warehouses.defaultId(manager, ctx.tenantId));
+      if (dto.delta === 0) {
+        // A valid no-op: nothing changes, so nothing is audited.
+        await this.assertTargetsExist(manager, ctx.tenantId, id, warehouseId);
+        return this.mustFind(manager, ctx.tenantId, id);
+      }
+      let stock;
+      try {
+        stock = await applyStockDelta(manager, ctx.tenantId, id, warehouseId, dto.delta);
+      } catch (err) {
+        if (isPgError(err, PgCode.foreignKeyViolation, 'stock_warehouse_fk')) throw new NotFoundError('Warehouse');
+        throw err;
+      }
+      if (!stock) {
+        // The guard refused: say why (404s first, then the quantity rule).
+        await this.assertTargetsExist(manager, ctx.tenantId, id, warehouseId);
+        throw dto.delta < 0 ? new InsufficientStockError() : new QuantityOutOfRangeError(MAX_QUANTITY);
+      }
+      await this.audit.record(manager, ctx, {
+        action: 'stock.adjusted',
+        objectType: 'item',
+        objectId: id,
+        oldValue: { warehouse_id: warehouseId, on_hand: stock.on_hand - dto.delta, reserved: stock.reserved },
+        newValue: {
+          warehouse_id: warehouseId,
+          on_hand: stock.on_hand,
+          reserved: stock.reserved,
+          delta: dto.delta,
+          reason: dto.reason ?? null,
+        },
+      });
+      return this.mustFind(manager, ctx.tenantId, id);
+    });
+  }
+
+  /**
+   * Soft delete. Idempotent: an unknown or already deleted item is a success too.
+   * The item row is locked first, so no reservation or adjustment can slip in.
+   */
+  async remove(ctx: RequestContext, id: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const [locked] = await sql(
+        manager,
+        'SELECT id FROM item WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL FOR UPDATE',
+        [id, ctx.tenantId],
+      );
+      if (!locked) return;
+      const before = await this.mustFind(manager, ctx.tenantId, id);
+      if (before.reserved > 0) throw new ItemInUseError();
+      await sql(manager, 'UPDATE item SET deleted_at = now(), updated_at = now() WHERE id = $1', [id]);
+      await this.audit.record(manager, ctx, { action: 'item.deleted', objectType: 'item', objectId: id, oldValue: before });
+    });
+  }
+
+  private async assertTargetsExist(manager: EntityManager, tenantId: string, itemId: string, warehouseId: string) {
+    const [row] = await sql<{ item: boolean; warehouse: boolean }>(
+      manager,
+      `SELECT EXISTS (SELECT 1 FROM item WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL) AS item,
+              EXISTS (SELECT 1 FROM warehouse WHERE id = $3 AND tenant_id = $2) AS warehouse`,
+      [itemId, tenantId, warehouseId],
+    );
+    if (!row?.item) throw new NotFoundError('Item');
+    if (!row.warehouse) throw new NotFoundError('Warehouse');
+  }
+
+  private async mustFind(manager: EntityManager, tenantId: string, id: string): Promise<ItemView> {
+    const view = await findItemView(manager, tenantId, id);
+    if (!view) throw new NotFoundError('Item');
+    return view;
+  }
+}

@@ -1,0 +1,56 @@
+// Runs once per `jest` run, outside the test VM, on the compiled sources
+// (`npm test` builds first). Every run gets a database of its own, built from the
+// migrations: a fresh embedded cluster by default, or a fresh database on the
+// server DATABASE_URL names (CI's second pass on the machine's PostgreSQL 15).
+// Test workers inherit the resulting DATABASE_URL.
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../dist/src/database/data-source-options.js';
+import { startEmbeddedPostgres } from '../../dist/src/database/embedded-postgres.js';
+import { runMigrations } from '../../dist/src/database/open-database.js';
+
+export default async function globalSetup() {
+  const external = process.env.DATABASE_URL;
+  let url;
+  if (external) {
+    const name = `inventory_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: external });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const target = new URL(external);
+    target.pathname = `/${name}`;
+    url = target.toString();
+    process.env.TEST_DATABASE_ADMIN_URL = external;
+    process.env.TEST_DATABASE_NAME = name;
+  } else {
+    const port = await freePort();
+    const server = await startEmbeddedPostgres({
+      dir: join(tmpdir(), `inventory-test-${process.pid}-${port}`),
+      port,
+      persistent: false,
+    });
+    url = server.url;
+    globalThis.__EMBEDDED_PG__ = server;
+  }
+  const dataSource = new DataSource(dataSourceOptions(url));
+  await dataSource.initialize();
+  await runMigrations(dataSource);
+  await dataSource.destroy();
+  process.env.DATABASE_URL = url;
+  console.log(`\n[tests] database: ${external ? `fresh database on ${new URL(external).host}` : 'embedded PostgreSQL'}`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

@@ -1,0 +1,42 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/app.setup.js';
+import { validateEnv, type Env } from '../../src/config/env.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  /** supertest bound to the listening server. */
+  http: ReturnType<typeof request>;
+  url: string;
+  db: DataSource;
+  close(): Promise<void>;
+}
+
+/** The real application (real middleware, filter, pipes) on the test database, listening on a free port. */
+export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) throw new Error('DATABASE_URL is not set: run the tests through jest (global setup)');
+  const env: Env = validateEnv({
+    ...process.env,
+    NODE_ENV: 'test',
+    ADMIN_TOKEN,
+    BOOTSTRAP_DEFAULT_TENANT: 'false',
+    DB_POOL_SIZE: '10',
+    ...overrides,
+  });
+  const app = await createApp(env, databaseUrl);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    http: request(url),
+    url,
+    db: app.get(DataSource),
+    close: () => app.close(),
+  };
+}
