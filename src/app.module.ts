@@ -7,6 +7,9 @@ import type { Env } from './config/env.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InventoryModule } from './inventory/inventory.module.js';
+import { ReservationsModule } from './reservations/reservations.module.js';
+import { WarehousesModule } from './warehouses/warehouses.module.js';
+import { ScheduleModule } from '@nestjs/schedule';
 
 @Module({})
 export class AppModule {
@@ -19,7 +22,10 @@ export class AppModule {
         CommonModule,
         AuditModule,
         AuthModule,
+        ScheduleModule.forRoot(),
         InventoryModule,
+        WarehousesModule,
+        ReservationsModule,
         HealthModule,
       ],
     };

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { CursorCodec } from '../common/cursor.js';
-import { Page } from '../common/page.js';
+import { cursorTimestamp, SqlWhere, toPage } from '../common/keyset.js';
+import type { Page } from '../common/page.js';
 import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
 import type { ListAuditLogsQuery } from './dto/list-audit-logs.query.js';
@@ -69,35 +70,25 @@ export class AuditService {
   /** Newest first, keyset-paginated on (created_at, id). */
   async list(ctx: RequestContext, query: ListAuditLogsQuery): Promise<Page<AuditLogView>> {
     const limit = query.limit ?? 20;
-    const params: unknown[] = [ctx.tenantId];
-    const where = ['tenant_id = $1'];
-    const add = (clause: string, value: unknown) => {
-      params.push(value);
-      where.push(clause.replace('?', `$${params.length}`));
-    };
-    if (query.object_type !== undefined) add('object_type = ?', query.object_type);
-    if (query.object_id !== undefined) add('object_id = ?', query.object_id);
-    if (query.action !== undefined) add('action = ?', query.action);
-    if (query.from !== undefined) add('created_at >= ?::timestamptz', query.from);
-    if (query.to !== undefined) add('created_at < ?::timestamptz', query.to);
+    const where = new SqlWhere().add('tenant_id = ?', ctx.tenantId);
+    if (query.object_type !== undefined) where.add('object_type = ?', query.object_type);
+    if (query.object_id !== undefined) where.add('object_id = ?', query.object_id);
+    if (query.action !== undefined) where.add('action = ?', query.action);
+    if (query.from !== undefined) where.add('created_at >= ?::timestamptz', query.from);
+    if (query.to !== undefined) where.add('created_at < ?::timestamptz', query.to);
     if (query.cursor !== undefined) {
       const [ts, id] = this.cursors.decode(CURSOR_KIND, query.cursor, 2);
-      params.push(ts, id);
-      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      where.add('(created_at, id) < (?::timestamptz, ?::uuid)', ts, id);
     }
-    params.push(limit + 1);
     const rows = await this.dataSource.query<AuditRow[]>(
       `SELECT id, actor, action, object_type, object_id, old_value, new_value, request_id, created_at,
-              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
-       FROM audit_log WHERE ${where.join(' AND ')}
+              ${cursorTimestamp('created_at')} AS cursor_ts
+       FROM audit_log WHERE ${where}
        ORDER BY created_at DESC, id DESC
-       LIMIT $${params.length}`,
-      params,
+       LIMIT ${where.param(limit + 1)}`,
+      where.params,
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    const next = rows.length > limit && last ? this.cursors.encode(CURSOR_KIND, [last.cursor_ts, last.id]) : null;
-    return new Page(page.map(toView), next, limit);
+    return toPage(rows, limit, (last) => this.cursors.encode(CURSOR_KIND, [last.cursor_ts, last.id]), toView);
   }
 }
 

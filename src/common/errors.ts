@@ -1,8 +1,7 @@
 import { HttpStatus } from '@nestjs/common';
 
-export interface ErrorDetail {
-  [key: string]: unknown;
-}
+/** One entry of an error's `details`, e.g. `{ field, message }` or a short line. */
+export type ErrorDetail = object;
 
 /**
  * A rule of the domain that a request would break. Services throw these; the one
@@ -27,8 +26,8 @@ export class ValidationFailedError extends DomainError {
 }
 
 export class NotFoundError extends DomainError {
-  constructor(what = 'Resource') {
-    super('not_found', `${what} not found`, HttpStatus.NOT_FOUND);
+  constructor(what = 'Resource', details?: ErrorDetail[]) {
+    super('not_found', `${what} not found`, HttpStatus.NOT_FOUND, details);
   }
 }
 
@@ -71,5 +70,17 @@ export class ServiceUnavailableError extends DomainError {
 export class QuantityOutOfRangeError extends DomainError {
   constructor(max: number) {
     super('quantity_out_of_range', `qty cannot exceed ${max}`, HttpStatus.BAD_REQUEST);
+  }
+}
+
+export class InvalidTransitionError extends DomainError {
+  constructor(message: string, details?: ErrorDetail[]) {
+    super('invalid_transition', message, HttpStatus.BAD_REQUEST, details);
+  }
+}
+
+export class ReservationExpiredError extends DomainError {
+  constructor(message = 'The reservation has expired') {
+    super('reservation_expired', message, HttpStatus.BAD_REQUEST);
   }
 }

@@ -50,6 +50,18 @@ export class Env {
   @EnvBool() @IsBoolean()
   BOOTSTRAP_DEFAULT_TENANT: boolean = true;
 
+  /** Hold time of a reservation that does not name one. */
+  @EnvInt() @IsInt() @Min(1) @Max(86400)
+  RESERVATION_DEFAULT_TTL_SECONDS: number = 600;
+
+  /** Runs the scheduled jobs (reservation expiry) in this instance. */
+  @EnvBool() @IsBoolean()
+  ENABLE_CRON: boolean = true;
+
+  /** When the expiry sweeper runs (cron syntax with seconds). */
+  @IsString() @Matches(/^\S+( \S+){4,5}$/, { message: 'RESERVATION_SWEEP_CRON must be a cron expression' })
+  RESERVATION_SWEEP_CRON: string = '*/30 * * * * *';
+
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }

@@ -9,7 +9,8 @@ import {
   NotFoundError,
   QuantityOutOfRangeError,
 } from '../common/errors.js';
-import { Page } from '../common/page.js';
+import { SqlWhere, toPage } from '../common/keyset.js';
+import type { Page } from '../common/page.js';
 import { isPgError, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
@@ -66,30 +67,18 @@ export class ItemsService {
   /** Ordered by name (then id), keyset-paginated. */
   async list(ctx: RequestContext, query: ListItemsQuery): Promise<Page<ItemView>> {
     const limit = query.limit ?? 20;
-    const params: unknown[] = [ctx.tenantId];
-    let where = ' AND i.tenant_id = $1';
-    if (query.sku !== undefined) {
-      params.push(query.sku);
-      where += ` AND i.sku = $${params.length}`;
-    }
-    if (query.name !== undefined) {
-      params.push(query.name);
-      where += ` AND starts_with(i.name, $${params.length})`;
-    }
+    const where = new SqlWhere().add('i.tenant_id = ?', ctx.tenantId);
+    if (query.sku !== undefined) where.add('i.sku = ?', query.sku);
+    if (query.name !== undefined) where.add('starts_with(i.name, ?)', query.name);
     if (query.cursor !== undefined) {
       const [name, id] = this.cursors.decode(CURSOR_KIND, query.cursor, 2);
-      params.push(name, id);
-      where += ` AND (i.name, i.id) > ($${params.length - 1}::text, $${params.length}::uuid)`;
+      where.add('(i.name, i.id) > (?::text, ?::uuid)', name, id);
     }
-    params.push(limit + 1);
     const rows = await this.dataSource.query<ItemRow[]>(
-      `${ITEM_SELECT}${where} ORDER BY i.name, i.id LIMIT $${params.length}`,
-      params,
+      `${ITEM_SELECT} AND ${where} ORDER BY i.name, i.id LIMIT ${where.param(limit + 1)}`,
+      where.params,
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    const next = rows.length > limit && last ? this.cursors.encode(CURSOR_KIND, [last.name, last.id]) : null;
-    return new Page(page.map(toItemView), next, limit);
+    return toPage(rows, limit, (last) => this.cursors.encode(CURSOR_KIND, [last.name, last.id]), toItemView);
   }
 
   /** `on_hand += delta` in one guarded UPDATE, with its audit row, in one transaction. */

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
+import { WarehousesController } from './warehouses.controller.js';
 import { WarehousesService } from './warehouses.service.js';
 
 @Module({
+  controllers: [WarehousesController],
   providers: [WarehousesService],
   exports: [WarehousesService],
 })

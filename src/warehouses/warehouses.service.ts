@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { CursorCodec } from '../common/cursor.js';
+import { DuplicateError, NotFoundError } from '../common/errors.js';
+import { SqlWhere, toPage } from '../common/keyset.js';
+import type { Page } from '../common/page.js';
+import { isPgError, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
+import type { CreateWarehouseDto } from './dto/create-warehouse.dto.js';
+import type { ListWarehousesQuery } from './dto/list-warehouses.query.js';
 
 export interface WarehouseView {
   id: string;
@@ -23,18 +30,67 @@ export function toWarehouseView(row: WarehouseRow): WarehouseView {
   return { ...row, created_at: row.created_at.toISOString() };
 }
 
+const CURSOR_KIND = 'warehouses';
+
 @Injectable()
 export class WarehousesService {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly cursors: CursorCodec,
+  ) {}
+
+  async create(ctx: RequestContext, dto: CreateWarehouseDto): Promise<WarehouseView> {
+    try {
+      return await this.dataSource.transaction((manager) =>
+        this.insert(manager, ctx, { code: dto.code, name: dto.name, priority: dto.priority ?? 0, isDefault: false }),
+      );
+    } catch (err) {
+      if (isPgError(err, PgCode.uniqueViolation, 'warehouse_code_key')) throw new DuplicateError('code', dto.code);
+      throw err;
+    }
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<WarehouseView> {
+    const [row] = await this.dataSource.query<WarehouseRow[]>(
+      `SELECT ${WAREHOUSE_COLUMNS} FROM warehouse WHERE tenant_id = $1 AND id = $2`,
+      [ctx.tenantId, id],
+    );
+    if (!row) throw new NotFoundError('Warehouse');
+    return toWarehouseView(row);
+  }
+
+  /** In allocation order: priority, then id. */
+  async list(ctx: RequestContext, query: ListWarehousesQuery): Promise<Page<WarehouseView>> {
+    const limit = query.limit ?? 20;
+    const where = new SqlWhere().add('tenant_id = ?', ctx.tenantId);
+    if (query.cursor !== undefined) {
+      const [priority, id] = this.cursors.decode(CURSOR_KIND, query.cursor, 2);
+      where.add('(priority, id) > (?::int, ?::uuid)', priority, id);
+    }
+    const rows = await this.dataSource.query<WarehouseRow[]>(
+      `SELECT ${WAREHOUSE_COLUMNS} FROM warehouse WHERE ${where} ORDER BY priority, id LIMIT ${where.param(limit + 1)}`,
+      where.params,
+    );
+    return toPage(rows, limit, (last) => this.cursors.encode(CURSOR_KIND, [last.priority, last.id]), toWarehouseView);
+  }
 
   /** Every tenant starts with one warehouse, `default`, where stock goes unless a request names another. */
-  async createDefault(manager: EntityManager, ctx: RequestContext): Promise<WarehouseView> {
+  createDefault(manager: EntityManager, ctx: RequestContext): Promise<WarehouseView> {
+    return this.insert(manager, ctx, { code: 'default', name: 'Default warehouse', priority: 0, isDefault: true });
+  }
+
+  private async insert(
+    manager: EntityManager,
+    ctx: RequestContext,
+    w: { code: string; name: string; priority: number; isDefault: boolean },
+  ): Promise<WarehouseView> {
     const [row] = await sql<WarehouseRow>(
       manager,
       `INSERT INTO warehouse (tenant_id, code, name, priority, is_default)
-       VALUES ($1, 'default', 'Default warehouse', 0, true)
+       VALUES ($1, $2, $3, $4, $5)
        RETURNING ${WAREHOUSE_COLUMNS}`,
-      [ctx.tenantId],
+      [ctx.tenantId, w.code, w.name, w.priority, w.isDefault],
     );
     const view = toWarehouseView(row!);
     await this.audit.record(manager, ctx, {

@@ -1,0 +1,47 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsNotEmpty,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { Optional, Trim } from '../../common/validation.js';
+
+export const MAX_LINES = 100;
+export const MAX_LINE_QUANTITY = 1_000_000;
+export const MAX_TTL_SECONDS = 86_400;
+
+export class ReservationLineDto {
+  @IsUUID('all')
+  item_id!: string;
+
+  /** Units to hold, 1..1,000,000. */
+  @IsInt() @Min(1) @Max(MAX_LINE_QUANTITY)
+  quantity!: number;
+
+  /** Take the units from this warehouse; when omitted they are allocated by warehouse priority. */
+  @Optional() @IsUUID('all')
+  warehouse_id?: string;
+}
+
+export class CreateReservationDto {
+  /** 1..100 lines; lines for the same item and warehouse are merged. */
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_LINES)
+  @ValidateNested({ each: true }) @Type(() => ReservationLineDto)
+  lines!: ReservationLineDto[];
+
+  /** How long the hold lasts, 1..86400 seconds (default 600). */
+  @Optional() @IsInt() @Min(1) @Max(MAX_TTL_SECONDS)
+  ttl_seconds?: number;
+
+  /** The caller's own reference, e.g. a cart id. */
+  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxLength(255)
+  reference?: string;
+}

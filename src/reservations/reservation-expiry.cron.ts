@@ -1,0 +1,42 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
+import { Env } from '../config/env.js';
+import { ReservationExpiryService } from './reservation-expiry.service.js';
+
+/**
+ * The scheduled provider: every RESERVATION_SWEEP_CRON tick it asks the expiry
+ * service to release lapsed holds. All logic lives in the service, so tests call
+ * `sweep()` directly instead of waiting for the clock.
+ */
+@Injectable()
+export class ReservationExpiryCron implements OnApplicationBootstrap {
+  private readonly logger = new Logger('ReservationExpiryCron');
+  private running = false;
+
+  constructor(
+    private readonly expiry: ReservationExpiryService,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly env: Env,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.env.ENABLE_CRON) return;
+    const job = CronJob.from({ cronTime: this.env.RESERVATION_SWEEP_CRON, onTick: () => this.tick() });
+    this.scheduler.addCronJob('reservation-expiry', job);
+    job.start();
+  }
+
+  private async tick(): Promise<void> {
+    // One sweep at a time per instance; other instances are kept apart by SKIP LOCKED.
+    if (this.running) return;
+    this.running = true;
+    try {
+      await this.expiry.sweep();
+    } catch (err) {
+      this.logger.error(`sweep failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.running = false;
+    }
+  }
+}

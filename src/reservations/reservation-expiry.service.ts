@@ -1,0 +1,129 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import type { RequestContext } from '../common/request-context.js';
+import { sql } from '../database/sql.js';
+import { changeReserved, type LockedStock, lockStockRows, uniqueKeys } from './holds.js';
+import { type HeldLine, linesOf, setStatus } from './reservation-store.js';
+
+interface LapsedReservation {
+  id: string;
+  tenant_id: string;
+  expires_at: Date;
+}
+
+/**
+ * Returns the units of holds whose time has passed. The cron sweeps them in
+ * batches; a reservation that finds a line short frees the lapsed holds on the
+ * stock rows it has locked, so expiry is exact at the moment it matters.
+ */
+@Injectable()
+export class ReservationExpiryService {
+  private readonly logger = new Logger('ReservationExpiry');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * Releases lapsed active reservations, `batchSize` per transaction, until none
+   * is left. Several instances may sweep at once: each claims its batch with
+   * SKIP LOCKED, so no reservation is released twice. Returns how many it expired.
+   */
+  async sweep(batchSize = 500): Promise<number> {
+    const requestId = `sweep-${randomUUID()}`;
+    let total = 0;
+    for (;;) {
+      const expired = await this.dataSource.transaction(async (manager) => {
+        const claimed = await sql<LapsedReservation>(
+          manager,
+          `SELECT id, tenant_id, expires_at FROM reservation
+           WHERE status = 'active' AND expires_at <= now()
+           ORDER BY expires_at LIMIT $1
+           FOR UPDATE SKIP LOCKED`,
+          [batchSize],
+        );
+        const lines = await linesOf(
+          manager,
+          claimed.map((r) => r.id),
+        );
+        await lockStockRows(manager, uniqueKeys(lines));
+        await this.expire(manager, claimed, lines, requestId);
+        return claimed.length;
+      });
+      total += expired;
+      if (expired < batchSize) break;
+    }
+    if (total > 0) this.logger.log(`expired ${total} reservation(s)`);
+    return total;
+  }
+
+  /**
+   * Inside a reserving transaction that holds `locked`: expires the lapsed holds
+   * on those rows. It never waits: reservations the sweeper is busy with, and
+   * holds that also sit on stock rows someone else has locked, are left to the
+   * sweeper. Returns true when it freed anything.
+   */
+  async expireOnLockedRows(manager: EntityManager, ctx: RequestContext, locked: LockedStock[]): Promise<boolean> {
+    const candidates = await sql<LapsedReservation>(
+      manager,
+      `SELECT r.id, r.tenant_id, r.expires_at FROM reservation r
+       WHERE r.tenant_id = $1 AND r.status = 'active' AND r.expires_at <= now()
+         AND EXISTS (SELECT 1 FROM reservation_line l
+                     JOIN unnest($2::uuid[], $3::uuid[]) AS k(item_id, warehouse_id)
+                       ON l.item_id = k.item_id AND l.warehouse_id = k.warehouse_id
+                     WHERE l.reservation_id = r.id)
+       ORDER BY r.expires_at
+       FOR UPDATE OF r SKIP LOCKED`,
+      [ctx.tenantId, locked.map((s) => s.item_id), locked.map((s) => s.warehouse_id)],
+    );
+    if (candidates.length === 0) return false;
+    const lines = await linesOf(
+      manager,
+      candidates.map((r) => r.id),
+    );
+    const held = new Set(locked.map((s) => `${s.item_id}/${s.warehouse_id}`));
+    const others = uniqueKeys(lines.filter((l) => !held.has(`${l.item_id}/${l.warehouse_id}`)));
+    const got = await lockStockRows(manager, others, { skipLocked: true });
+    got.forEach((s) => held.add(`${s.item_id}/${s.warehouse_id}`));
+    const blocked = new Set(
+      lines.filter((l) => !held.has(`${l.item_id}/${l.warehouse_id}`)).map((l) => l.reservation_id),
+    );
+    const expirable = candidates.filter((r) => !blocked.has(r.id));
+    await this.expire(
+      manager,
+      expirable,
+      lines.filter((l) => !blocked.has(l.reservation_id)),
+      ctx.requestId,
+    );
+    return expirable.length > 0;
+  }
+
+  /** Marks locked, lapsed reservations expired and returns their units (stock rows already locked). */
+  async expire(manager: EntityManager, reservations: LapsedReservation[], lines: HeldLine[], requestId: string) {
+    if (reservations.length === 0) return;
+    await changeReserved(manager, lines, -1);
+    await setStatus(
+      manager,
+      reservations.map((r) => r.id),
+      'expired',
+    );
+    const byTenant = new Map<string, LapsedReservation[]>();
+    for (const r of reservations) byTenant.set(r.tenant_id, [...(byTenant.get(r.tenant_id) ?? []), r]);
+    for (const [tenantId, group] of byTenant) {
+      await this.audit.record(
+        manager,
+        { tenantId, actor: 'system', requestId },
+        group.map((r) => ({
+          action: 'reservation.expired',
+          objectType: 'reservation',
+          objectId: r.id,
+          oldValue: { status: 'active', expires_at: r.expires_at.toISOString() },
+          newValue: { status: 'expired', reason: 'ttl_elapsed' },
+        })),
+      );
+    }
+  }
+}

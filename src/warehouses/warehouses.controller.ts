@@ -1,0 +1,32 @@
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Ctx, type RequestContext } from '../common/request-context.js';
+import { UuidParamPipe } from '../common/uuid-param.pipe.js';
+import { CreateWarehouseDto } from './dto/create-warehouse.dto.js';
+import { ListWarehousesQuery } from './dto/list-warehouses.query.js';
+import { WarehousesService } from './warehouses.service.js';
+
+@ApiTags('warehouses')
+@ApiBearerAuth()
+@Controller('warehouses')
+export class WarehousesController {
+  constructor(private readonly warehouses: WarehousesService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a warehouse (code unique per tenant)' })
+  create(@Ctx() ctx: RequestContext, @Body() dto: CreateWarehouseDto) {
+    return this.warehouses.create(ctx, dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List warehouses in allocation order (priority, then id)' })
+  list(@Ctx() ctx: RequestContext, @Query() query: ListWarehousesQuery) {
+    return this.warehouses.list(ctx, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a warehouse' })
+  get(@Ctx() ctx: RequestContext, @Param('id', UuidParamPipe) id: string) {
+    return this.warehouses.get(ctx, id);
+  }
+}
