@@ -7,6 +7,7 @@ import type { Env } from './config/env.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InventoryModule } from './inventory/inventory.module.js';
+import { OrdersModule } from './orders/orders.module.js';
 import { ReservationsModule } from './reservations/reservations.module.js';
 import { WarehousesModule } from './warehouses/warehouses.module.js';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -26,6 +27,7 @@ export class AppModule {
         InventoryModule,
         WarehousesModule,
         ReservationsModule,
+        OrdersModule,
         HealthModule,
       ],
     };

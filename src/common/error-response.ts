@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { DomainError } from './errors.js';
-import { isDatabaseUnavailable } from './pg-errors.js';
+import { isDatabaseUnavailable, isPgError, PgCode } from './pg-errors.js';
 
 export interface ErrorBody {
   request_id: string;
@@ -81,6 +81,9 @@ export function toErrorResponse(err: unknown, requestId: string): { status: numb
   if (isBodyParserError(err)) {
     const code = BODY_PARSER_CODES[err.type] ?? CODE_BY_STATUS[err.status] ?? 'bad_request';
     return body(err.status, code, BODY_PARSER_MESSAGES[code] ?? 'Malformed request');
+  }
+  if (isPgError(err, PgCode.numericOutOfRange)) {
+    return body(HttpStatus.BAD_REQUEST, 'quantity_out_of_range', 'A quantity or amount would exceed its limit');
   }
   if (isDatabaseUnavailable(err)) {
     logger.warn(`[${requestId}] database unavailable: ${err instanceof Error ? err.message : String(err)}`);

@@ -84,3 +84,15 @@ export class ReservationExpiredError extends DomainError {
     super('reservation_expired', message, HttpStatus.BAD_REQUEST);
   }
 }
+
+export class ReservationUnavailableError extends DomainError {
+  constructor(code: 'reservation_expired' | 'reservation_in_use' | 'invalid_transition', message: string) {
+    super(code, message, HttpStatus.BAD_REQUEST);
+  }
+}
+
+export class AmountOutOfRangeError extends DomainError {
+  constructor() {
+    super('amount_out_of_range', `The order total cannot exceed ${Number.MAX_SAFE_INTEGER} minor units`);
+  }
+}

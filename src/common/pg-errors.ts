@@ -4,6 +4,7 @@ import { QueryFailedError } from 'typeorm';
 export const PgCode = {
   uniqueViolation: '23505',
   checkViolation: '23514',
+  numericOutOfRange: '22003',
   foreignKeyViolation: '23503',
   lockNotAvailable: '55P03',
   queryCanceled: '57014',

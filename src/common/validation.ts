@@ -19,7 +19,7 @@ export const Trim = () => Transform(({ value }) => (typeof value === 'string' ? 
  * leaves anything else ("1.5", "abc", "") untouched so that @IsInt() rejects it.
  */
 export const QueryInt = () =>
-  Transform(({ value }) => (typeof value === 'string' && /^-?\d{1,15}$/.test(value) ? Number(value) : value));
+  Transform(({ value }) => (typeof value === 'string' && /^-?\d{1,16}$/.test(value) ? Number(value) : value));
 
 /** A query parameter given once or several times (`?status=a&status=b`, or `a,b`) as an array. */
 export const QueryList = () =>

@@ -58,22 +58,49 @@ export async function lockStockRows(
   );
 }
 
+export interface MovedStock {
+  item_id: string;
+  warehouse_id: string;
+  /** Units this statement moved on the row (holds for the same row added up). */
+  quantity: number;
+  on_hand: number;
+  reserved: number;
+}
+
 /**
- * reserved += quantity (direction 1) or -= (direction -1) on locked rows, in one
- * statement. The CHECK constraints (0 <= reserved <= on_hand) refuse anything
- * that would oversell, even if the caller's arithmetic were wrong.
+ * Moves units on locked stock rows in one statement: on_hand and reserved each
+ * change by sign * quantity (sign -1, 0 or 1). The CHECK constraints
+ * (0 <= reserved <= on_hand) refuse anything that would oversell or lose units,
+ * even if a caller's arithmetic were wrong. Returns the rows as they are after.
  */
-export async function changeReserved(manager: EntityManager, holds: HoldLine[], direction: 1 | -1): Promise<void> {
-  if (holds.length === 0) return;
-  await sql(
+export async function moveStock(
+  manager: EntityManager,
+  holds: HoldLine[],
+  signs: { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 },
+): Promise<MovedStock[]> {
+  if (holds.length === 0) return [];
+  return sql<MovedStock>(
     manager,
-    `UPDATE stock s SET reserved = s.reserved + $4::int * v.quantity, updated_at = now()
+    `UPDATE stock s
+     SET on_hand = s.on_hand + $4::int * v.quantity, reserved = s.reserved + $5::int * v.quantity, updated_at = now()
      FROM (SELECT item_id, warehouse_id, sum(quantity)::int AS quantity
            FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS h(item_id, warehouse_id, quantity)
            GROUP BY item_id, warehouse_id) v
-     WHERE s.item_id = v.item_id AND s.warehouse_id = v.warehouse_id`,
-    [holds.map((h) => h.item_id), holds.map((h) => h.warehouse_id), holds.map((h) => h.quantity), direction],
+     WHERE s.item_id = v.item_id AND s.warehouse_id = v.warehouse_id
+     RETURNING s.item_id, s.warehouse_id, v.quantity, s.on_hand, s.reserved`,
+    [
+      holds.map((h) => h.item_id),
+      holds.map((h) => h.warehouse_id),
+      holds.map((h) => h.quantity),
+      signs.onHand,
+      signs.reserved,
+    ],
   );
+}
+
+/** reserved += quantity (direction 1) or -= quantity (direction -1). */
+export async function changeReserved(manager: EntityManager, holds: HoldLine[], direction: 1 | -1): Promise<void> {
+  await moveStock(manager, holds, { onHand: 0, reserved: direction });
 }
 
 export function uniqueKeys(lines: StockKey[]): StockKey[] {

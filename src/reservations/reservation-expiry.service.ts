@@ -5,6 +5,9 @@ import { AuditService } from '../audit/audit.service.js';
 import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
 import { changeReserved, type LockedStock, lockStockRows, uniqueKeys } from './holds.js';
+// Orders are cancelled with their expired reservation; the functions are plain so
+// that the reservations module does not depend on the orders module.
+import { cancelExpiredOrders, lockPendingOrdersOf } from '../orders/order-expiry.js';
 import { type HeldLine, linesOf, setStatus } from './reservation-store.js';
 
 interface LapsedReservation {
@@ -45,12 +48,18 @@ export class ReservationExpiryService {
            FOR UPDATE SKIP LOCKED`,
           [batchSize],
         );
-        const lines = await linesOf(
+        const { orders, blocked } = await lockPendingOrdersOf(
           manager,
           claimed.map((r) => r.id),
         );
+        const expirable = claimed.filter((r) => !blocked.has(r.id));
+        const lines = await linesOf(
+          manager,
+          expirable.map((r) => r.id),
+        );
         await lockStockRows(manager, uniqueKeys(lines));
-        await this.expire(manager, claimed, lines, requestId);
+        await this.expire(manager, expirable, lines, requestId);
+        await cancelExpiredOrders(manager, this.audit, orders, requestId);
         return claimed.length;
       });
       total += expired;
@@ -80,6 +89,10 @@ export class ReservationExpiryService {
       [ctx.tenantId, locked.map((s) => s.item_id), locked.map((s) => s.warehouse_id)],
     );
     if (candidates.length === 0) return false;
+    const { orders, blocked } = await lockPendingOrdersOf(
+      manager,
+      candidates.map((r) => r.id),
+    );
     const lines = await linesOf(
       manager,
       candidates.map((r) => r.id),
@@ -88,14 +101,18 @@ export class ReservationExpiryService {
     const others = uniqueKeys(lines.filter((l) => !held.has(`${l.item_id}/${l.warehouse_id}`)));
     const got = await lockStockRows(manager, others, { skipLocked: true });
     got.forEach((s) => held.add(`${s.item_id}/${s.warehouse_id}`));
-    const blocked = new Set(
-      lines.filter((l) => !held.has(`${l.item_id}/${l.warehouse_id}`)).map((l) => l.reservation_id),
-    );
+    lines.filter((l) => !held.has(`${l.item_id}/${l.warehouse_id}`)).forEach((l) => blocked.add(l.reservation_id));
     const expirable = candidates.filter((r) => !blocked.has(r.id));
     await this.expire(
       manager,
       expirable,
       lines.filter((l) => !blocked.has(l.reservation_id)),
+      ctx.requestId,
+    );
+    await cancelExpiredOrders(
+      manager,
+      this.audit,
+      orders.filter((o) => !blocked.has(o.reservation_id)),
       ctx.requestId,
     );
     return expirable.length > 0;

@@ -126,6 +126,12 @@ export class ReservationsService {
           { status: 'committed', allowed: [] },
         ]);
       }
+      const [order] = await sql<{ id: string }>(manager, 'SELECT id FROM orders WHERE reservation_id = $1', [id]);
+      if (order) {
+        throw new InvalidTransitionError(`The reservation belongs to order ${order.id}: cancel the order instead`, [
+          { status: r.status, order_id: order.id },
+        ]);
+      }
       if (r.status === 'active') {
         const lines = await linesOf(manager, [id]);
         await lockStockRows(manager, uniqueKeys(lines));

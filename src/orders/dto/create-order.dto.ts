@@ -1,0 +1,62 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsNotEmpty,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { Optional, Trim } from '../../common/validation.js';
+import { MAX_LINES, MAX_TTL_SECONDS, ReservationLineDto } from '../../reservations/dto/create-reservation.dto.js';
+
+/** Amounts stay exact JSON integers: at most 2^53 - 1 minor units. */
+export const MAX_AMOUNT = Number.MAX_SAFE_INTEGER;
+
+export class OrderLineDto extends ReservationLineDto {
+  /** Price of one unit in minor units (cents), >= 0. */
+  @IsInt() @Min(0) @Max(MAX_AMOUNT)
+  unit_price!: number;
+}
+
+export class ItemPriceDto {
+  @IsUUID('all')
+  item_id!: string;
+
+  /** Price of one unit in minor units (cents), >= 0. */
+  @IsInt() @Min(0) @Max(MAX_AMOUNT)
+  unit_price!: number;
+}
+
+/** Either `lines` (the order reserves them) or `reservation_id` with `prices` (the order takes the hold over). */
+export class CreateOrderDto {
+  /** ISO-4217 code, e.g. `EUR`. */
+  @IsString() @Matches(/^[A-Z]{3}$/, { message: 'currency must be a three-letter uppercase ISO-4217 code' })
+  currency!: string;
+
+  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxLength(255)
+  customer_ref?: string;
+
+  @Optional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_LINES)
+  @ValidateNested({ each: true }) @Type(() => OrderLineDto)
+  lines?: OrderLineDto[];
+
+  /** Hold time of the order's own reservation (default 600 s). */
+  @Optional() @IsInt() @Min(1) @Max(MAX_TTL_SECONDS)
+  ttl_seconds?: number;
+
+  /** An active reservation of this tenant that no order uses yet. */
+  @Optional() @IsUUID('all')
+  reservation_id?: string;
+
+  /** One price for each item of the reservation. */
+  @Optional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_LINES)
+  @ValidateNested({ each: true }) @Type(() => ItemPriceDto)
+  prices?: ItemPriceDto[];
+}

@@ -1,0 +1,273 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { CursorCodec } from '../common/cursor.js';
+import {
+  AmountOutOfRangeError,
+  NotFoundError,
+  ReservationExpiredError,
+  ReservationUnavailableError,
+  ValidationFailedError,
+} from '../common/errors.js';
+import { toPage } from '../common/keyset.js';
+import type { Page } from '../common/page.js';
+import { isPgError, PgCode } from '../common/pg-errors.js';
+import type { RequestContext } from '../common/request-context.js';
+import { sql } from '../database/sql.js';
+import type { HoldLine } from '../reservations/allocation.js';
+import { changeReserved, lockStockRows, moveStock, type MovedStock, uniqueKeys } from '../reservations/holds.js';
+import { ReservationExpiryService } from '../reservations/reservation-expiry.service.js';
+import { linesOf, lockReservation, setStatus } from '../reservations/reservation-store.js';
+import { ReservationsService } from '../reservations/reservations.service.js';
+import type { CreateOrderDto } from './dto/create-order.dto.js';
+import type { ListOrdersQuery } from './dto/list-orders.query.js';
+import { buildOrderListQuery, cursorKind } from './order-list-query.js';
+import { findOrder, lockOrder, type LockedOrder, type OrderRow, type OrderView, recordStatus, toOrderView } from './order-store.js';
+import { assertTransition, type OrderStatus, type StockEffect } from './order-transitions.js';
+
+type TransitionOutcome = { order: OrderView } | { expired: true };
+
+@Injectable()
+export class OrdersService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly reservations: ReservationsService,
+    private readonly expiry: ReservationExpiryService,
+    private readonly cursors: CursorCodec,
+  ) {}
+
+  /** A pending order with its own new reservation, or taking over an existing one; one transaction. */
+  async create(ctx: RequestContext, dto: CreateOrderDto): Promise<OrderView> {
+    const prices = this.pricesOf(dto);
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const reservationId = dto.lines
+          ? (
+              await this.reservations.reserveIn(manager, ctx, {
+                lines: dto.lines,
+                ttlSeconds: dto.ttl_seconds,
+                reference: dto.customer_ref ?? null,
+              })
+            ).id
+          : await this.takeOverReservation(manager, ctx, dto.reservation_id!);
+        const holds = await linesOf(manager, [reservationId]);
+        const missing = [...new Set(holds.map((h) => h.item_id))].filter((id) => !prices.has(id));
+        const extra = [...prices.keys()].filter((id) => !holds.some((h) => h.item_id === id));
+        if (missing.length || extra.length) {
+          throw new ValidationFailedError([
+            ...missing.map((id) => ({ field: 'prices', message: `no unit_price for item ${id}` })),
+            ...extra.map((id) => ({ field: 'prices', message: `item ${id} is not in the reservation` })),
+          ]);
+        }
+        const total = holds.reduce((sum, h) => sum + BigInt(h.quantity) * BigInt(prices.get(h.item_id)!), 0n);
+        if (total > BigInt(Number.MAX_SAFE_INTEGER)) throw new AmountOutOfRangeError();
+
+        const [order] = await sql<{ id: string }>(
+          manager,
+          `INSERT INTO orders (tenant_id, currency, total_amount, customer_ref, reservation_id)
+           VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+          [ctx.tenantId, dto.currency, total.toString(), dto.customer_ref ?? null, reservationId],
+        );
+        await this.insertLines(manager, ctx.tenantId, order!.id, holds, prices);
+        await recordStatus(manager, [{ id: order!.id, tenant_id: ctx.tenantId }], null, 'pending', ctx.actor);
+        const view = (await findOrder(manager, ctx.tenantId, order!.id))!;
+        await this.audit.record(manager, ctx, { action: 'order.created', objectType: 'order', objectId: view.id, newValue: view });
+        return view;
+      });
+    } catch (err) {
+      // Two orders racing for one reservation: the unique index lets one through.
+      if (isPgError(err, PgCode.uniqueViolation, 'orders_reservation_key')) {
+        throw new ReservationUnavailableError('reservation_in_use', 'The reservation is already used by an order');
+      }
+      throw err;
+    }
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<OrderView> {
+    const view = await findOrder(this.dataSource.manager, ctx.tenantId, id);
+    if (!view) throw new NotFoundError('Order');
+    return view;
+  }
+
+  /** One statement, whatever the page size: filters, keyset and lines inline. */
+  async list(ctx: RequestContext, query: ListOrdersQuery): Promise<Page<OrderView>> {
+    const { text, params, limit, sort } = buildOrderListQuery(ctx.tenantId, query, this.cursors);
+    const rows = await this.dataSource.query<OrderRow[]>(text, params);
+    return toPage(rows, limit, (last) => this.cursors.encode(cursorKind(sort), [last.cursor_value!, last.id]), toOrderView);
+  }
+
+  /**
+   * Moves an order along the TRANSITIONS table. The order row is locked first,
+   * so racing transitions serialize; stock effects, history and audit commit
+   * together. Confirming an order whose hold lapsed cancels it (that commits)
+   * and then answers reservation_expired.
+   */
+  async transition(ctx: RequestContext, id: string, to: OrderStatus): Promise<OrderView> {
+    const outcome = await this.dataSource.transaction<TransitionOutcome>(async (manager) => {
+      const order = await lockOrder(manager, ctx.tenantId, id);
+      if (!order) throw new NotFoundError('Order');
+      const effect = assertTransition(order.status, to);
+      if (effect && !(await this.applyEffect(manager, ctx, order, effect))) {
+        await this.changeStatus(manager, ctx, order, 'cancelled', 'reservation_expired');
+        return { expired: true };
+      }
+      await this.changeStatus(manager, ctx, order, to, null);
+      return { order: (await findOrder(manager, ctx.tenantId, id))! };
+    });
+    if ('expired' in outcome) throw new ReservationExpiredError('The reservation has expired; the order was cancelled');
+    return outcome.order;
+  }
+
+  /** Returns false when a confirm finds the hold lapsed (it is then expired here). */
+  private async applyEffect(
+    manager: EntityManager,
+    ctx: RequestContext,
+    order: LockedOrder,
+    effect: StockEffect,
+  ): Promise<boolean> {
+    const r = await lockReservation(manager, ctx.tenantId, order.reservation_id);
+    if (!r) throw new Error(`order ${order.id} has no reservation`);
+    const lines = await linesOf(manager, [r.id]);
+    await lockStockRows(manager, uniqueKeys(lines));
+    const holdsAlive = r.status === 'active' && !r.lapsed;
+
+    if (effect === 'restock') {
+      const moved = await moveStock(manager, lines, { onHand: 1, reserved: 0 });
+      await this.auditMovements(manager, ctx, 'stock.restocked', order.id, moved, { onHand: 1, reserved: 0 });
+      return true;
+    }
+    if (!holdsAlive) {
+      if (r.status === 'active') await this.expiry.expire(manager, [r], lines, ctx.requestId);
+      if (effect === 'commit_reservation') return false;
+      return true; // cancelling: the units already went back when the hold ended
+    }
+    if (effect === 'release_reservation') {
+      await changeReserved(manager, lines, -1);
+      await setStatus(manager, [r.id], 'released');
+      await this.audit.record(manager, ctx, {
+        action: 'reservation.released',
+        objectType: 'reservation',
+        objectId: r.id,
+        oldValue: { status: 'active' },
+        newValue: { status: 'released', order_id: order.id },
+      });
+      return true;
+    }
+    // commit_reservation: the held units leave the warehouse.
+    const moved = await moveStock(manager, lines, { onHand: -1, reserved: -1 });
+    await setStatus(manager, [r.id], 'committed');
+    await this.auditMovements(manager, ctx, 'stock.deducted', order.id, moved, { onHand: -1, reserved: -1 });
+    await this.audit.record(manager, ctx, {
+      action: 'reservation.committed',
+      objectType: 'reservation',
+      objectId: r.id,
+      oldValue: { status: 'active' },
+      newValue: { status: 'committed', order_id: order.id },
+    });
+    return true;
+  }
+
+  private async changeStatus(
+    manager: EntityManager,
+    ctx: RequestContext,
+    order: LockedOrder,
+    to: OrderStatus,
+    reason: string | null,
+  ): Promise<void> {
+    await recordStatus(manager, [order], order.status, to, ctx.actor, reason);
+    await this.audit.record(manager, ctx, {
+      action: 'order.status_changed',
+      objectType: 'order',
+      objectId: order.id,
+      oldValue: { status: order.status },
+      newValue: { status: to, ...(reason ? { reason } : {}) },
+    });
+  }
+
+  /** One audit row per stock row moved, with the quantities before and after. */
+  private async auditMovements(
+    manager: EntityManager,
+    ctx: RequestContext,
+    action: 'stock.deducted' | 'stock.restocked',
+    orderId: string,
+    moved: MovedStock[],
+    signs: { onHand: number; reserved: number },
+  ): Promise<void> {
+    await this.audit.record(
+      manager,
+      ctx,
+      moved.map((m) => ({
+        action,
+        objectType: 'item',
+        objectId: m.item_id,
+        oldValue: {
+          warehouse_id: m.warehouse_id,
+          on_hand: m.on_hand - signs.onHand * m.quantity,
+          reserved: m.reserved - signs.reserved * m.quantity,
+        },
+        newValue: { warehouse_id: m.warehouse_id, on_hand: m.on_hand, reserved: m.reserved, quantity: m.quantity, order_id: orderId },
+      })),
+    );
+  }
+
+  /** An active, unexpired reservation of the tenant that no order uses yet. */
+  private async takeOverReservation(manager: EntityManager, ctx: RequestContext, reservationId: string): Promise<string> {
+    const r = await lockReservation(manager, ctx.tenantId, reservationId);
+    if (!r) throw new NotFoundError('Reservation');
+    if (r.status === 'expired' || (r.status === 'active' && r.lapsed)) {
+      throw new ReservationUnavailableError('reservation_expired', 'The reservation has expired');
+    }
+    if (r.status !== 'active') {
+      throw new ReservationUnavailableError('invalid_transition', `A ${r.status} reservation cannot be ordered`);
+    }
+    const [used] = await sql(manager, 'SELECT 1 FROM orders WHERE reservation_id = $1', [reservationId]);
+    if (used) throw new ReservationUnavailableError('reservation_in_use', 'The reservation is already used by an order');
+    return r.id;
+  }
+
+  /** Unit prices by item, from `lines` or `prices`; one item, one price. */
+  private pricesOf(dto: CreateOrderDto): Map<string, number> {
+    const byLines = dto.lines !== undefined;
+    if (byLines === (dto.reservation_id !== undefined)) {
+      throw new ValidationFailedError([{ field: 'lines', message: 'give either lines or reservation_id, not both' }]);
+    }
+    if (!byLines && dto.prices === undefined) {
+      throw new ValidationFailedError([{ field: 'prices', message: 'prices are required with reservation_id' }]);
+    }
+    if (byLines && (dto.prices !== undefined)) {
+      throw new ValidationFailedError([{ field: 'prices', message: 'prices go with reservation_id; lines carry unit_price' }]);
+    }
+    const prices = new Map<string, number>();
+    for (const p of dto.lines ?? dto.prices!) {
+      if (prices.has(p.item_id) && prices.get(p.item_id) !== p.unit_price) {
+        throw new ValidationFailedError([{ field: 'unit_price', message: `item ${p.item_id} has two different prices` }]);
+      }
+      prices.set(p.item_id, p.unit_price);
+    }
+    return prices;
+  }
+
+  private async insertLines(
+    manager: EntityManager,
+    tenantId: string,
+    orderId: string,
+    holds: HoldLine[],
+    prices: Map<string, number>,
+  ): Promise<void> {
+    await sql(
+      manager,
+      `INSERT INTO order_line (order_id, tenant_id, item_id, warehouse_id, quantity, unit_price, line_total)
+       SELECT $1, $2, l.item_id, l.warehouse_id, l.quantity, l.unit_price, l.quantity::bigint * l.unit_price
+       FROM unnest($3::uuid[], $4::uuid[], $5::int[], $6::bigint[]) AS l(item_id, warehouse_id, quantity, unit_price)`,
+      [
+        orderId,
+        tenantId,
+        holds.map((h) => h.item_id),
+        holds.map((h) => h.warehouse_id),
+        holds.map((h) => h.quantity),
+        holds.map((h) => prices.get(h.item_id)),
+      ],
+    );
+  }
+}
