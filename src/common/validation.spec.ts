@@ -112,9 +112,14 @@ describe('query parameters', () => {
   it('QueryInt converts plain decimal integers only', async () => {
     expect(await query(Probe, { n: '20' })).toMatchObject({ n: 20 });
     expect(await query(Probe, { n: '-3' })).toMatchObject({ n: -3 });
-    for (const n of ['1.5', 'abc', '', '1e3', '0x10', ' 7', '1234567890123456']) {
+    expect(await query(Probe, { n: '9007199254740991' })).toMatchObject({ n: Number.MAX_SAFE_INTEGER });
+    for (const n of ['1.5', 'abc', '', '1e3', '0x10', ' 7', '+7']) {
       expect(await fields(query(Probe, { n }))).toEqual(['n']);
     }
+  });
+
+  it('QueryInt never rounds: an integer beyond 2^53 is refused, not silently changed', async () => {
+    expect(await fields(query(Probe, { n: '9007199254740993' }))).toEqual(['n']);
   });
 
   it.each([['0'], ['101'], ['abc'], [['5', '6']]])('the items list refuses limit %j', async (limit) => {

@@ -1,6 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { ValidateIf, ValidationOptions } from 'class-validator';
+import { buildMessage, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
 import { ValidationFailedError } from './errors.js';
 
 /**
@@ -19,7 +19,9 @@ export const Trim = () => Transform(({ value }) => (typeof value === 'string' ? 
  * leaves anything else ("1.5", "abc", "") untouched so that @IsInt() rejects it.
  */
 export const QueryInt = () =>
-  Transform(({ value }) => (typeof value === 'string' && /^-?\d{1,16}$/.test(value) ? Number(value) : value));
+  Transform(({ value }) =>
+    typeof value === 'string' && /^-?\d{1,16}$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : value,
+  );
 
 /** A query parameter given once or several times (`?status=a&status=b`, or `a,b`) as an array. */
 export const QueryList = () =>
@@ -37,22 +39,54 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const MAX_JSON_DEPTH = 32;
 
-/** The first own key anywhere in a parsed JSON value that could pollute prototypes. */
-function findForbiddenKey(value: unknown, path: string, depth = 0): string | undefined {
-  if (typeof value !== 'object' || value === null || depth > 32) return undefined;
-  for (const key of Object.keys(value)) {
-    const here = path ? `${path}.${key}` : key;
-    if (FORBIDDEN_KEYS.has(key)) return here;
-    const found = findForbiddenKey((value as Record<string, unknown>)[key], here, depth + 1);
-    if (found) return found;
+/**
+ * Finds what no field of this API may contain, anywhere in a parsed body or query:
+ * nesting deeper than MAX_JSON_DEPTH (class-transformer recurses), keys that could
+ * pollute prototypes, NUL characters and lone surrogates (PostgreSQL text cannot
+ * store them). Iterative, so a hostile depth cannot overflow the stack here.
+ */
+export function findHostileContent(root: unknown): { field: string; message: string } | undefined {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    const field = path || 'body';
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return { field, message: `${field} must not contain NUL characters` };
+      if (!value.isWellFormed()) return { field, message: `${field} must be well-formed Unicode` };
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_JSON_DEPTH) return { field, message: `nesting deeper than ${MAX_JSON_DEPTH} levels` };
+    for (const key of Object.keys(value)) {
+      const here = path ? `${path}.${key}` : key;
+      if (FORBIDDEN_KEYS.has(key)) return { field: here, message: `property ${here} should not exist` };
+      if (key.includes('\u0000') || !key.isWellFormed()) return { field: here, message: 'invalid property name' };
+      stack.push({ value: (value as Record<string, unknown>)[key], path: here, depth: depth + 1 });
+    }
   }
   return undefined;
 }
 
+/** Counts characters as PostgreSQL's char_length does (code points), unlike @MaxLength. */
+export function MaxChars(max: number, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'maxChars',
+      constraints: [max],
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && [...value].length <= max,
+        defaultMessage: buildMessage((prefix) => `${prefix}$property must be at most $constraint1 characters`, options),
+      },
+    },
+    options,
+  );
+}
+
 /**
  * class-validator with the API contract's extra rules: a body must be a JSON
- * object, and keys such as `__proto__` are refused rather than silently dropped.
+ * object, and hostile content (see findHostileContent) is refused up front.
  */
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
@@ -62,8 +96,8 @@ class StrictValidationPipe extends ValidationPipe {
       }
     }
     if (metadata.type === 'body' || metadata.type === 'query') {
-      const key = findForbiddenKey(value, '');
-      if (key) throw new ValidationFailedError([{ field: key, message: `property ${key} should not exist` }]);
+      const problem = findHostileContent(value);
+      if (problem) throw new ValidationFailedError([problem]);
     }
     return super.transform(value, metadata);
   }

@@ -40,11 +40,11 @@ export async function applyStockDelta(
           manager,
           `${liveItem}
            INSERT INTO stock AS s (tenant_id, item_id, warehouse_id, on_hand)
-           SELECT $2, it.id, $3, $4 FROM it
-           WHERE $4::bigint <= $5
+           SELECT $2, it.id, $3, $4::integer FROM it
+           WHERE $4::integer <= $5::integer
            ON CONFLICT (item_id, warehouse_id) DO UPDATE
              SET on_hand = s.on_hand + EXCLUDED.on_hand, updated_at = now()
-             WHERE s.on_hand::bigint + EXCLUDED.on_hand <= $5
+             WHERE s.on_hand::bigint + EXCLUDED.on_hand <= $5::integer
            RETURNING s.on_hand, s.reserved`,
           [...params, MAX_QUANTITY],
         );

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { ADMIN_TOKEN, type TestApp } from './test-app.js';
 
@@ -68,4 +69,93 @@ export async function auditRows(t: TestApp, tenantId: string, action?: string) {
     `SELECT * FROM audit_log WHERE tenant_id = $1 ${action ? 'AND action = $2' : ''} ORDER BY created_at, id`,
     action ? [tenantId, action] : [tenantId],
   );
+}
+
+// ---------------------------------------------------------------------------
+// Assertion helpers: every failing request is checked for the error envelope
+// and for S' = S on every tenant it could have touched.
+
+type HttpResponse = import('supertest').Response;
+
+/** The error envelope of the API contract: JSON (never HTML), the code, a message, the request id. */
+export function expectError(res: HttpResponse, status: number, code: string): void {
+  expect({ status: res.status, error: res.body?.error }).toEqual({ status, error: code });
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  expect(res.body.request_id).toEqual(res.headers['x-request-id']);
+  expect(typeof res.body.message).toBe('string');
+  expect(res.body).not.toHaveProperty('data');
+}
+
+/** Snapshots of several tenants, to compare before and after. */
+export async function snapshots(t: TestApp, tenants: TestTenant[]): Promise<unknown[]> {
+  const result: unknown[] = [];
+  for (const tenant of tenants) result.push(await snapshot(t, tenant.id));
+  return result;
+}
+
+/**
+ * Sends a request that must fail with `status` / `code`, and asserts that it
+ * changed nothing that belongs to `tenants`. Returns the response.
+ */
+export async function expectRejected(
+  t: TestApp,
+  tenants: TestTenant | TestTenant[],
+  send: () => PromiseLike<HttpResponse>,
+  status: number,
+  code: string,
+): Promise<HttpResponse> {
+  const list = Array.isArray(tenants) ? tenants : [tenants];
+  const before = await snapshots(t, list);
+  const res = await send();
+  expectError(res, status, code);
+  expect(await snapshots(t, list)).toEqual(before);
+  return res;
+}
+
+/** PATCH /api/items/:id/qty. */
+export function adjustQty(t: TestApp, tenant: TestTenant, itemId: string, body: unknown) {
+  return t.http.patch(`/api/items/${itemId}/qty`).set(tenant.auth).send(body as object);
+}
+
+/** Sends a raw JSON text (malformed JSON, `__proto__` keys, ...) exactly as given. */
+export function sendRaw(test: import('supertest').Test, text: string) {
+  return test.set('Content-Type', 'application/json').send(text);
+}
+
+/** Follows `next_cursor` from the first page to the last; returns every page's data. */
+export async function allPages<T = Record<string, unknown>>(
+  t: TestApp,
+  tenant: TestTenant,
+  path: string,
+  query: Record<string, string | number> = {},
+): Promise<T[][]> {
+  const pages: T[][] = [];
+  let cursor: string | null = null;
+  do {
+    const res: HttpResponse = await t.http
+      .get(path)
+      .set(tenant.auth)
+      .query({ ...query, ...(cursor ? { cursor } : {}) })
+      .expect(200);
+    pages.push(res.body.data);
+    cursor = res.body.page.next_cursor;
+    if (pages.length > 100) throw new Error(`${path}: more than 100 pages, the cursor does not advance`);
+  } while (cursor);
+  return pages;
+}
+
+/** GET /api/audit-logs with filters, as the tenant. */
+export async function listAudit(t: TestApp, tenant: TestTenant, query: Record<string, string | number> = {}) {
+  const res = await t.http.get('/api/audit-logs').set(tenant.auth).query({ limit: 100, ...query }).expect(200);
+  return res.body.data as { id: string; action: string; object_type: string; object_id: string; request_id: string; actor: string; old_value: any; new_value: any; created_at: string }[];
+}
+
+/** Counts responses by `status error` (e.g. `{ '200': 5, '400 insufficient_stock': 45 }`). */
+export function tally(responses: HttpResponse[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of responses) {
+    const key = r.status < 300 ? String(r.status) : `${r.status} ${r.body?.error}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
 }

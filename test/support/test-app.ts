@@ -16,8 +16,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real application (real middleware, filter, pipes) on the test database, listening on a free port. */
-export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * The real application (real middleware, filter, pipes) on the test database, listening on a free port.
+ * An override of `undefined` removes the variable (e.g. `{ ADMIN_TOKEN: undefined }`).
+ */
+export async function startTestApp(overrides: Record<string, string | undefined> = {}): Promise<TestApp> {
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) throw new Error('DATABASE_URL is not set: run the tests through jest (global setup)');
   const env: Env = validateEnv({

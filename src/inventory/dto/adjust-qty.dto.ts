@@ -1,5 +1,5 @@
-import { IsInt, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { Optional } from '../../common/validation.js';
+import { IsInt, IsString, IsUUID, Max, Min } from 'class-validator';
+import { Optional, MaxChars } from '../../common/validation.js';
 import { MAX_DELTA } from '../quantities.js';
 
 export class AdjustQtyDto {
@@ -12,6 +12,6 @@ export class AdjustQtyDto {
   warehouse_id?: string;
 
   /** Why, for the audit log (e.g. `cycle count`, `damaged`). */
-  @Optional() @IsString() @MaxLength(500)
+  @Optional() @IsString() @MaxChars(500)
   reason?: string;
 }

@@ -1,10 +1,10 @@
-import { IsInt, IsNotEmpty, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Optional, Trim } from '../../common/validation.js';
+import { IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+import { Optional, Trim, MaxChars } from '../../common/validation.js';
 import { MAX_QUANTITY } from '../quantities.js';
 
 export class CreateItemDto {
   /** Trimmed, 1..255 characters, unique among the tenant's live items. */
-  @Trim() @IsString() @IsNotEmpty() @MaxLength(255)
+  @Trim() @IsString() @IsNotEmpty() @MaxChars(255)
   name!: string;
 
   /** Optional stock keeping unit, unique per tenant: `^[A-Z0-9][A-Z0-9._-]{0,63}$`. */
@@ -12,7 +12,7 @@ export class CreateItemDto {
   sku?: string;
 
   /** Free text, at most 2000 characters. */
-  @Optional() @IsString() @MaxLength(2000)
+  @Optional() @IsString() @MaxChars(2000)
   description?: string;
 
   /** Initial units on hand in the default warehouse (default 0). */

@@ -1,5 +1,5 @@
 import { IsInt, IsNotEmpty, IsString, Max, MaxLength, Min } from 'class-validator';
-import { Optional, QueryInt } from '../../common/validation.js';
+import { Optional, QueryInt, MaxChars } from '../../common/validation.js';
 
 export class ListItemsQuery {
   /** Page size, 1..100 (default 20). */
@@ -15,6 +15,6 @@ export class ListItemsQuery {
   sku?: string;
 
   /** Name prefix (case-sensitive). */
-  @Optional() @IsString() @IsNotEmpty() @MaxLength(255)
+  @Optional() @IsString() @IsNotEmpty() @MaxChars(255)
   name?: string;
 }

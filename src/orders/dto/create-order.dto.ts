@@ -13,7 +13,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { Optional, Trim } from '../../common/validation.js';
+import { Optional, Trim, MaxChars } from '../../common/validation.js';
 import { MAX_LINES, MAX_TTL_SECONDS, ReservationLineDto } from '../../reservations/dto/create-reservation.dto.js';
 
 /** Amounts stay exact JSON integers: at most 2^53 - 1 minor units. */
@@ -40,7 +40,7 @@ export class CreateOrderDto {
   @IsString() @Matches(/^[A-Z]{3}$/, { message: 'currency must be a three-letter uppercase ISO-4217 code' })
   currency!: string;
 
-  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxLength(255)
+  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(255)
   customer_ref?: string;
 
   @Optional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_LINES)

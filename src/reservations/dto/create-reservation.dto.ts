@@ -12,7 +12,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { Optional, Trim } from '../../common/validation.js';
+import { Optional, Trim, MaxChars } from '../../common/validation.js';
 
 export const MAX_LINES = 100;
 export const MAX_LINE_QUANTITY = 1_000_000;
@@ -42,6 +42,6 @@ export class CreateReservationDto {
   ttl_seconds?: number;
 
   /** The caller's own reference, e.g. a cart id. */
-  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxLength(255)
+  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(255)
   reference?: string;
 }

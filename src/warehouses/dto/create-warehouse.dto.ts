@@ -1,5 +1,5 @@
-import { IsInt, IsNotEmpty, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Optional, Trim } from '../../common/validation.js';
+import { IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+import { Optional, Trim, MaxChars } from '../../common/validation.js';
 
 export class CreateWarehouseDto {
   /** Short code, unique per tenant: `^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`, e.g. `BER-1`. */
@@ -7,7 +7,7 @@ export class CreateWarehouseDto {
   code!: string;
 
   /** Display name, trimmed, 1..255 characters. */
-  @Trim() @IsString() @IsNotEmpty() @MaxLength(255)
+  @Trim() @IsString() @IsNotEmpty() @MaxChars(255)
   name!: string;
 
   /** Allocation order: reservations without a warehouse take stock from lower values first (default 0). */

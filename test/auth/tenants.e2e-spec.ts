@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  adminAuth,
+  auditRows,
+  expectError,
+  expectRejected,
+  newItem,
+  newTenant,
+  type TestTenant,
+} from '../support/fixtures.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+const tenantsNamed = (t: TestApp, name: string) => t.db.query('SELECT id FROM tenant WHERE name = $1', [name]);
+
+describe('admin: tenants and API keys', () => {
+  let t: TestApp;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    tenant = await newTenant(t);
+  });
+  afterAll(() => t.close());
+
+  it('creates a tenant with a default warehouse and a first key shown once, stored only as a hash', async () => {
+    const name = `acme-${randomUUID()}`;
+    const res = await t.http.post('/api/admin/tenants').set(adminAuth).send({ name: `  ${name} ` }).expect(201);
+    const { tenant: created, api_key } = res.body.data;
+    expect(created).toMatchObject({ name, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(api_key).toMatchObject({ label: 'initial', prefix: api_key.key.slice(0, 12), created_at: expect.any(String) });
+    const [stored] = await t.db.query('SELECT * FROM api_key WHERE id = $1', [api_key.id]);
+    expect(stored.key_hash).toEqual(createHash('sha256').update(api_key.key).digest());
+    expect(JSON.stringify(stored)).not.toContain(api_key.key);
+    const [warehouse] = await t.db.query('SELECT code FROM warehouse WHERE tenant_id = $1 AND is_default', [created.id]);
+    expect(warehouse).toEqual({ code: 'default' });
+  });
+
+  it('audits tenant creation as admin, under the request id', async () => {
+    const res = await t.http.post('/api/admin/tenants').set(adminAuth).set('X-Request-Id', 'admin-create-1')
+      .send({ name: `audited-${randomUUID()}` }).expect(201);
+    const rows = await auditRows(t, res.body.data.tenant.id);
+    expect(rows.map((r: { action: string }) => r.action).sort()).toEqual(['api_key.created', 'tenant.created', 'warehouse.created']);
+    expect(rows.every((r: { actor: string; request_id: string }) => r.actor === 'admin' && r.request_id === 'admin-create-1')).toBe(true);
+  });
+
+  it('the new key authenticates as its tenant', async () => {
+    const fresh = await newTenant(t);
+    const item = await newItem(t, fresh);
+    const res = await t.http.get(`/api/items/${item.id}`).set(fresh.auth).expect(200);
+    expect(res.body.data.id).toBe(item.id);
+  });
+
+  it('rejects a duplicate tenant name (after trimming) and creates nothing', async () => {
+    const name = `dup-${randomUUID()}`;
+    await t.http.post('/api/admin/tenants').set(adminAuth).send({ name }).expect(201);
+    const res = await t.http.post('/api/admin/tenants').set(adminAuth).send({ name: ` ${name} ` });
+    expectError(res, 400, 'duplicate_name');
+    expect(await tenantsNamed(t, name)).toHaveLength(1);
+  });
+
+  it.each([
+    ['missing name', {}],
+    ['blank name', { name: '   ' }],
+    ['name too long', { name: 'x'.repeat(256) }],
+    ['name not a string', { name: 42 }],
+    ['extra field', { name: 'ok-name', plan: 'gold' }],
+  ])('rejects %s with validation_failed', async (_label, body) => {
+    const res = await t.http.post('/api/admin/tenants').set(adminAuth).send(body);
+    expectError(res, 400, 'validation_failed');
+    expect(res.body.details.length).toBeGreaterThan(0);
+  });
+
+  it('rejects a tenant name with a NUL character as bad input, not a 500', async () => {
+    const name = `nul-${randomUUID()}\u0000`;
+    expectError(await t.http.post('/api/admin/tenants').set(adminAuth).send({ name }), 400, 'validation_failed');
+  });
+
+  it('a tenant API key on an admin route is 403 forbidden and creates nothing', async () => {
+    const name = `forbidden-${randomUUID()}`;
+    expectError(await t.http.post('/api/admin/tenants').set(tenant.auth).send({ name }), 403, 'forbidden');
+    expect(await tenantsNamed(t, name)).toHaveLength(0);
+  });
+
+  it.each([
+    ['no Authorization header', {}],
+    ['an unknown token', { Authorization: 'Bearer not-the-admin-token-at-all' }],
+    ['a non-bearer scheme', { Authorization: `Basic ${Buffer.from('admin:x').toString('base64')}` }],
+  ])('%s on an admin route is 401 unauthorized and creates nothing', async (_label, headers) => {
+    const name = `unauth-${randomUUID()}`;
+    expectError(await t.http.post('/api/admin/tenants').set(headers).send({ name }), 401, 'unauthorized');
+    expect(await tenantsNamed(t, name)).toHaveLength(0);
+  });
+
+  it('creates another API key for a tenant, audited, which works alongside the first', async () => {
+    const res = await t.http.post(`/api/admin/tenants/${tenant.id}/api-keys`).set(adminAuth).send({ label: ' checkout ' }).expect(201);
+    expect(res.body.data).toMatchObject({ label: 'checkout', prefix: res.body.data.key.slice(0, 12) });
+    const [row] = (await auditRows(t, tenant.id, 'api_key.created')).filter((r: { object_id: string }) => r.object_id === res.body.data.id);
+    expect(row).toMatchObject({ actor: 'admin', new_value: { label: 'checkout' } });
+    await t.http.get('/api/items').set({ Authorization: `Bearer ${res.body.data.key}` }).expect(200);
+    await t.http.get('/api/items').set(tenant.auth).expect(200);
+  });
+
+  it('labels a key "api" when no label is given', async () => {
+    const res = await t.http.post(`/api/admin/tenants/${tenant.id}/api-keys`).set(adminAuth).expect(201);
+    expect(res.body.data.label).toBe('api');
+  });
+
+  it('creating a key for an unknown tenant is 404', async () => {
+    const res = await t.http.post(`/api/admin/tenants/${randomUUID()}/api-keys`).set(adminAuth).send({});
+    expectError(res, 404, 'not_found');
+  });
+
+  it('creating a key for a non-UUID tenant id is 404', async () => {
+    expectError(await t.http.post('/api/admin/tenants/not-a-uuid/api-keys').set(adminAuth).send({}), 404, 'not_found');
+  });
+
+  it.each([
+    ['a blank label', { label: '  ' }],
+    ['a label over 100 characters', { label: 'l'.repeat(101) }],
+    ['a null label', { label: null }],
+    ['an extra field', { label: 'x', scopes: ['all'] }],
+  ])('refuses a key with %s and changes nothing', async (_label, body) => {
+    const send = () => t.http.post(`/api/admin/tenants/${tenant.id}/api-keys`).set(adminAuth).send(body);
+    await expectRejected(t, tenant, send, 400, 'validation_failed');
+  });
+
+  it('a tenant key cannot mint keys (403), not even for its own tenant', async () => {
+    const send = () => t.http.post(`/api/admin/tenants/${tenant.id}/api-keys`).set(tenant.auth).send({});
+    await expectRejected(t, tenant, send, 403, 'forbidden');
+  });
+
+  it('minting a key without the admin token is 401 and changes nothing', async () => {
+    const send = () => t.http.post(`/api/admin/tenants/${tenant.id}/api-keys`).send({});
+    await expectRejected(t, tenant, send, 401, 'unauthorized');
+  });
+});
+
+describe('tenant API keys on tenant routes', () => {
+  let t: TestApp;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    tenant = await newTenant(t);
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['no key', {}],
+    ['an unknown key', { Authorization: 'Bearer inv_unknown' }],
+    ['the admin token', adminAuth],
+    ['an empty bearer', { Authorization: 'Bearer ' }],
+  ])('%s is 401 unauthorized on items routes and changes nothing', async (_label, headers) => {
+    await expectRejected(t, tenant, () => t.http.get('/api/items').set(headers), 401, 'unauthorized');
+    await expectRejected(t, tenant, () => t.http.post('/api/items').set(headers).send({ name: 'x' }), 401, 'unauthorized');
+  });
+
+  it('a revoked key is 401', async () => {
+    const res = await t.http.post(`/api/admin/tenants/${tenant.id}/api-keys`).set(adminAuth).send({}).expect(201);
+    const auth = { Authorization: `Bearer ${res.body.data.key}` };
+    await t.http.get('/api/items').set(auth).expect(200);
+    await t.db.query('UPDATE api_key SET revoked_at = now() WHERE id = $1', [res.body.data.id]);
+    expectError(await t.http.get('/api/items').set(auth), 401, 'unauthorized');
+  });
+});
+
+describe('without ADMIN_TOKEN', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ ADMIN_TOKEN: undefined });
+  });
+  afterAll(() => t.close());
+
+  it('the admin routes do not exist (404), whatever token is sent, and create nothing', async () => {
+    const name = `no-admin-${randomUUID()}`;
+    expectError(await t.http.post('/api/admin/tenants').set(adminAuth).send({ name }), 404, 'not_found');
+    expectError(await t.http.post('/api/admin/tenants').send({ name }), 404, 'not_found');
+    expect(await tenantsNamed(t, name)).toHaveLength(0);
+  });
+
+  it('minting a key answers 404 too', async () => {
+    const res = await t.http.post(`/api/admin/tenants/${randomUUID()}/api-keys`).set(adminAuth).send({});
+    expectError(res, 404, 'not_found');
+  });
+});
