@@ -1,6 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { buildMessage, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
+import { buildMessage, IsUUID, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
 import { ValidationFailedError } from './errors.js';
 
 /**
@@ -9,6 +9,17 @@ import { ValidationFailedError } from './errors.js';
  */
 export function Optional(options?: ValidationOptions): PropertyDecorator {
   return ValidateIf((_object, value) => value !== undefined, options);
+}
+
+/**
+ * A UUID field: validated, then lower-cased, so `ABC…` and `abc…` name the same
+ * row (PostgreSQL returns ids in lower case and the services compare them).
+ */
+export function IsId(options?: ValidationOptions): PropertyDecorator {
+  return (target, key) => {
+    IsUUID('all', options)(target, key);
+    Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))(target, key);
+  };
 }
 
 /** Trims a string, leaving any other type as it is so that validation rejects it. */

@@ -1,5 +1,5 @@
-import { IsIn, IsInt, IsISO8601, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Optional, QueryInt } from '../../common/validation.js';
+import { IsIn, IsInt, IsISO8601, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsId, Optional, QueryInt } from '../../common/validation.js';
 
 export class ListAuditLogsQuery {
   /** Page size, 1..100. */
@@ -14,7 +14,7 @@ export class ListAuditLogsQuery {
   @Optional() @IsIn(['tenant', 'api_key', 'warehouse', 'item', 'reservation', 'order'])
   object_type?: string;
 
-  @Optional() @IsUUID('all')
+  @Optional() @IsId()
   object_id?: string;
 
   /** e.g. `stock.adjusted`. */

@@ -1,5 +1,5 @@
-import { IsInt, IsString, IsUUID, Max, Min } from 'class-validator';
-import { Optional, MaxChars } from '../../common/validation.js';
+import { IsInt, IsString, Max, Min } from 'class-validator';
+import { IsId, Optional, MaxChars } from '../../common/validation.js';
 import { MAX_DELTA } from '../quantities.js';
 
 export class AdjustQtyDto {
@@ -8,7 +8,7 @@ export class AdjustQtyDto {
   delta!: number;
 
   /** Warehouse whose stock changes; the tenant's default warehouse when omitted. */
-  @Optional() @IsUUID('all')
+  @Optional() @IsId()
   warehouse_id?: string;
 
   /** Why, for the audit log (e.g. `cycle count`, `damaged`). */

@@ -5,15 +5,16 @@ import {
   IsArray,
   IsInt,
   IsNotEmpty,
+  IsObject,
   IsString,
-  IsUUID,
+
   Matches,
   Max,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { Optional, Trim, MaxChars } from '../../common/validation.js';
+import { IsId, Optional, Trim, MaxChars } from '../../common/validation.js';
 import { MAX_LINES, MAX_TTL_SECONDS, ReservationLineDto } from '../../reservations/dto/create-reservation.dto.js';
 
 /** Amounts stay exact JSON integers: at most 2^53 - 1 minor units. */
@@ -26,7 +27,7 @@ export class OrderLineDto extends ReservationLineDto {
 }
 
 export class ItemPriceDto {
-  @IsUUID('all')
+  @IsId()
   item_id!: string;
 
   /** Price of one unit in minor units (cents), >= 0. */
@@ -44,7 +45,7 @@ export class CreateOrderDto {
   customer_ref?: string;
 
   @Optional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_LINES)
-  @ValidateNested({ each: true }) @Type(() => OrderLineDto)
+  @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => OrderLineDto)
   lines?: OrderLineDto[];
 
   /** Hold time of the order's own reservation (default 600 s). */
@@ -52,11 +53,11 @@ export class CreateOrderDto {
   ttl_seconds?: number;
 
   /** An active reservation of this tenant that no order uses yet. */
-  @Optional() @IsUUID('all')
+  @Optional() @IsId()
   reservation_id?: string;
 
   /** One price for each item of the reservation. */
   @Optional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_LINES)
-  @ValidateNested({ each: true }) @Type(() => ItemPriceDto)
+  @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => ItemPriceDto)
   prices?: ItemPriceDto[];
 }

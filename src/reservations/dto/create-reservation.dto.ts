@@ -5,21 +5,22 @@ import {
   IsArray,
   IsInt,
   IsNotEmpty,
+  IsObject,
   IsString,
-  IsUUID,
+
   Max,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { Optional, Trim, MaxChars } from '../../common/validation.js';
+import { IsId, Optional, Trim, MaxChars } from '../../common/validation.js';
 
 export const MAX_LINES = 100;
 export const MAX_LINE_QUANTITY = 1_000_000;
 export const MAX_TTL_SECONDS = 86_400;
 
 export class ReservationLineDto {
-  @IsUUID('all')
+  @IsId()
   item_id!: string;
 
   /** Units to hold, 1..1,000,000. */
@@ -27,14 +28,14 @@ export class ReservationLineDto {
   quantity!: number;
 
   /** Take the units from this warehouse; when omitted they are allocated by warehouse priority. */
-  @Optional() @IsUUID('all')
+  @Optional() @IsId()
   warehouse_id?: string;
 }
 
 export class CreateReservationDto {
   /** 1..100 lines; lines for the same item and warehouse are merged. */
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_LINES)
-  @ValidateNested({ each: true }) @Type(() => ReservationLineDto)
+  @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => ReservationLineDto)
   lines!: ReservationLineDto[];
 
   /** How long the hold lasts, 1..86400 seconds (default 600). */
