@@ -10,11 +10,15 @@ import { hashApiKey } from './api-key-secret.js';
 import { IS_ADMIN, IS_PUBLIC } from './public.decorator.js';
 
 const BEARER = /^Bearer\s+(\S{1,512})\s*$/i;
+const CACHE_MAX_ENTRIES = 10_000;
 
 /** Authenticates every route: tenant API keys by default, ADMIN_TOKEN on admin routes. */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   private readonly adminHash?: Buffer;
+  /** Known keys by hash, for AUTH_CACHE_TTL_MS: saves a round trip on every request. */
+  private readonly cache = new Map<string, { principal: Principal; expires: number }>();
+  private readonly cacheTtlMs: number;
 
   constructor(
     private readonly reflector: Reflector,
@@ -22,6 +26,7 @@ export class ApiKeyGuard implements CanActivate {
     env: Env,
   ) {
     this.adminHash = env.ADMIN_TOKEN ? hashApiKey(env.ADMIN_TOKEN) : undefined;
+    this.cacheTtlMs = env.AUTH_CACHE_TTL_MS;
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -45,11 +50,21 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   private async findPrincipal(token: string): Promise<Principal | undefined> {
+    const hash = hashApiKey(token);
+    const cacheKey = hash.toString('base64');
+    const cached = this.cache.get(cacheKey);
+    if (cached && cached.expires > Date.now()) return cached.principal;
     const rows = await this.dataSource.query<{ id: string; tenant_id: string }[]>(
       'SELECT id, tenant_id FROM api_key WHERE key_hash = $1 AND revoked_at IS NULL',
-      [hashApiKey(token)],
+      [hash],
     );
     const row = rows[0];
-    return row ? { tenantId: row.tenant_id, actor: `api_key:${row.id}` } : undefined;
+    if (!row) return undefined; // unknown keys are never cached: a new key works at once
+    const principal = { tenantId: row.tenant_id, actor: `api_key:${row.id}` };
+    if (this.cacheTtlMs > 0) {
+      if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
+      this.cache.set(cacheKey, { principal, expires: Date.now() + this.cacheTtlMs });
+    }
+    return principal;
   }
 }

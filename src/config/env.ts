@@ -43,6 +43,10 @@ export class Env {
   @IsOptional() @IsString() @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
   ADMIN_TOKEN?: string;
 
+  /** How long a verified API key is remembered in memory (0: look it up on every request). */
+  @EnvInt() @IsInt() @Min(0) @Max(300000)
+  AUTH_CACHE_TTL_MS: number = 10000;
+
   /** Key for the HMAC that makes pagination cursors tamper-evident. */
   @IsString() @MinLength(16)
   CURSOR_SECRET: string = 'inventory-service-cursor-secret';

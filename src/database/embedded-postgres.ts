@@ -15,6 +15,8 @@ export interface EmbeddedOptions {
   database?: string;
   /** false: the data directory is deleted when the server stops (test clusters). */
   persistent?: boolean;
+  /** Extra server settings, e.g. ['-c', 'shared_buffers=1GB'] for benchmarks. */
+  settings?: string[];
 }
 
 const USER = 'postgres';
@@ -43,7 +45,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<D
     persistent: options.persistent ?? true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    postgresFlags: [
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+      ...(options.settings ?? []),
+    ],
     onLog: (message: string) => {
       log.push(message);
       if (log.length > 50) log.shift();

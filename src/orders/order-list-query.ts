@@ -34,7 +34,6 @@ export function buildOrderListQuery(
   const spec = SORTS[sort];
   const limit = query.limit ?? 20;
   const where = new SqlWhere().add('o.tenant_id = ?', tenantId);
-  if (query.status?.length) where.add('o.status = ANY(?::text[])', query.status);
   if (query.created_from !== undefined) where.add('o.created_at >= ?::timestamptz', query.created_from);
   if (query.created_to !== undefined) where.add('o.created_at < ?::timestamptz', query.created_to);
   if (query.min_total !== undefined) where.add('o.total_amount >= ?', query.min_total);
@@ -45,9 +44,23 @@ export function buildOrderListQuery(
     where.add(`(o.${spec.column}, o.id) ${spec.descending ? '<' : '>'} (?::${spec.cast}, ?::uuid)`, value, id);
   }
   const direction = spec.descending ? 'DESC' : 'ASC';
-  const text = `${orderSelect({ extraColumns: `${spec.cursorSql} AS cursor_value` })}
-    WHERE ${where}
-    ORDER BY o.${spec.column} ${direction}, o.id ${direction}
-    LIMIT ${where.param(limit + 1)}`;
+  const orderBy = (alias: string) => `ORDER BY ${alias}.${spec.column} ${direction}, ${alias}.id ${direction}`;
+  const take = where.param(limit + 1);
+  const select = orderSelect({ extraColumns: `${spec.cursorSql} AS cursor_value` });
+  const statuses = [...new Set(query.status ?? [])];
+
+  if (statuses.length <= 1) {
+    if (statuses.length === 1) where.add('o.status = ?', statuses[0]);
+    return { text: `${select} WHERE ${where} ${orderBy('o')} LIMIT ${take}`, params: where.params, limit, sort };
+  }
+  // Several statuses: one ordered index scan per status (tenant_id, status, column, id),
+  // merged; the lines are fetched only for the rows of the page.
+  const branches = statuses.map(
+    (status) => `(SELECT o.id, o.${spec.column} FROM orders o
+       WHERE ${where} AND o.status = ${where.param(status)} ${orderBy('o')} LIMIT ${take})`,
+  );
+  const text = `${select}
+    JOIN (SELECT p.id FROM (${branches.join(' UNION ALL ')}) p ${orderBy('p')} LIMIT ${take}) page ON page.id = o.id
+    ${orderBy('o')}`;
   return { text, params: where.params, limit, sort };
 }

@@ -235,8 +235,13 @@ export class OrdersService {
     if (!byLines && dto.prices === undefined) {
       throw new ValidationFailedError([{ field: 'prices', message: 'prices are required with reservation_id' }]);
     }
-    if (byLines && (dto.prices !== undefined)) {
+    if (byLines && dto.prices !== undefined) {
       throw new ValidationFailedError([{ field: 'prices', message: 'prices go with reservation_id; lines carry unit_price' }]);
+    }
+    if (!byLines && dto.ttl_seconds !== undefined) {
+      throw new ValidationFailedError([
+        { field: 'ttl_seconds', message: 'ttl_seconds goes with lines; extend the reservation instead' },
+      ]);
     }
     const prices = new Map<string, number>();
     for (const p of dto.lines ?? dto.prices!) {

@@ -29,6 +29,8 @@ export async function startTestApp(overrides: Record<string, string | undefined>
     ADMIN_TOKEN,
     BOOTSTRAP_DEFAULT_TENANT: 'false',
     DB_POOL_SIZE: '10',
+    // Tests revoke keys and count queries: look every key up.
+    AUTH_CACHE_TTL_MS: '0',
     ...overrides,
   });
   const app = await createApp(env, databaseUrl);
