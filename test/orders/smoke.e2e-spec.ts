@@ -31,18 +31,4 @@ describe('orders smoke', () => {
     const list = await t.http.get('/api/orders?sort=highest_value&status=cancelled,pending').set(tenant.auth).expect(200);
     expect(list.body.data[0].id).toBe(id);
   });
-
-  it('confirming an expired order cancels it and answers reservation_expired', async () => {
-    const item = await newItem(t, tenant, { qty: 3 });
-    const res = await t.http.post('/api/reservations').set(tenant.auth).send({ lines: [{ item_id: item.id, quantity: 3 }] }).expect(201);
-    const order = await t.http.post('/api/orders').set(tenant.auth)
-      .send({ currency: 'EUR', reservation_id: res.body.data.id, prices: [{ item_id: item.id, unit_price: 5 }] }).expect(201);
-    await t.db.query(`UPDATE reservation SET created_at = now() - interval '1 hour', expires_at = now() - interval '1 second' WHERE id = $1`, [res.body.data.id]);
-    const confirm = await t.http.post(`/api/orders/${order.body.data.id}/transitions`).set(tenant.auth).send({ to: 'confirmed' });
-    expect(confirm.status).toBe(400);
-    expect(confirm.body.error).toBe('reservation_expired');
-    const got = await t.http.get(`/api/orders/${order.body.data.id}`).set(tenant.auth).expect(200);
-    expect(got.body.data.status).toBe('cancelled');
-    expect((await t.http.get(`/api/items/${item.id}`).set(tenant.auth)).body.data).toMatchObject({ qty: 3, reserved: 0 });
-  });
 });

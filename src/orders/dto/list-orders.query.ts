@@ -1,5 +1,5 @@
 import { IsIn, IsInt, IsISO8601, IsNotEmpty, IsString, Max, MaxLength, Min } from 'class-validator';
-import { Optional, QueryInt, QueryList, MaxChars } from '../../common/validation.js';
+import { Optional, Trim, QueryInt, QueryList, MaxChars } from '../../common/validation.js';
 import { ORDER_STATUSES, type OrderStatus } from '../order-transitions.js';
 import { MAX_AMOUNT } from './create-order.dto.js';
 
@@ -35,7 +35,7 @@ export class ListOrdersQuery {
   @Optional() @QueryInt() @IsInt() @Min(0) @Max(MAX_AMOUNT)
   max_total?: number;
 
-  @Optional() @IsString() @IsNotEmpty() @MaxChars(255)
+  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(255)
   customer_ref?: string;
 
   /** newest (default), oldest, highest_value, lowest_value. */

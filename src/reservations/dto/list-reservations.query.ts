@@ -1,5 +1,5 @@
 import { IsIn, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min } from 'class-validator';
-import { Optional, QueryInt, MaxChars } from '../../common/validation.js';
+import { Optional, Trim, QueryInt, MaxChars } from '../../common/validation.js';
 import { RESERVATION_STATUSES, type ReservationStatus } from '../reservation-status.js';
 
 export class ListReservationsQuery {
@@ -15,6 +15,6 @@ export class ListReservationsQuery {
   @Optional() @IsIn(RESERVATION_STATUSES)
   status?: ReservationStatus;
 
-  @Optional() @IsString() @IsNotEmpty() @MaxChars(255)
+  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(255)
   reference?: string;
 }
