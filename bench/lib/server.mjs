@@ -1,5 +1,6 @@
 // Runs the compiled service as a child process, as in production, for a benchmark.
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { createServer } from 'node:net';
 
 export function freePort() {
@@ -55,4 +56,19 @@ export function percentile(sorted, p) {
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
+}
+
+/** A minimal keep-alive HTTP client: fetch() adds client-side overhead that is not the service's. */
+export function httpClient(baseUrl, headers = {}) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  return (path) =>
+    new Promise((resolve, reject) => {
+      http
+        .get(`${baseUrl}${path}`, { agent, headers }, (res) => {
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+        })
+        .on('error', reject);
+    });
 }
