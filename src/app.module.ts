@@ -6,8 +6,11 @@ import { ConfigModule } from './config/config.module.js';
 import type { Env } from './config/env.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { InventoryModule } from './inventory/inventory.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { OrdersModule } from './orders/orders.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { ReservationsModule } from './reservations/reservations.module.js';
 import { WarehousesModule } from './warehouses/warehouses.module.js';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -20,15 +23,19 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(env),
         DatabaseModule.forRoot(databaseUrl, env),
+        IdempotencyModule,
         CommonModule,
         AuditModule,
         AuthModule,
+        // After AuthModule: its guard counts requests per API key, which AuthModule's guard resolves.
+        RateLimitModule.forRoot(env),
         ScheduleModule.forRoot(),
         InventoryModule,
         WarehousesModule,
         ReservationsModule,
         OrdersModule,
         HealthModule,
+        MetricsModule,
       ],
     };
   }

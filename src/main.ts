@@ -1,20 +1,31 @@
-import { Logger } from '@nestjs/common';
+import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { createApp } from './app.setup.js';
 import { validateEnv } from './config/env.js';
 import { openDatabase } from './database/open-database.js';
+import { createLogging } from './logging/logging.js';
 
 async function bootstrap(): Promise<void> {
-  const logger = new Logger('Main');
+  // Variables already set win over .env (see .env.example).
+  if (existsSync('.env')) process.loadEnvFile('.env');
   const env = validateEnv(process.env);
-  const database = await openDatabase(env);
-  logger.log(database.kind === 'embedded' ? `Embedded PostgreSQL, data in ${env.EMBEDDED_PG_DIR}` : 'External PostgreSQL (DATABASE_URL)');
+  const logging = await createLogging(env);
+  const log = logging.root.child({ context: 'Main' });
 
-  const app = await createApp(env, database.url);
+  const database = await openDatabase(env);
+  if (database.kind === 'embedded') {
+    log.info({ database: 'embedded', data_dir: env.EMBEDDED_PG_DIR, port: env.EMBEDDED_PG_PORT }, `Embedded PostgreSQL on 127.0.0.1:${env.EMBEDDED_PG_PORT}, data in ${env.EMBEDDED_PG_DIR}`);
+  } else {
+    const url = new URL(database.url);
+    log.info({ database: 'external', host: url.host, name: url.pathname.slice(1) }, `External PostgreSQL at ${url.host}${url.pathname} (DATABASE_URL)`);
+  }
+
+  const app = await createApp(env, database.url, { logging });
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.log(`${signal}: finishing in-flight requests and shutting down`);
+    log.info(`${signal}: finishing in-flight requests and shutting down`);
     await app.close();
     await database.close();
     process.exit(0);
@@ -23,7 +34,11 @@ async function bootstrap(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen(env.PORT);
-  logger.log(`Listening on http://localhost:${env.PORT}/api (Swagger UI: http://localhost:${env.PORT}/docs)`);
+  const base = `http://localhost:${env.PORT}`;
+  log.info(
+    { url: `${base}/api`, docs: `${base}/docs`, startup_ms: Math.round(performance.now()) },
+    `Listening on ${base}/api — Swagger UI ${base}/docs, health ${base}/health/ready, metrics ${base}/metrics`,
+  );
 }
 
 bootstrap().catch((err: unknown) => {

@@ -9,15 +9,17 @@ import { dataSourceOptions } from '../../dist/src/database/data-source-options.j
 import { startEmbeddedPostgres } from '../../dist/src/database/embedded-postgres.js';
 import { runMigrations } from '../../dist/src/database/open-database.js';
 
-export async function openBenchDatabase() {
+export async function openBenchDatabase(database = 'inventory') {
   const handle = process.env.DATABASE_URL
-    ? { url: process.env.DATABASE_URL, kind: 'external', close: async () => {} }
+    ? { url: withDatabase(process.env.DATABASE_URL, database), kind: 'external', close: async () => {} }
     : await startEmbeddedPostgres({
         dir: '.data/bench-postgres',
+        database,
         port: Number(process.env.BENCH_PG_PORT ?? 54339),
         // Sized for bulk loads and a million orders on this 24 GiB machine; durability as usual.
         settings: ['-c', 'shared_buffers=2GB', '-c', 'max_wal_size=8GB', '-c', 'checkpoint_timeout=30min', '-c', 'work_mem=32MB'],
       });
+  if (handle.kind === 'external' && database !== 'inventory') await createDatabase(process.env.DATABASE_URL, database);
   const dataSource = new DataSource(dataSourceOptions(handle.url));
   await dataSource.initialize();
   await runMigrations(dataSource);
@@ -51,4 +53,33 @@ export async function connect(url) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   return client;
+}
+
+function withDatabase(url, database) {
+  if (database === 'inventory') return url;
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function createDatabase(url, database) {
+  const client = await connect(url);
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!exists.rowCount) await client.query(`CREATE DATABASE "${database}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops a throwaway benchmark database, through a connection to another one. */
+export async function dropDatabase(url, database) {
+  const u = new URL(url);
+  u.pathname = '/postgres';
+  const client = await connect(u.toString());
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
 }

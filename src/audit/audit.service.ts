@@ -5,6 +5,7 @@ import { cursorTimestamp, SqlWhere, toPage } from '../common/keyset.js';
 import type { Page } from '../common/page.js';
 import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
+import { BusinessEvents } from '../metrics/business-events.js';
 import type { ListAuditLogsQuery } from './dto/list-audit-logs.query.js';
 
 export interface AuditEntry {
@@ -39,6 +40,7 @@ export class AuditService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly cursors: CursorCodec,
+    private readonly events: BusinessEvents,
   ) {}
 
   /**
@@ -47,8 +49,22 @@ export class AuditService {
    */
   async record(manager: EntityManager, ctx: RequestContext, entries: AuditEntry | AuditEntry[]): Promise<void> {
     const list = Array.isArray(entries) ? entries : [entries];
-    if (list.length === 0) return;
-    const payload = list.map((e) => ({
+    await this.recordEach(
+      manager,
+      list.map((entry) => ({ ...entry, tenantId: ctx.tenantId, actor: ctx.actor, requestId: ctx.requestId })),
+    );
+  }
+
+  /** The same for entries that each name their tenant, actor and request id (a batch, a sweep). */
+  async recordEach(
+    manager: EntityManager,
+    entries: (AuditEntry & { tenantId: string; actor: string; requestId: string })[],
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    const payload = entries.map((e) => ({
+      tenant_id: e.tenantId,
+      actor: e.actor,
+      request_id: e.requestId,
       action: e.action,
       object_type: e.objectType,
       object_id: e.objectId,
@@ -58,13 +74,15 @@ export class AuditService {
     await sql(
       manager,
       `INSERT INTO audit_log (tenant_id, actor, action, object_type, object_id, old_value, new_value, request_id)
-       SELECT $1, $2, a.action, a.object_type, a.object_id, a.old_value, a.new_value, $3
+       SELECT a.tenant_id, a.actor, a.action, a.object_type, a.object_id, a.old_value, a.new_value, a.request_id
        FROM ROWS FROM (
-              jsonb_to_recordset($4::jsonb) AS (action text, object_type text, object_id uuid, old_value jsonb, new_value jsonb)
-            ) WITH ORDINALITY AS a(action, object_type, object_id, old_value, new_value, n)
+              jsonb_to_recordset($1::jsonb) AS (tenant_id uuid, actor text, request_id text, action text,
+                                               object_type text, object_id uuid, old_value jsonb, new_value jsonb)
+            ) WITH ORDINALITY AS a(tenant_id, actor, request_id, action, object_type, object_id, old_value, new_value, n)
        ORDER BY a.n`,
-      [ctx.tenantId, ctx.actor, ctx.requestId, JSON.stringify(payload)],
+      [JSON.stringify(payload)],
     );
+    this.events.audited(manager, entries);
   }
 
   /** Newest first, keyset-paginated on (created_at, id). */

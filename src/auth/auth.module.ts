@@ -3,12 +3,13 @@ import { APP_GUARD } from '@nestjs/core';
 import { WarehousesModule } from '../warehouses/warehouses.module.js';
 import { AdminController } from './admin.controller.js';
 import { ApiKeyGuard } from './api-key.guard.js';
+import { MeController } from './me.controller.js';
 import { DefaultTenantBootstrap } from './default-tenant.bootstrap.js';
 import { TenantsService } from './tenants.service.js';
 
 @Module({
   imports: [WarehousesModule],
-  controllers: [AdminController],
+  controllers: [AdminController, MeController],
   providers: [TenantsService, DefaultTenantBootstrap, { provide: APP_GUARD, useClass: ApiKeyGuard }],
 })
 export class AuthModule {}

@@ -57,6 +57,16 @@ function isBodyParserError(err: unknown): err is BodyParserError {
   );
 }
 
+/**
+ * Any other client error an Express middleware raised with http-errors (4xx, `expose`):
+ * e.g. a body that claims a Content-Encoding it does not have, or a path that is not
+ * valid percent-encoding. The client's fault, so a 400, not a 500.
+ */
+function isExposedClientError(err: unknown): err is { status: number } {
+  const e = err as { status?: unknown; expose?: unknown } | null;
+  return typeof e === 'object' && e !== null && e.expose === true && typeof e.status === 'number' && e.status >= 400 && e.status < 500;
+}
+
 const logger = new Logger('ExceptionFilter');
 
 /**
@@ -81,6 +91,9 @@ export function toErrorResponse(err: unknown, requestId: string): { status: numb
   if (isBodyParserError(err)) {
     const code = BODY_PARSER_CODES[err.type] ?? CODE_BY_STATUS[err.status] ?? 'bad_request';
     return body(err.status, code, BODY_PARSER_MESSAGES[code] ?? 'Malformed request');
+  }
+  if (isExposedClientError(err)) {
+    return body(err.status, CODE_BY_STATUS[err.status] ?? 'bad_request', 'Malformed request');
   }
   if (isPgError(err, PgCode.numericOutOfRange)) {
     return body(HttpStatus.BAD_REQUEST, 'quantity_out_of_range', 'A quantity or amount would exceed its limit');

@@ -96,3 +96,19 @@ export class AmountOutOfRangeError extends DomainError {
     super('amount_out_of_range', `The order total cannot exceed ${Number.MAX_SAFE_INTEGER} minor units`);
   }
 }
+
+export class IdempotencyKeyInUseError extends DomainError {
+  constructor() {
+    super('idempotency_key_in_use', 'A request with this Idempotency-Key is still in progress; retry later', HttpStatus.CONFLICT);
+  }
+}
+
+export class IdempotencyKeyReusedError extends DomainError {
+  constructor() {
+    super(
+      'idempotency_key_reused',
+      'This Idempotency-Key was used for a different request',
+      HttpStatus.UNPROCESSABLE_ENTITY,
+    );
+  }
+}

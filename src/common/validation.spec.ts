@@ -65,6 +65,8 @@ describe('strict validation pipe: body shape', () => {
     ['{"delta":1,"__proto__":{"x":1}}', '__proto__'],
     ['{"delta":1,"meta":{"constructor":{"prototype":{}}}}', 'meta.constructor'],
     ['{"delta":1,"list":[{"prototype":1}]}', 'list.0.prototype'],
+    ['{"delta":1,"toString":5}', 'toString'],
+    ['{"delta":1,"hasOwnProperty":{}}', 'hasOwnProperty'],
   ])('refuses the prototype-polluting key in %s', async (json, field) => {
     expect(await fields(body(AdjustQtyDto, JSON.parse(json)))).toEqual([field]);
     expect(({} as Record<string, unknown>).x).toBeUndefined();

@@ -49,7 +49,10 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
   });
 }
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+// Also every name Object.prototype answers to (toString, valueOf, hasOwnProperty, ...):
+// class-transformer skips such keys, so without this they would be dropped silently
+// instead of refused as unknown fields.
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 export const MAX_JSON_DEPTH = 32;
 
 /**

@@ -11,6 +11,11 @@ const toInt = ({ value }: { value: unknown }) =>
 const EnvInt = () => Transform(toInt);
 const EnvBool = () => Transform(toBoolean);
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'log', 'debug', 'verbose', 'trace', 'silent'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+const ORIGIN = String.raw`https?://[A-Za-z0-9.-]+(:\d{1,5})?`;
+const ORIGIN_LIST = new RegExp(String.raw`^\s*${ORIGIN}\s*(,\s*${ORIGIN}\s*)*$`);
+
 /** Every setting the service reads from the environment, with its default. */
 export class Env {
   @IsIn(['development', 'production', 'test'])
@@ -47,6 +52,14 @@ export class Env {
   @EnvInt() @IsInt() @Min(0) @Max(300000)
   AUTH_CACHE_TTL_MS: number = 10000;
 
+  /** Requests one API key may make per minute in this instance (429 rate_limited beyond); 0 turns limiting off. */
+  @EnvInt() @IsInt() @Min(0) @Max(1000000)
+  RATE_LIMIT_PER_MINUTE: number = 6000;
+
+  /** How long Idempotency-Key responses are kept for replay. */
+  @EnvInt() @IsInt() @Min(1) @Max(720)
+  IDEMPOTENCY_TTL_HOURS: number = 24;
+
   /** Key for the HMAC that makes pagination cursors tamper-evident. */
   @IsString() @MinLength(16)
   CURSOR_SECRET: string = 'inventory-service-cursor-secret';
@@ -66,8 +79,26 @@ export class Env {
   @IsString() @Matches(/^\S+( \S+){4,5}$/, { message: 'RESERVATION_SWEEP_CRON must be a cron expression' })
   RESERVATION_SWEEP_CRON: string = '*/30 * * * * *';
 
-  @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
-  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+  /** Lowest level logged (pino names; Nest's `log`/`verbose` mean info/trace). Unset: info, or warn when NODE_ENV=test. */
+  @IsOptional() @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL?: LogLevelName;
+
+  /** Human-readable logs (pino-pretty) instead of JSON lines. Unset: pretty only on a terminal outside production. */
+  @IsOptional() @EnvBool() @IsBoolean()
+  LOG_PRETTY?: boolean;
+
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  @IsOptional() @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  /** Comma-separated origins allowed to call the API from a browser (CORS); unset: CORS off. */
+  @IsOptional() @Matches(ORIGIN_LIST, { message: 'CORS_ORIGINS must be a comma-separated list of origins such as https://shop.example.com' })
+  CORS_ORIGINS?: string;
+}
+
+/** The origins CORS_ORIGINS lists (empty: CORS off). */
+export function corsOrigins(env: Env): string[] {
+  return (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
 }
 
 /** Parses and validates the environment; throws one line per bad variable. */

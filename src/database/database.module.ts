@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Env } from '../config/env.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { runMigrations } from './open-database.js';
+import { TransactionRunner } from './transaction-runner.js';
 
 /** Brings the schema up to date before anything else touches the database. */
 @Injectable()
@@ -23,6 +24,7 @@ export class DatabaseModule {
   static forRoot(url: string, env: Env): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
       imports: [
         TypeOrmModule.forRoot(
           dataSourceOptions(url, {
@@ -32,7 +34,8 @@ export class DatabaseModule {
           }),
         ),
       ],
-      providers: [MigrationsOnStart],
+      providers: [MigrationsOnStart, TransactionRunner],
+      exports: [TransactionRunner],
     };
   }
 }

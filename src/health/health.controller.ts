@@ -1,31 +1,58 @@
-import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { DataSource } from 'typeorm';
+import { Controller, Get, HttpStatus, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { ApiExtraModels, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator.js';
+import { DomainError } from '../common/errors.js';
+import { ApiDataResponse, ApiErrors } from '../openapi/api-responses.js';
+import { HealthIndicatorResponse, HealthResponse } from './health.response.js';
+import { ReadinessIndicators } from './readiness.indicators.js';
 
-@ApiTags('health')
+/**
+ * Probes for orchestrators: no API key, outside /api, not rate limited (the rate
+ * limit counts API keys, and these routes have none). Success is terminus'
+ * result in the usual envelope; failure is the API's error body (503
+ * service_unavailable) naming the failed checks, whose reasons are only logged.
+ */
+@ApiTags('operations')
+@ApiExtraModels(HealthIndicatorResponse)
 @Public()
 @Controller('health')
 export class HealthController {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly logger = new Logger('Health');
+
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly readiness: ReadinessIndicators,
+  ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'The process is up' })
-  live() {
-    return { status: 'ok' };
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiOperation({ summary: 'Liveness: the process is up and serving HTTP (checks nothing else)' })
+  @ApiDataResponse(HealthResponse, { description: 'Alive' })
+  @ApiErrors({ 500: ['internal_error'] })
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'The database answers and every migration is applied' })
-  async ready(@Res({ passthrough: true }) res: Response) {
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiOperation({ summary: 'Readiness: the database answers and no migration is pending' })
+  @ApiDataResponse(HealthResponse, { description: 'Ready to serve' })
+  @ApiErrors({ 503: ['service_unavailable'] })
+  async ready(): Promise<HealthCheckResult> {
     try {
-      const pending = await this.dataSource.showMigrations();
-      if (pending) throw new Error('migrations pending');
-      return { status: 'ok', database: 'up' };
-    } catch {
-      res.status(HttpStatus.SERVICE_UNAVAILABLE);
-      return { status: 'unavailable', database: 'down' };
+      return await this.health.check([() => this.readiness.database(), () => this.readiness.migrations()]);
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      const result = err.getResponse() as HealthCheckResult;
+      const failed = Object.entries(result.error ?? {});
+      this.logger.warn({ msg: 'not ready', checks: result.error });
+      throw new DomainError(
+        'service_unavailable',
+        `Not ready: ${failed.map(([name]) => name).join(', ') || 'shutting down'}`,
+        HttpStatus.SERVICE_UNAVAILABLE,
+        failed.map(([check]) => ({ check, status: 'down' })),
+      );
     }
   }
 }

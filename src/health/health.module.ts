@@ -1,5 +1,12 @@
 import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller.js';
+import { ReadinessIndicators } from './readiness.indicators.js';
 
-@Module({ controllers: [HealthController] })
+@Module({
+  // Failed checks are logged by HealthController, through the application's logger.
+  imports: [TerminusModule.forRoot({ logger: false })],
+  controllers: [HealthController],
+  providers: [ReadinessIndicators],
+})
 export class HealthModule {}

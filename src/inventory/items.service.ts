@@ -14,6 +14,7 @@ import type { Page } from '../common/page.js';
 import { isPgError, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import { WarehousesService } from '../warehouses/warehouses.service.js';
 import type { AdjustQtyDto } from './dto/adjust-qty.dto.js';
 import type { CreateItemDto } from './dto/create-item.dto.js';
@@ -28,6 +29,7 @@ const CURSOR_KIND = 'items';
 export class ItemsService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
     private readonly warehouses: WarehousesService,
     private readonly cursors: CursorCodec,
@@ -35,7 +37,7 @@ export class ItemsService {
 
   async create(ctx: RequestContext, dto: CreateItemDto): Promise<ItemView> {
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      return await this.tx.run(async (manager) => {
         const [item] = await sql<{ id: string }>(
           manager,
           'INSERT INTO item (tenant_id, sku, name, description) VALUES ($1, $2, $3, $4) RETURNING id',
@@ -83,7 +85,7 @@ export class ItemsService {
 
   /** `on_hand += delta` in one guarded UPDATE, with its audit row, in one transaction. */
   async adjust(ctx: RequestContext, id: string, dto: AdjustQtyDto): Promise<ItemView> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.tx.run(async (manager) => {
       const warehouseId = dto.warehouse_id ?? (await this.warehouses.defaultId(manager, ctx.tenantId));
       if (dto.delta === 0) {
         // A valid no-op: nothing changes, so nothing is audited.
@@ -124,7 +126,7 @@ export class ItemsService {
    * The item row is locked first, so no reservation or adjustment can slip in.
    */
   async remove(ctx: RequestContext, id: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.tx.run(async (manager) => {
       const [locked] = await sql(
         manager,
         'SELECT id FROM item WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL FOR UPDATE',

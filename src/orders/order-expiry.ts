@@ -45,19 +45,17 @@ export async function cancelExpiredOrders(
 ): Promise<void> {
   if (orders.length === 0) return;
   await recordStatus(manager, orders, 'pending', 'cancelled', 'system', 'reservation_expired');
-  const byTenant = new Map<string, PendingOrder[]>();
-  for (const o of orders) byTenant.set(o.tenant_id, [...(byTenant.get(o.tenant_id) ?? []), o]);
-  for (const [tenantId, group] of byTenant) {
-    await audit.record(
-      manager,
-      { tenantId, actor: 'system', requestId },
-      group.map((o) => ({
-        action: 'order.status_changed',
-        objectType: 'order',
-        objectId: o.id,
-        oldValue: { status: 'pending' },
-        newValue: { status: 'cancelled', reason: 'reservation_expired' },
-      })),
-    );
-  }
+  await audit.recordEach(
+    manager,
+    orders.map((o) => ({
+      tenantId: o.tenant_id,
+      actor: 'system',
+      requestId,
+      action: 'order.status_changed',
+      objectType: 'order',
+      objectId: o.id,
+      oldValue: { status: 'pending' },
+      newValue: { status: 'cancelled', reason: 'reservation_expired' },
+    })),
+  );
 }

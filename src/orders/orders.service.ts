@@ -14,11 +14,12 @@ import type { Page } from '../common/page.js';
 import { isPgError, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import type { HoldLine } from '../reservations/allocation.js';
 import { changeReserved, lockStockRows, moveStock, type MovedStock, uniqueKeys } from '../reservations/holds.js';
 import { ReservationExpiryService } from '../reservations/reservation-expiry.service.js';
 import { linesOf, lockReservation, setStatus } from '../reservations/reservation-store.js';
-import { ReservationsService } from '../reservations/reservations.service.js';
+import { ReservationHoldsService } from '../reservations/reservation-holds.service.js';
 import type { CreateOrderDto } from './dto/create-order.dto.js';
 import type { ListOrdersQuery } from './dto/list-orders.query.js';
 import { buildOrderListQuery, cursorKind } from './order-list-query.js';
@@ -31,8 +32,9 @@ type TransitionOutcome = { order: OrderView } | { expired: true };
 export class OrdersService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
-    private readonly reservations: ReservationsService,
+    private readonly holds: ReservationHoldsService,
     private readonly expiry: ReservationExpiryService,
     private readonly cursors: CursorCodec,
   ) {}
@@ -41,10 +43,10 @@ export class OrdersService {
   async create(ctx: RequestContext, dto: CreateOrderDto): Promise<OrderView> {
     const prices = this.pricesOf(dto);
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      return await this.tx.run(async (manager) => {
         const reservationId = dto.lines
           ? (
-              await this.reservations.reserveIn(manager, ctx, {
+              await this.holds.reserveIn(manager, ctx, {
                 lines: dto.lines,
                 ttlSeconds: dto.ttl_seconds,
                 reference: dto.customer_ref ?? null,
@@ -104,7 +106,7 @@ export class OrdersService {
    * and then answers reservation_expired.
    */
   async transition(ctx: RequestContext, id: string, to: OrderStatus): Promise<OrderView> {
-    const outcome = await this.dataSource.transaction<TransitionOutcome>(async (manager) => {
+    const outcome = await this.tx.run<TransitionOutcome>(async (manager) => {
       const order = await lockOrder(manager, ctx.tenantId, id);
       if (!order) throw new NotFoundError('Order');
       const effect = assertTransition(order.status, to);

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { Env } from '../config/env.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ReservationExpiryService } from './reservation-expiry.service.js';
 
 /**
@@ -18,6 +19,7 @@ export class ReservationExpiryCron implements OnApplicationBootstrap {
     private readonly expiry: ReservationExpiryService,
     private readonly scheduler: SchedulerRegistry,
     private readonly env: Env,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -33,7 +35,9 @@ export class ReservationExpiryCron implements OnApplicationBootstrap {
     this.running = true;
     try {
       await this.expiry.sweep();
+      this.metrics.sweepCompleted('ok');
     } catch (err) {
+      this.metrics.sweepCompleted('error');
       this.logger.error(`sweep failed: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       this.running = false;

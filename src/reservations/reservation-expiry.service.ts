@@ -127,20 +127,18 @@ export class ReservationExpiryService {
       reservations.map((r) => r.id),
       'expired',
     );
-    const byTenant = new Map<string, LapsedReservation[]>();
-    for (const r of reservations) byTenant.set(r.tenant_id, [...(byTenant.get(r.tenant_id) ?? []), r]);
-    for (const [tenantId, group] of byTenant) {
-      await this.audit.record(
-        manager,
-        { tenantId, actor: 'system', requestId },
-        group.map((r) => ({
-          action: 'reservation.expired',
-          objectType: 'reservation',
-          objectId: r.id,
-          oldValue: { status: 'active', expires_at: r.expires_at.toISOString() },
-          newValue: { status: 'expired', reason: 'ttl_elapsed' },
-        })),
-      );
-    }
+    await this.audit.recordEach(
+      manager,
+      reservations.map((r) => ({
+        tenantId: r.tenant_id,
+        actor: 'system',
+        requestId,
+        action: 'reservation.expired',
+        objectType: 'reservation',
+        objectId: r.id,
+        oldValue: { status: 'active', expires_at: r.expires_at.toISOString() },
+        newValue: { status: 'expired', reason: 'ttl_elapsed' },
+      })),
+    );
   }
 }

@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { ReservationExpiryCron } from './reservation-expiry.cron.js';
 import { ReservationExpiryService } from './reservation-expiry.service.js';
+import { ReservationBatcher } from './reservation-batcher.js';
+import { ReservationHoldsService } from './reservation-holds.service.js';
 import { ReservationsController } from './reservations.controller.js';
 import { ReservationsService } from './reservations.service.js';
 
 @Module({
   controllers: [ReservationsController],
-  providers: [ReservationsService, ReservationExpiryService, ReservationExpiryCron],
-  exports: [ReservationsService, ReservationExpiryService],
+  providers: [ReservationsService, ReservationHoldsService, ReservationBatcher, ReservationExpiryService, ReservationExpiryCron],
+  exports: [ReservationsService, ReservationHoldsService, ReservationExpiryService],
 })
 export class ReservationsModule {}

@@ -2,30 +2,39 @@ import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Ctx, type RequestContext } from '../common/request-context.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
+import { ApiDataResponse, ApiErrors, ApiPageResponse, BODY_ERRORS, TENANT_ROUTE_ERRORS } from '../openapi/api-responses.js';
 import { CreateWarehouseDto } from './dto/create-warehouse.dto.js';
 import { ListWarehousesQuery } from './dto/list-warehouses.query.js';
+import { WarehouseResponse } from './dto/warehouse.response.js';
 import { WarehousesService } from './warehouses.service.js';
 
 @ApiTags('warehouses')
 @ApiBearerAuth()
+@ApiErrors(TENANT_ROUTE_ERRORS)
 @Controller('warehouses')
 export class WarehousesController {
   constructor(private readonly warehouses: WarehousesService) {}
 
   @Post()
   @ApiOperation({ summary: 'Create a warehouse (code unique per tenant)' })
+  @ApiDataResponse(WarehouseResponse, { status: 201, description: 'Created' })
+  @ApiErrors({ ...BODY_ERRORS, 400: ['validation_failed', 'invalid_json', 'duplicate_code'] })
   create(@Ctx() ctx: RequestContext, @Body() dto: CreateWarehouseDto) {
     return this.warehouses.create(ctx, dto);
   }
 
   @Get()
   @ApiOperation({ summary: 'List warehouses in allocation order (priority, then id)' })
+  @ApiPageResponse(WarehouseResponse)
+  @ApiErrors({ 400: ['validation_failed', 'invalid_cursor'] })
   list(@Ctx() ctx: RequestContext, @Query() query: ListWarehousesQuery) {
     return this.warehouses.list(ctx, query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Get a warehouse' })
+  @ApiDataResponse(WarehouseResponse)
+  @ApiErrors({ 404: ['not_found'] })
   get(@Ctx() ctx: RequestContext, @Param('id', UuidParamPipe) id: string) {
     return this.warehouses.get(ctx, id);
   }

@@ -8,6 +8,7 @@ import type { Page } from '../common/page.js';
 import { isPgError, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import type { CreateWarehouseDto } from './dto/create-warehouse.dto.js';
 import type { ListWarehousesQuery } from './dto/list-warehouses.query.js';
 
@@ -36,13 +37,14 @@ const CURSOR_KIND = 'warehouses';
 export class WarehousesService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
     private readonly cursors: CursorCodec,
   ) {}
 
   async create(ctx: RequestContext, dto: CreateWarehouseDto): Promise<WarehouseView> {
     try {
-      return await this.dataSource.transaction((manager) =>
+      return await this.tx.run((manager) =>
         this.insert(manager, ctx, { code: dto.code, name: dto.name, priority: dto.priority ?? 0, isDefault: false }),
       );
     } catch (err) {

@@ -31,6 +31,8 @@ export async function startTestApp(overrides: Record<string, string | undefined>
     DB_POOL_SIZE: '10',
     // Tests revoke keys and count queries: look every key up.
     AUTH_CACHE_TTL_MS: '0',
+    // Suites fire requests as fast as they can: no rate limit unless a test asks for one.
+    RATE_LIMIT_PER_MINUTE: '0',
     ...overrides,
   });
   const app = await createApp(env, databaseUrl);

@@ -14,6 +14,7 @@ export class ListAuditLogsQuery {
   @Optional() @IsIn(['tenant', 'api_key', 'warehouse', 'item', 'reservation', 'order'])
   object_type?: string;
 
+  /** Rows about this object only. */
   @Optional() @IsId()
   object_id?: string;
 

@@ -3,7 +3,10 @@ import { IsId, Optional, MaxChars } from '../../common/validation.js';
 import { MAX_DELTA } from '../quantities.js';
 
 export class AdjustQtyDto {
-  /** Units to add (positive) or remove (negative); |delta| <= 1,000,000,000. Only available units can be removed. */
+  /**
+   * Units to add (positive) or remove (negative); |delta| <= 1,000,000,000. Only available units can be removed.
+   * @example -1
+   */
   @IsInt() @Min(-MAX_DELTA) @Max(MAX_DELTA)
   delta!: number;
 
@@ -11,7 +14,10 @@ export class AdjustQtyDto {
   @Optional() @IsId()
   warehouse_id?: string;
 
-  /** Why, for the audit log (e.g. `cycle count`, `damaged`). */
+  /**
+   * Why, for the audit log (e.g. `cycle count`, `damaged`).
+   * @example "damaged"
+   */
   @Optional() @IsString() @MaxChars(500)
   reason?: string;
 }

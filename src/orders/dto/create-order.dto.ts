@@ -21,29 +21,47 @@ import { MAX_LINES, MAX_TTL_SECONDS, ReservationLineDto } from '../../reservatio
 export const MAX_AMOUNT = Number.MAX_SAFE_INTEGER;
 
 export class OrderLineDto extends ReservationLineDto {
-  /** Price of one unit in minor units (cents), >= 0. */
+  /**
+   * Price of one unit in minor units (cents), >= 0.
+   * @example 1299
+   */
   @IsInt() @Min(0) @Max(MAX_AMOUNT)
   unit_price!: number;
 }
 
 export class ItemPriceDto {
+  /**
+   * An item of the reservation.
+   * @example "5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11"
+   */
   @IsId()
   item_id!: string;
 
-  /** Price of one unit in minor units (cents), >= 0. */
+  /**
+   * Price of one unit in minor units (cents), >= 0.
+   * @example 1299
+   */
   @IsInt() @Min(0) @Max(MAX_AMOUNT)
   unit_price!: number;
 }
 
 /** Either `lines` (the order reserves them) or `reservation_id` with `prices` (the order takes the hold over). */
 export class CreateOrderDto {
-  /** ISO-4217 code, e.g. `EUR`. */
+  /**
+   * ISO-4217 code.
+   * @example "EUR"
+   */
   @IsString() @Matches(/^[A-Z]{3}$/, { message: 'currency must be a three-letter uppercase ISO-4217 code' })
   currency!: string;
 
+  /**
+   * The caller's reference of the customer; also the reference of the order's reservation.
+   * @example "cust-42"
+   */
   @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(255)
   customer_ref?: string;
 
+  /** 1..100 lines to reserve, each with its unit price (instead of reservation_id). */
   @Optional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_LINES)
   @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => OrderLineDto)
   lines?: OrderLineDto[];

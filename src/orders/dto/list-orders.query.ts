@@ -35,6 +35,7 @@ export class ListOrdersQuery {
   @Optional() @QueryInt() @IsInt() @Min(0) @Max(MAX_AMOUNT)
   max_total?: number;
 
+  /** Exact customer reference. */
   @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(255)
   customer_ref?: string;
 

@@ -20,10 +20,17 @@ export const MAX_LINE_QUANTITY = 1_000_000;
 export const MAX_TTL_SECONDS = 86_400;
 
 export class ReservationLineDto {
+  /**
+   * A live item of the tenant.
+   * @example "5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11"
+   */
   @IsId()
   item_id!: string;
 
-  /** Units to hold, 1..1,000,000. */
+  /**
+   * Units to hold, 1..1,000,000.
+   * @example 2
+   */
   @IsInt() @Min(1) @Max(MAX_LINE_QUANTITY)
   quantity!: number;
 
@@ -38,11 +45,17 @@ export class CreateReservationDto {
   @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => ReservationLineDto)
   lines!: ReservationLineDto[];
 
-  /** How long the hold lasts, 1..86400 seconds (default 600). */
+  /**
+   * How long the hold lasts, 1..86400 seconds (default 600).
+   * @example 300
+   */
   @Optional() @IsInt() @Min(1) @Max(MAX_TTL_SECONDS)
   ttl_seconds?: number;
 
-  /** The caller's own reference, e.g. a cart id. */
+  /**
+   * The caller's own reference, e.g. a cart id.
+   * @example "cart-123"
+   */
   @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(255)
   reference?: string;
 }

@@ -15,6 +15,7 @@ export class ListReservationsQuery {
   @Optional() @IsIn(RESERVATION_STATUSES)
   status?: ReservationStatus;
 
+  /** Exact reference. */
   @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(255)
   reference?: string;
 }

@@ -1,0 +1,330 @@
+#!/usr/bin/env node
+// npm run bench [-- --runs 3 --scale 1]
+//
+// The whole service (auth, validation, audit, batching, …) against the naive
+// database baseline, measured side by side in one run on a fresh database:
+//   hot-item     64 connections, POST /api/reservations of 1 unit of one item
+//   spread       the same over 1,000 items chosen at random
+//   order-flow   reserve -> create order -> confirm, 32 connections
+//   http-floor   GET /api/me (authenticated, no database work but a cached key lookup)
+//   baselines    pgbench running the naive transaction of hot-item and spread at 64 clients
+//   orders-list  bench/orders-list.mjs at 1,000,000 orders
+// Medians of --runs runs; correctness is verified after every service run and a
+// violation fails the whole bench. Results: bench/results/<scenario>.json.
+import autocannon from 'autocannon';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchTenant, connect, dropDatabase, openBenchDatabase } from './lib/database.mjs';
+import { median, startServer } from './lib/server.mjs';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    scale: { type: 'string', default: '1' },
+    'skip-orders-list': { type: 'boolean', default: false },
+  },
+});
+const RUNS = Number(values.runs);
+const SCALE = Number(values.scale);
+const HOT_REQUESTS = Math.round(30000 * SCALE);
+const SPREAD_REQUESTS = Math.round(30000 * SCALE);
+const FLOWS = Math.round(3000 * SCALE);
+const FLOOR_REQUESTS = Math.round(60000 * SCALE);
+const PGBENCH_SECONDS = Math.max(3, Math.round(10 * SCALE));
+
+mkdirSync('bench/results', { recursive: true });
+const dbName = `bench_${Date.now()}`;
+const database = await openBenchDatabase(dbName);
+const client = await connect(database.url);
+const tenant = await benchTenant(client, 'bench');
+const pgbench = findPgbench();
+
+// Fixtures: one hot item and 1,000 spread items, with stock that never runs out.
+const hot = await createItem('hot-item', 100_000_000);
+const spread = [];
+for (let i = 0; i < 1000; i++) spread.push(await createItem(`spread-${String(i).padStart(4, '0')}`, 10_000_000));
+
+const server = await startServer(database.url, { RATE_LIMIT_PER_MINUTE: '0', DB_POOL_SIZE: '8' });
+const auth = { Authorization: `Bearer ${tenant.key}`, 'Content-Type': 'application/json' };
+const results = {};
+let failed = false;
+
+try {
+  results['http-floor'] = await scenario('http-floor', async () => {
+    const r = await cannon({ path: '/api/me', method: 'GET', connections: 64, amount: FLOOR_REQUESTS });
+    return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+  });
+
+  results['hot-item'] = await scenario('hot-item', async (tag) => {
+    const rss = sampleRss(server.pid);
+    const r = await cannon({
+      path: '/api/reservations',
+      method: 'POST',
+      connections: 64,
+      amount: HOT_REQUESTS,
+      body: JSON.stringify({ lines: [{ item_id: hot, quantity: 1 }], reference: tag }),
+    });
+    const maxRssMb = rss.stop();
+    await verifyReservations(tag, r['2xx']);
+    return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, max_rss_mb: maxRssMb };
+  });
+
+  results['spread'] = await scenario('spread', async (tag) => {
+    const r = await cannon({
+      connections: 64,
+      amount: SPREAD_REQUESTS,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/reservations',
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({ lines: [{ item_id: spread[Math.floor(Math.random() * spread.length)], quantity: 1 }], reference: tag }),
+          }),
+        },
+      ],
+    });
+    await verifyReservations(tag, r['2xx']);
+    return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+  });
+
+  results['order-flow'] = await scenario('order-flow', async (tag) => {
+    const r = await cannon({ connections: 32, amount: FLOWS * 3, requests: orderFlow(tag) });
+    const confirmed = Number(
+      (await client.query(`SELECT count(*) FROM orders WHERE tenant_id = $1 AND customer_ref = $2 AND status = 'confirmed'`, [tenant.id, tag]))
+        .rows[0].count,
+    );
+    await verifyInvariants();
+    return { rps: confirmed / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, confirmed };
+  });
+
+  if (pgbench) {
+    results['pgbench hot-item'] = await scenario('pgbench hot-item', () => runPgbench('hot'), { verify: false });
+    results['pgbench spread'] = await scenario('pgbench spread', () => runPgbench('spread'), { verify: false });
+  } else {
+    console.log('pgbench not found: the baselines are skipped. On Debian 12 it ships with the server package:');
+    console.log('  apt-get update && apt-get install -y postgresql-15   (then re-run npm run bench)');
+  }
+} catch (err) {
+  failed = true;
+  console.error(`\nBENCH FAILED: ${err instanceof Error ? err.message : err}`);
+} finally {
+  await server.stop();
+  await client.end();
+  await database.close();
+  if (database.kind === 'external') await dropDatabase(database.url, dbName);
+}
+
+if (!failed && !values['skip-orders-list']) {
+  const child = spawnSync(process.execPath, ['bench/orders-list.mjs', '--runs', String(RUNS)], { stdio: 'inherit' });
+  if (child.status !== 0) failed = true;
+}
+
+report();
+process.exit(failed ? 1 : 0);
+
+// ---------------------------------------------------------------------------
+
+async function createItem(name, qty) {
+  const item = (
+    await client.query(`INSERT INTO item (tenant_id, name, sku) VALUES ($1, $2, upper($2)) RETURNING id`, [tenant.id, name])
+  ).rows[0];
+  await client.query(`INSERT INTO stock (tenant_id, item_id, warehouse_id, on_hand) VALUES ($1, $2, $3, $4)`, [
+    tenant.id,
+    item.id,
+    tenant.warehouseId,
+    qty,
+  ]);
+  return item.id;
+}
+
+async function scenario(name, run, { verify = true } = {}) {
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) {
+    const tag = `${name.replace(/\W+/g, '-')}-${Date.now()}-${i}`;
+    const r = await run(tag);
+    runs.push(r);
+    console.log(
+      `${name.padEnd(18)} run ${i + 1}/${RUNS}: ${r.rps.toFixed(0).padStart(6)}/s  p50 ${fmt(r.p50)}  p99 ${fmt(r.p99)}  errors ${r.errors}` +
+        (r.max_rss_mb ? `  max RSS ${r.max_rss_mb} MB` : ''),
+    );
+    if (verify && r.errors > 0) throw new Error(`${name}: ${r.errors} failed requests`);
+  }
+  const summary = {
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    errors: runs.reduce((s, r) => s + r.errors, 0),
+    ...(runs[0].max_rss_mb !== undefined ? { max_rss_mb: Math.max(...runs.map((r) => r.max_rss_mb)) } : {}),
+    runs,
+  };
+  writeFileSync(`bench/results/${name.replace(/\W+/g, '-')}.json`, JSON.stringify({ scenario: name, ...summary }, null, 2));
+  return summary;
+}
+
+function cannon({ path = '', ...options }) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url: `${server.url}${path}`, headers: auth, ...options }, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+/** Reserve -> order from the reservation -> confirm, per virtual user. */
+function orderFlow(tag) {
+  const pick = () => spread[Math.floor(Math.random() * spread.length)];
+  return [
+    {
+      method: 'POST',
+      path: '/api/reservations',
+      setupRequest: (req, context) => {
+        context.item = pick();
+        return { ...req, body: JSON.stringify({ lines: [{ item_id: context.item, quantity: 1 }] }) };
+      },
+      onResponse: (status, body, context) => {
+        context.reservation = status === 201 ? JSON.parse(body).data.id : undefined;
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/orders',
+      setupRequest: (req, context) => ({
+        ...req,
+        body: JSON.stringify({
+          currency: 'EUR',
+          customer_ref: tag,
+          reservation_id: context.reservation,
+          prices: [{ item_id: context.item, unit_price: 1299 }],
+        }),
+      }),
+      onResponse: (status, body, context) => {
+        context.order = status === 201 ? JSON.parse(body).data.id : undefined;
+      },
+    },
+    {
+      method: 'POST',
+      setupRequest: (req, context) => ({ ...req, path: `/api/orders/${context.order}/transitions`, body: '{"to":"confirmed"}' }),
+    },
+  ];
+}
+
+async function verifyReservations(tag, ok) {
+  const rows = Number(
+    (await client.query(`SELECT count(*) FROM reservation WHERE tenant_id = $1 AND reference = $2`, [tenant.id, tag])).rows[0].count,
+  );
+  if (rows !== ok) throw new Error(`${tag}: ${ok} successful responses but ${rows} reservations created`);
+  await verifyInvariants();
+}
+
+async function verifyInvariants() {
+  const bad = await client.query(
+    `SELECT s.item_id, s.warehouse_id, s.on_hand, s.reserved, COALESCE(a.held, 0) AS held
+     FROM stock s
+     LEFT JOIN (SELECT l.item_id, l.warehouse_id, sum(l.quantity) AS held
+                FROM reservation_line l JOIN reservation r ON r.id = l.reservation_id
+                WHERE r.status = 'active' AND l.tenant_id = $1 GROUP BY 1, 2) a
+       ON a.item_id = s.item_id AND a.warehouse_id = s.warehouse_id
+     WHERE s.tenant_id = $1 AND (s.reserved <> COALESCE(a.held, 0) OR s.reserved > s.on_hand)`,
+    [tenant.id],
+  );
+  if (bad.rowCount > 0) throw new Error(`invariant violated on ${bad.rowCount} stock row(s): ${JSON.stringify(bad.rows[0])}`);
+}
+
+function sampleRss(pid) {
+  let max = 0;
+  const read = () => {
+    try {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      max = Math.max(max, kb);
+    } catch {
+      /* process gone */
+    }
+  };
+  const timer = setInterval(read, 100);
+  read();
+  return {
+    stop() {
+      clearInterval(timer);
+      read();
+      return Math.round(max / 1024);
+    },
+  };
+}
+
+/** The naive transaction per reservation, as a pgbench script, at 64 clients. */
+function runPgbench(kind) {
+  const dir = mkdtempSync(join(tmpdir(), 'pgbench-'));
+  const itemSql =
+    kind === 'hot'
+      ? `\\set dummy 0\n`
+      : `\\set n random(0, 999)\nSELECT id AS item FROM item WHERE tenant_id = :tenant AND sku = 'SPREAD-' || lpad(:n::text, 4, '0') \\gset\n`;
+  const item = kind === 'hot' ? `'${hot}'` : ':item';
+  const script = `${itemSql}BEGIN;
+SELECT on_hand, reserved FROM stock WHERE item_id = ${item} AND warehouse_id = :wh FOR UPDATE;
+UPDATE stock SET reserved = reserved + 1, updated_at = now() WHERE item_id = ${item} AND warehouse_id = :wh;
+INSERT INTO reservation (tenant_id, reference, expires_at) VALUES (:tenant, 'pgbench', now() + interval '10 minutes') RETURNING id AS rid \\gset
+INSERT INTO reservation_line (reservation_id, tenant_id, item_id, warehouse_id, quantity) VALUES (:rid, :tenant, ${item}, :wh, 1);
+INSERT INTO audit_log (tenant_id, actor, action, object_type, object_id, new_value, request_id) VALUES (:tenant, 'pgbench', 'reservation.created', 'reservation', :rid, '{}', 'pgbench');
+COMMIT;
+`;
+  writeFileSync(join(dir, 'script.sql'), script);
+  const url = new URL(database.url);
+  const out = execFileSync(
+    pgbench,
+    ['-n', '-M', 'prepared', '-c', '64', '-j', '2', '-T', String(PGBENCH_SECONDS), '-f', join(dir, 'script.sql'), '-l', '--log-prefix', join(dir, 'log'),
+      '-D', `tenant=${tenant.id}`, '-D', `wh=${tenant.warehouseId}`, url.pathname.slice(1)],
+    {
+      env: { ...process.env, PGHOST: url.hostname, PGPORT: url.port, PGUSER: decodeURIComponent(url.username), PGPASSWORD: decodeURIComponent(url.password) },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
+  const latencies = readdirSync(dir)
+    .filter((f) => f.startsWith('log'))
+    .flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n').map((line) => Number(line.split(' ')[2]) / 1000))
+    .sort((a, b) => a - b);
+  const failedTx = Number(/number of failed transactions: (\d+)/.exec(out)?.[1] ?? 0);
+  return { rps: tps, p50: latencies[Math.floor(latencies.length * 0.5)], p99: latencies[Math.floor(latencies.length * 0.99)], errors: failedTx };
+}
+
+function findPgbench() {
+  const inPath = spawnSync('sh', ['-c', 'command -v pgbench'], { encoding: 'utf8' }).stdout.trim();
+  if (inPath) return inPath;
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    for (const v of readdirSync(root).sort().reverse()) if (existsSync(join(root, v, 'bin/pgbench'))) return join(root, v, 'bin/pgbench');
+  }
+  return undefined;
+}
+
+function seconds(result) {
+  return result.duration;
+}
+
+function fmt(ms) {
+  return `${Number(ms).toFixed(1).padStart(6)} ms`;
+}
+
+function report() {
+  const row = (name, r, ratioTo) =>
+    `| ${name} | ${r ? r.rps.toFixed(0) : '-'} | ${r ? fmt(r.p50) : '-'} | ${r ? fmt(r.p99) : '-'} | ${r ? r.errors : '-'} | ${
+      r && ratioTo ? `${(r.rps / ratioTo.rps).toFixed(2)}×` : ''
+    } |`;
+  const lines = [
+    '',
+    `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB; medians of ${RUNS} runs`,
+    '| scenario | per second | p50 | p99 | errors | vs pgbench |',
+    '|---|---|---|---|---|---|',
+    row('hot-item (service, reservations)', results['hot-item'], results['pgbench hot-item']),
+    row('hot-item (pgbench naive, 64 clients)', results['pgbench hot-item']),
+    row('spread (service, reservations)', results['spread'], results['pgbench spread']),
+    row('spread (pgbench naive, 64 clients)', results['pgbench spread']),
+    row('order-flow (completed orders)', results['order-flow']),
+    row('http-floor (GET /api/me)', results['http-floor']),
+  ];
+  if (results['hot-item']?.max_rss_mb) lines.push(`Server max RSS under hot-item: ${results['hot-item'].max_rss_mb} MB`);
+  console.log(lines.join('\n'));
+  writeFileSync('bench/results/summary.md', `${lines.join('\n')}\n`);
+}

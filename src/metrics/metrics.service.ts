@@ -1,0 +1,179 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { routeTemplate } from '../common/route-template.js';
+
+/** Node.js process metrics are per process, not per application instance: registered once. */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/** The pg Pool behind TypeORM's postgres driver. */
+interface PgPool {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+  options?: { max?: number };
+}
+
+const SCRAPE_QUERY_TIMEOUT_MS = 2000;
+
+/**
+ * Prometheus metrics of one application instance: HTTP timings, business event
+ * counters (fed by BusinessEvents from committed audit rows), and gauges read on
+ * scrape (oldest unswept expired hold, database pool).
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  private readonly logger = new Logger('Metrics');
+
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP requests by method, route template and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly reservationsCreatedTotal = this.counter('inventory_reservations_created_total', 'Reservations created (by the API or by orders)');
+  private readonly reservationsReleasedTotal = this.counter('inventory_reservations_released_total', 'Reservations released before their expiry (by the API or by cancelling a pending order)');
+  private readonly reservationsExpiredTotal = this.counter('inventory_reservations_expired_total', 'Reservations expired (by the sweeper or when met lapsed)');
+  private readonly reservationsCommittedTotal = this.counter('inventory_reservations_committed_total', 'Reservations committed by confirming their order');
+  private readonly insufficientStock = new Counter({
+    name: 'inventory_insufficient_stock_total',
+    help: 'Requests refused with insufficient_stock, by route template',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+  private readonly orderTransitions = new Counter({
+    name: 'inventory_order_transitions_total',
+    help: 'Order status changes; from="none" is a new order',
+    labelNames: ['from', 'to'] as const,
+    registers: [this.registry],
+  });
+  private readonly sweeps = new Counter({
+    name: 'inventory_expiry_sweeps_total',
+    help: 'Scheduled runs of the reservation expiry sweeper, by outcome (ok, error)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(private readonly dataSource: DataSource) {
+    const metrics = this;
+    new Gauge({
+      name: 'inventory_expired_holds_oldest_age_seconds',
+      help: 'Seconds since the oldest active reservation past its expiry was due (0: none waits for the sweeper)',
+      registers: [this.registry],
+      async collect() {
+        const age = await metrics.oldestUnsweptHoldAge();
+        if (age === undefined) this.set(Number.NaN);
+        else this.set(age);
+      },
+    });
+    const poolGauge = (name: string, help: string, read: (pool: PgPool) => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          const pool = metrics.pool();
+          const value = pool && read(pool);
+          if (value === undefined) this.set(Number.NaN);
+          else this.set(value);
+        },
+      });
+    poolGauge('inventory_db_pool_connections_in_use', 'Database connections checked out of the pool', (p) => p.totalCount - p.idleCount);
+    poolGauge('inventory_db_pool_connections_idle', 'Open database connections waiting in the pool', (p) => p.idleCount);
+    poolGauge('inventory_db_pool_waiting_requests', 'Queries waiting for a free database connection', (p) => p.waitingCount);
+    poolGauge('inventory_db_pool_connections_max', 'Size of the database pool (DB_POOL_SIZE)', (p) => p.options?.max);
+  }
+
+  // Business events (see BusinessEvents, which reports them once committed) ----
+
+  reservationsCreated(count = 1): void {
+    this.reservationsCreatedTotal.inc(count);
+  }
+
+  reservationsReleased(count = 1): void {
+    this.reservationsReleasedTotal.inc(count);
+  }
+
+  reservationsExpired(count = 1): void {
+    this.reservationsExpiredTotal.inc(count);
+  }
+
+  reservationsCommitted(count = 1): void {
+    this.reservationsCommittedTotal.inc(count);
+  }
+
+  orderTransition(from: string | null, to: string, count = 1): void {
+    this.orderTransitions.inc({ from: from ?? 'none', to }, count);
+  }
+
+  insufficientStockRejected(route: string): void {
+    this.insufficientStock.inc({ route });
+  }
+
+  sweepCompleted(outcome: 'ok' | 'error'): void {
+    this.sweeps.inc({ outcome });
+  }
+
+  // HTTP and scraping --------------------------------------------------------
+
+  /** Times every request by method, route template and status. */
+  httpMiddleware(): RequestHandler {
+    return (req: Request, res: Response, next: NextFunction) => {
+      const end = this.httpDuration.startTimer();
+      res.once('close', () => end({ method: req.method, route: routeTemplate(req), status_code: String(res.statusCode) }));
+      next();
+    };
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The Prometheus text exposition of this instance's and the process's metrics. */
+  scrape(): Promise<string> {
+    return Registry.merge([processMetrics(), this.registry]).metrics();
+  }
+
+  private counter(name: string, help: string): Counter {
+    return new Counter({ name, help, registers: [this.registry] });
+  }
+
+  private pool(): PgPool | undefined {
+    return (this.dataSource.driver as unknown as { master?: PgPool }).master;
+  }
+
+  /**
+   * One index-only probe of reservation_active_expiry_idx (active holds by
+   * expiry). Undefined when the database does not answer in time: the gauge then
+   * reads NaN, neither a stale value nor a reassuring 0.
+   */
+  private async oldestUnsweptHoldAge(): Promise<number | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const query = this.dataSource.query<{ age: number }[]>(
+        `SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(expires_at)), 0)::float8 AS age
+         FROM reservation WHERE status = 'active' AND expires_at <= now()`,
+      );
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timed out')), SCRAPE_QUERY_TIMEOUT_MS);
+      });
+      const [row] = await Promise.race([query, timeout]);
+      return row?.age ?? 0;
+    } catch (err) {
+      this.logger.warn(`oldest expired hold not measured: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { applyValidationConstraints } from './validation-constraints.js';
+
+export const DOCS_PATH = 'docs';
+export const DOCS_JSON_PATH = 'docs-json';
+
+const DESCRIPTION = `Stock, reservations, orders and their audit trail. Never oversells, never loses a unit.
+
+**Conventions.** JSON in and out, snake_case fields. Success: \`{ "request_id", "data" }\`; lists add
+\`"page": { "next_cursor", "limit" }\` (keyset pagination: pass \`next_cursor\` as \`?cursor=\`).
+Errors, for every status and route: \`{ "request_id", "error", "message", "details"? }\` with a stable \`error\` code.
+Every response carries \`X-Request-Id\` (a sane incoming one is reused).
+
+**Auth.** \`Authorization: Bearer <API key>\`: click *Authorize* and paste a tenant key (\`/api/admin\` takes ADMIN_TOKEN).
+
+**Writes** accept an \`Idempotency-Key\` header: the same key and request replays the first response.`;
+
+/** The OpenAPI document of the application: served at /docs-json and written to openapi.json. */
+export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('inventory-service')
+    .setDescription(DESCRIPTION)
+    .setVersion('0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A tenant API key (or ADMIN_TOKEN for /api/admin)' })
+    .addTag('items', 'Items and their stock per warehouse')
+    .addTag('warehouses', 'Where stock is kept, in allocation order')
+    .addTag('reservations', 'All-or-nothing holds on stock, with a TTL')
+    .addTag('orders', 'Orders, their lines and their state machine')
+    .addTag('audit', 'Who changed what')
+    .addTag('auth', 'The API key in use')
+    .addTag('admin', 'Tenants and API keys (ADMIN_TOKEN)')
+    .addTag('operations', 'Health probes and metrics (outside /api, no API key)')
+    .build();
+  const document = SwaggerModule.createDocument(app, config, { operationIdFactory: operationId });
+  return applyValidationConstraints(app, document, operationId);
+}
+
+/** `items_create` rather than `ItemsController_create`: stable names for generated clients. */
+const operationId = (controllerKey: string, methodKey: string) =>
+  `${controllerKey.replace(/Controller$/, '').replace(/^./, (c) => c.toLowerCase())}_${methodKey}`;
+
+/** Swagger UI at /docs, the document at /docs-json. */
+export function setupSwagger(app: INestApplication, document: OpenAPIObject = createOpenApiDocument(app)): void {
+  SwaggerModule.setup(DOCS_PATH, app, document, {
+    jsonDocumentUrl: DOCS_JSON_PATH,
+    customSiteTitle: 'inventory-service API',
+    swaggerOptions: { persistAuthorization: true, displayRequestDuration: true },
+  });
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from '@jest/globals';
+import { getMetadataStorage } from 'class-validator';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { Env, validateEnv } from '../../src/config/env.js';
+import { MAIN, ROOT, run } from './support/processes.js';
+
+const baseEnv = { PATH: process.env.PATH, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_PRETTY: 'false' };
+const start = (env: Record<string, string>, cwd?: string) => run([MAIN], { ...baseEnv, ...env }, { cwd, timeoutMs: 15_000 });
+const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
+
+/** Every variable the service reads, from the validation schema itself. */
+const VARIABLES = [...new Set(getMetadataStorage().getTargetValidationMetadatas(Env, '', true, false).map((m) => m.propertyName))];
+
+describe('configuration at start-up', () => {
+  it('refuses a bad value with one line naming the variable, and exits 1', async () => {
+    const out = await start({ PORT: 'abc' });
+    expect(out.code).toBe(1);
+    expect(lines(out.stderr)).toEqual([expect.stringMatching(/^Invalid configuration: PORT="abc": .*PORT/)]);
+    expect(out.stdout).toBe('');
+  });
+
+  it('names every bad variable, one line each', async () => {
+    const out = await start({ PORT: '70000', LOG_LEVEL: 'loud', CORS_ORIGINS: 'not an origin', METRICS_TOKEN: 'short', LOG_PRETTY: 'maybe' });
+    expect(out.code).toBe(1);
+    const reported = lines(out.stderr);
+    expect(reported).toHaveLength(5);
+    for (const name of ['PORT', 'LOG_LEVEL', 'CORS_ORIGINS', 'METRICS_TOKEN', 'LOG_PRETTY']) {
+      expect(reported.filter((l) => l.startsWith(`Invalid configuration: ${name}=`))).toHaveLength(1);
+    }
+  });
+
+  it('reads .env from the working directory, the real environment winning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inventory-env-'));
+    writeFileSync(join(dir, '.env'), 'DB_POOL_SIZE=0\nPORT=abc\n');
+    const out = await start({ PORT: '3999' }, dir);
+    expect(out.code).toBe(1);
+    expect(lines(out.stderr)).toEqual([expect.stringMatching(/^Invalid configuration: DB_POOL_SIZE="0": /)]);
+  });
+});
+
+describe('documented configuration', () => {
+  const example = readFileSync(resolve(ROOT, '.env.example'), 'utf8');
+  const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
+  const defaults = validateEnv({});
+
+  it.each(VARIABLES)('.env.example lists %s', (name) => {
+    expect(example).toMatch(new RegExp(`^(# )?${name}=`, 'm'));
+  });
+
+  it('.env.example holds valid values, and they are the defaults', () => {
+    const values = parseEnv(example);
+    const parsed = validateEnv(values);
+    for (const name of Object.keys(values)) {
+      expect({ name, value: parsed[name as keyof Env] }).toEqual({ name, value: defaults[name as keyof Env] });
+    }
+  });
+
+  it.each(VARIABLES)('the README configuration table lists %s', (name) => {
+    expect(readme).toMatch(new RegExp(`^\\| \`${name}\` \\|`, 'm'));
+  });
+});

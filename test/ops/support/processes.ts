@@ -1,0 +1,110 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../../..');
+export const MAIN = resolve(ROOT, 'dist/src/main.js');
+
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (address && typeof address === 'object' ? done(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+export interface Output {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+/** Runs a built script to completion (with a deadline) and returns what it printed. */
+export function run(args: string[], env: Record<string, string | undefined>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<Output> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, args, { cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`${args.join(' ')} did not finish in time.\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, options.timeoutMs ?? 30_000);
+    child.on('error', fail);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ stdout, stderr, code });
+    });
+  });
+}
+
+/** The built server (dist/src/main.js) as a child process, as it runs in production. */
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything printed on stdout so far, by line. */
+  lines(): string[];
+  stderr(): string;
+  /** Resolves with the first stdout line `match` accepts (polling). */
+  waitForLine(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Environment for a child server on the test database: quiet, no cron, no bootstrap tenant. */
+export function serverEnv(port: number, extra: Record<string, string> = {}): Record<string, string | undefined> {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATABASE_URL: process.env.DATABASE_URL,
+    PORT: String(port),
+    NODE_ENV: 'production',
+    LOG_PRETTY: 'false',
+    ENABLE_CRON: 'false',
+    BOOTSTRAP_DEFAULT_TENANT: 'false',
+    ...extra,
+  };
+}
+
+export async function startServer(extra: Record<string, string> = {}): Promise<ServerProcess> {
+  if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL is not set: run through jest (global setup)');
+  const port = await freePort();
+  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: serverEnv(port, extra) as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const lines = () => stdout.split('\n').filter((l) => l.trim() !== '');
+  const waitForLine = async (match: (line: string) => boolean, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = lines().find(match);
+      if (found) return found;
+      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}\nstdout: ${stdout}\nstderr: ${stderr}`);
+      if (Date.now() > deadline) throw new Error(`no such line within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const server: ServerProcess = {
+    url: `http://127.0.0.1:${port}`,
+    child,
+    lines,
+    stderr: () => stderr,
+    waitForLine,
+    stop: () =>
+      new Promise((done) => {
+        if (child.exitCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
+  try {
+    await waitForLine((l) => l.includes('"Listening on'));
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return server;
+}
