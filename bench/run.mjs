@@ -29,10 +29,10 @@ const { values } = parseArgs({
 });
 const RUNS = Number(values.runs);
 const SCALE = Number(values.scale);
-const HOT_REQUESTS = Math.round(30000 * SCALE);
-const SPREAD_REQUESTS = Math.round(30000 * SCALE);
-const FLOWS = Math.round(3000 * SCALE);
-const FLOOR_REQUESTS = Math.round(60000 * SCALE);
+const HOT_REQUESTS = Math.round(15000 * SCALE);
+const SPREAD_REQUESTS = Math.round(15000 * SCALE);
+const FLOWS = Math.round(1500 * SCALE);
+const FLOOR_REQUESTS = Math.round(30000 * SCALE);
 const PGBENCH_SECONDS = Math.max(3, Math.round(10 * SCALE));
 
 mkdirSync('bench/results', { recursive: true });
