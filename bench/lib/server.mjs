@@ -23,6 +23,8 @@ export async function startServer(databaseUrl, env = {}) {
       NODE_ENV: 'production',
       ENABLE_CRON: 'false',
       BOOTSTRAP_DEFAULT_TENANT: 'false',
+      // A benchmark is one key sending as fast as it can: no per-key rate limit.
+      RATE_LIMIT_PER_MINUTE: '0',
       LOG_LEVEL: 'warn',
       ...env,
     },
