@@ -59,29 +59,6 @@ export async function findReservation(
   return row ? toReservationView(row) : undefined;
 }
 
-export async function insertReservation(
-  manager: EntityManager,
-  tenantId: string,
-  ttlSeconds: number,
-  reference: string | null,
-  holds: HoldLine[],
-): Promise<string> {
-  const [row] = await sql<{ id: string }>(
-    manager,
-    `INSERT INTO reservation (tenant_id, reference, expires_at)
-     VALUES ($1, $2, now() + make_interval(secs => $3)) RETURNING id`,
-    [tenantId, reference, ttlSeconds],
-  );
-  await sql(
-    manager,
-    `INSERT INTO reservation_line (reservation_id, tenant_id, item_id, warehouse_id, quantity)
-     SELECT $1, $2, h.item_id, h.warehouse_id, h.quantity
-     FROM unnest($3::uuid[], $4::uuid[], $5::int[]) AS h(item_id, warehouse_id, quantity)`,
-    [row!.id, tenantId, holds.map((h) => h.item_id), holds.map((h) => h.warehouse_id), holds.map((h) => h.quantity)],
-  );
-  return row!.id;
-}
-
 export interface LockedReservation {
   id: string;
   tenant_id: string;

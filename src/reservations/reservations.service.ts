@@ -3,7 +3,6 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { CursorCodec } from '../common/cursor.js';
 import {
-  InsufficientStockError,
   InvalidTransitionError,
   NotFoundError,
   ReservationExpiredError,
@@ -22,7 +21,6 @@ import { ReservationHoldsService } from './reservation-holds.service.js';
 import { effectiveStatusFilter } from './reservation-status.js';
 import {
   findReservation,
-  insertReservation,
   linesOf,
   lockReservation,
   reservationSelect,

@@ -28,7 +28,7 @@ describe('faults: two instances with the expiry sweeper every second', () => {
     // Started together on an empty database: migrations serialize on their advisory lock.
     const env = { ENABLE_CRON: 'true', RESERVATION_SWEEP_CRON: '*/1 * * * * *' };
     services.push(...(await Promise.all([startService(db.url, env), startService(db.url, env)])));
-    const [a, b] = services as [ServiceProcess, ServiceProcess];
+    const [a] = services as [ServiceProcess, ServiceProcess];
     const tenant = await newTenantKey(a.url);
     const make = async (qty: number) => (await call(a.url, 'POST', '/api/items', tenant.key, { name: `two-${qty}-${Date.now()}`, qty })).body.data.id as string;
     const chaosItem = await make(STOCK);

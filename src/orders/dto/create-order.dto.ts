@@ -10,7 +10,6 @@ import {
 
   Matches,
   Max,
-  MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';

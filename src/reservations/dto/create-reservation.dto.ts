@@ -9,7 +9,6 @@ import {
   IsString,
 
   Max,
-  MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
