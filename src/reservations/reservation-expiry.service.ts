@@ -34,8 +34,9 @@ export class ReservationExpiryService {
    * Releases lapsed active reservations, `batchSize` per transaction, until none
    * is left. Several instances may sweep at once: each claims its batch with
    * SKIP LOCKED, so no reservation is released twice. Returns how many it expired.
+   * `scope.tenantIds` limits it to some tenants (the cron sweeps them all).
    */
-  async sweep(batchSize = 500): Promise<number> {
+  async sweep(batchSize = 500, scope: { tenantIds?: string[] } = {}): Promise<number> {
     const requestId = `sweep-${randomUUID()}`;
     let total = 0;
     for (;;) {
@@ -43,10 +44,10 @@ export class ReservationExpiryService {
         const claimed = await sql<LapsedReservation>(
           manager,
           `SELECT id, tenant_id, expires_at FROM reservation
-           WHERE status = 'active' AND expires_at <= now()
+           WHERE status = 'active' AND expires_at <= now() AND ($2::uuid[] IS NULL OR tenant_id = ANY($2::uuid[]))
            ORDER BY expires_at LIMIT $1
            FOR UPDATE SKIP LOCKED`,
-          [batchSize],
+          [batchSize, scope.tenantIds ?? null],
         );
         const { orders, blocked } = await lockPendingOrdersOf(
           manager,

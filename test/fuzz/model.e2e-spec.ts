@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { ReservationExpiryService } from '../../src/reservations/reservation-expiry.service.js';
-import { newTenant, type TestTenant } from '../support/fixtures.js';
+import { newTenant, tenantsOfThisFile, type TestTenant } from '../support/fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { expectContract, FUZZ_SEED } from './support/fuzz-kit.js';
 
@@ -188,14 +188,14 @@ class Expire implements fc.AsyncCommand<Model, Real> {
       [res.id],
     );
     const sweeper = r.t.app.get(ReservationExpiryService);
-    await sweeper.sweep();
+    await sweeper.sweep(undefined, { tenantIds: [...tenantsOfThisFile] });
     if (res.status !== 'active') return;
     // Another suite's sweep may hold this reservation (SKIP LOCKED) and commit a moment later.
     for (let i = 0; i < 50; i++) {
       const [row] = await r.t.db.query('SELECT status FROM reservation WHERE id = $1', [res.id]);
       if (row.status !== 'active') break;
       await new Promise((resolve) => setTimeout(resolve, 100));
-      await sweeper.sweep();
+      await sweeper.sweep(undefined, { tenantIds: [...tenantsOfThisFile] });
     }
     unhold(m, res, false);
     res.status = 'expired';

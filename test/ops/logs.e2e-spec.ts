@@ -32,14 +32,34 @@ describe('logs of the running server', () => {
   /** The request line is written when the response finishes: wait for it. */
   const requestLine = async (requestId: string) => JSON.parse(await server.waitForLine((l) => l.includes(`"request_id":"${requestId}"`) && l.includes('"latency_ms"'))) as Line;
 
+  // A database of its own: this server's cron sweeps every tenant each second, and
+  // must not expire the holds other test files are looking at.
+  const dbName = `logs_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const dbUrl = () => {
+    const url = new URL(process.env.DATABASE_URL!);
+    url.pathname = `/${dbName}`;
+    return url.toString();
+  };
+  const admin = async (statement: string) => {
+    const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await c.connect();
+    try {
+      await c.query(statement);
+    } finally {
+      await c.end();
+    }
+  };
+
   beforeAll(async () => {
+    await admin(`CREATE DATABASE ${dbName}`);
     server = await startServer({
+      DATABASE_URL: dbUrl(),
       LOG_LEVEL: 'info',
       ADMIN_TOKEN,
       ENABLE_CRON: 'true',
       RESERVATION_SWEEP_CRON: '* * * * * *',
     });
-    db = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    db = new pg.Client({ connectionString: dbUrl() });
     await db.connect();
     const res = await call('/api/admin/tenants', { method: 'POST', requestId: `admin-${randomUUID()}`, key: ADMIN_TOKEN, body: JSON.stringify({ name: `logs-${randomUUID()}` }) });
     expect(res.status).toBe(201);
@@ -49,6 +69,7 @@ describe('logs of the running server', () => {
   afterAll(async () => {
     await db?.end();
     await server?.stop();
+    await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   });
 
   it('writes JSON lines only, with ISO time and level names', () => {

@@ -1,7 +1,8 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { ReservationExpiryService } from '../../src/reservations/reservation-expiry.service.js';
-import { expectError, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
+import { expectError, newItem, newTenant, tenantsOfThisFile, type TestTenant } from '../support/fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { EXPOSITION_LINE, sample } from './support/prometheus.js';
 
@@ -133,7 +134,7 @@ describe('GET /metrics', () => {
       t,
       async () => {
         await lapse(t, order.reservation_id);
-        await t.app.get(ReservationExpiryService).sweep();
+        await t.app.get(ReservationExpiryService).sweep(undefined, { tenantIds: [...tenantsOfThisFile] });
         const [row] = await t.db.query('SELECT status FROM orders WHERE id = $1', [order.id]);
         expect(row.status).toBe('cancelled');
       },
@@ -183,8 +184,15 @@ describe('GET /metrics', () => {
   });
 
   it('counts scheduled sweeper runs', async () => {
-    // A sweeper every second, only for as long as this test needs one.
-    const ticking = await startTestApp({ RESERVATION_SWEEP_CRON: '* * * * * *' });
+    // A sweeper every second, only for as long as this test needs one, on a database of
+    // its own: the cron sweeps every tenant, and other test files' holds must stay as they are.
+    const dbName = `metrics_${Date.now()}`;
+    const url = new URL(process.env.DATABASE_URL!);
+    const admin = new pg.Client({ connectionString: url.toString() });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    url.pathname = `/${dbName}`;
+    const ticking = await startTestApp({ DATABASE_URL: url.toString(), ENABLE_CRON: 'true', RESERVATION_SWEEP_CRON: '* * * * * *' });
     try {
       let runs = 0;
       for (let i = 0; i < 50 && runs === 0; i++) {
@@ -195,6 +203,8 @@ describe('GET /metrics', () => {
       expect(sample(await scrape(ticking), 'inventory_expiry_sweeps_total', { outcome: 'error' })).toBe(0);
     } finally {
       await ticking.close();
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await admin.end();
     }
   });
 

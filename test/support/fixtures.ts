@@ -12,10 +12,18 @@ export interface TestTenant {
 
 export const adminAuth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 
+/**
+ * The tenants this test file made (Jest gives every file its own module registry).
+ * Test sweeps are scoped to them, so one file's sweep never expires a hold another
+ * file is looking at.
+ */
+export const tenantsOfThisFile = new Set<string>();
+
 /** A fresh tenant: tests isolate themselves by tenant, so they never see each other's rows. */
 export async function newTenant(t: TestApp, name = `tenant-${randomUUID()}`): Promise<TestTenant> {
   const res = await t.http.post('/api/admin/tenants').set(adminAuth).send({ name }).expect(201);
   const { tenant, api_key } = res.body.data;
+  tenantsOfThisFile.add(tenant.id);
   const [warehouse] = await t.db.query('SELECT id FROM warehouse WHERE tenant_id = $1 AND is_default', [tenant.id]);
   return {
     id: tenant.id,

@@ -2,7 +2,7 @@ import { expect } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { Response, Test } from 'supertest';
 import { ReservationExpiryService } from '../../src/reservations/reservation-expiry.service.js';
-import { expectError, snapshot, type TestTenant } from './fixtures.js';
+import { expectError, snapshot, tenantsOfThisFile, type TestTenant } from './fixtures.js';
 import type { TestApp } from './test-app.js';
 
 // Helpers for the orders e2e tests (test/orders). Only the long-standing exports
@@ -172,7 +172,7 @@ export async function sendWhileLapsed(t: TestApp, reservationId: string, send: (
 }
 
 export function sweep(t: TestApp): Promise<number> {
-  return t.app.get(ReservationExpiryService).sweep();
+  return t.app.get(ReservationExpiryService).sweep(undefined, { tenantIds: [...tenantsOfThisFile] });
 }
 
 export async function auditOf(t: TestApp, tenantId: string, action: string, objectId?: string) {

@@ -2,7 +2,7 @@ import { expect } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { Response, Test } from 'supertest';
 import { ReservationExpiryService } from '../../src/reservations/reservation-expiry.service.js';
-import { snapshot, type TestTenant } from './fixtures.js';
+import { snapshot, tenantsOfThisFile, type TestTenant } from './fixtures.js';
 import type { TestApp } from './test-app.js';
 
 // Helpers for the reservation and warehouse e2e tests. Self-contained on purpose:
@@ -188,7 +188,7 @@ export async function commitBySql(t: TestApp, id: string): Promise<void> {
 }
 
 export function sweep(t: TestApp, batchSize?: number): Promise<number> {
-  return t.app.get(ReservationExpiryService).sweep(batchSize);
+  return t.app.get(ReservationExpiryService).sweep(batchSize, { tenantIds: [...tenantsOfThisFile] });
 }
 
 export async function auditOf(t: TestApp, tenantId: string, action: string, objectId?: string) {

@@ -21,7 +21,7 @@ export interface TestApp {
  * An override of `undefined` removes the variable (e.g. `{ ADMIN_TOKEN: undefined }`).
  */
 export async function startTestApp(overrides: Record<string, string | undefined> = {}): Promise<TestApp> {
-  const databaseUrl = process.env.DATABASE_URL;
+  const databaseUrl = overrides.DATABASE_URL ?? process.env.DATABASE_URL;
   if (!databaseUrl) throw new Error('DATABASE_URL is not set: run the tests through jest (global setup)');
   const env: Env = validateEnv({
     ...process.env,
@@ -33,6 +33,8 @@ export async function startTestApp(overrides: Record<string, string | undefined>
     AUTH_CACHE_TTL_MS: '0',
     // Suites fire requests as fast as they can: no rate limit unless a test asks for one.
     RATE_LIMIT_PER_MINUTE: '0',
+    // The cron sweeps every tenant: tests drive sweep() themselves, scoped to their own tenants.
+    ENABLE_CRON: 'false',
     ...overrides,
   });
   const app = await createApp(env, databaseUrl);
