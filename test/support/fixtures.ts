@@ -167,3 +167,14 @@ export function tally(responses: HttpResponse[]): Record<string, number> {
   }
   return counts;
 }
+
+/** A small deterministic PRNG, so a failing concurrent run can be replayed with the same inputs. */
+export function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(s ^ (s >>> 15), 1 | s);
+    x ^= x + Math.imul(x ^ (x >>> 7), 61 | x);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}

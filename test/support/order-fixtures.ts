@@ -218,26 +218,7 @@ export async function expectUnchanged(
   return res;
 }
 
-/** Counts responses by `status error`. */
-export function tally(responses: Response[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const r of responses) {
-    const key = r.status < 300 ? String(r.status) : `${r.status} ${r.body?.error}`;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return counts;
-}
-
-/** A small deterministic PRNG, so a failing run can be replayed. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(s ^ (s >>> 15), 1 | s);
-    x ^= x + Math.imul(x ^ (x >>> 7), 61 | x);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng, tally } from './fixtures.js';
 
 /**
  * GET /api/orders?<query> page by page (following next_cursor from `startCursor`), checking the

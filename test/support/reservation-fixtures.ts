@@ -209,25 +209,6 @@ export function sortLines<T extends { item_id: string; warehouse_id?: string }>(
   );
 }
 
-/** Counts responses by `status error` (e.g. `{ '201': 5, '400 insufficient_stock': 45 }`). */
-export function tally(responses: Response[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const r of responses) {
-    const key = r.status < 300 ? String(r.status) : `${r.status} ${r.body?.error}`;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return counts;
-}
-
-/** A small deterministic PRNG, so a failing concurrent run can be replayed with the same inputs. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(s ^ (s >>> 15), 1 | s);
-    x ^= x + Math.imul(x ^ (x >>> 7), 61 | x);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng, tally } from './fixtures.js';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
