@@ -25,15 +25,18 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     scale: { type: 'string', default: '1' },
     'skip-orders-list': { type: 'boolean', default: false },
+    // e.g. --only spread,pgbench-spread while working on one scenario (implies --skip-orders-list)
+    only: { type: 'string' },
   },
 });
+const ONLY = values.only ? new Set(values.only.split(',')) : undefined;
+const wanted = (name) => !ONLY || ONLY.has(name.replace(/\W+/g, '-'));
 const RUNS = Number(values.runs);
 const SCALE = Number(values.scale);
-const HOT_REQUESTS = Math.round(15000 * SCALE);
-const SPREAD_REQUESTS = Math.round(15000 * SCALE);
-const FLOWS = Math.round(1500 * SCALE);
-const FLOOR_REQUESTS = Math.round(30000 * SCALE);
-const PGBENCH_SECONDS = Math.max(3, Math.round(10 * SCALE));
+// Every scenario warms up for WARMUP_SECONDS (not counted), then measures for about
+// MEASURE_SECONDS (see measure()).
+const WARMUP_SECONDS = 3;
+const MEASURE_SECONDS = Math.max(3, Math.round(10 * SCALE));
 
 mkdirSync('bench/results', { recursive: true });
 const dbName = `bench_${Date.now()}`;
@@ -53,61 +56,76 @@ const results = {};
 let failed = false;
 
 try {
-  results['http-floor'] = await scenario('http-floor', async () => {
-    const r = await cannon({ path: '/api/me', method: 'GET', connections: 64, amount: FLOOR_REQUESTS });
-    return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
-  });
+  // Rounds: run i of every scenario, then run i+1 of every scenario, so that a
+  // drift of this shared machine hits the service and its baseline alike.
+  const scenarios = [
+    ['http-floor', async () => {
+      const r = await measure({ path: '/api/me', method: 'GET', connections: 64 });
+      return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+    }],
 
-  results['hot-item'] = await scenario('hot-item', async (tag) => {
-    const rss = sampleRss(server.pid);
-    const r = await cannon({
-      path: '/api/reservations',
-      method: 'POST',
-      connections: 64,
-      amount: HOT_REQUESTS,
-      body: JSON.stringify({ lines: [{ item_id: hot, quantity: 1 }], reference: tag }),
-    });
-    const maxRssMb = rss.stop();
-    await verifyReservations(tag, r['2xx']);
-    return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, max_rss_mb: maxRssMb };
-  });
+    ['hot-item', async (tag) => {
+      const rss = sampleRss(server.pid);
+      const r = await measure((ref) => ({
+        path: '/api/reservations',
+        method: 'POST',
+        connections: 64,
+        body: JSON.stringify({ lines: [{ item_id: hot, quantity: 1 }], reference: ref }),
+      }), { tag });
+      const maxRssMb = rss.stop();
+      await verifyReservations(tag, r['2xx']);
+      return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, max_rss_mb: maxRssMb };
+    }],
 
-  results['spread'] = await scenario('spread', async (tag) => {
-    const r = await cannon({
-      connections: 64,
-      amount: SPREAD_REQUESTS,
-      requests: [
-        {
-          method: 'POST',
-          path: '/api/reservations',
-          setupRequest: (req) => ({
-            ...req,
-            body: JSON.stringify({ lines: [{ item_id: spread[Math.floor(Math.random() * spread.length)], quantity: 1 }], reference: tag }),
-          }),
-        },
-      ],
-    });
-    await verifyReservations(tag, r['2xx']);
-    return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
-  });
+    ['spread', async (tag) => {
+      const r = await measure((ref) => ({
+        connections: 64,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/reservations',
+            setupRequest: (req) => ({
+              ...req,
+              body: JSON.stringify({ lines: [{ item_id: spread[Math.floor(Math.random() * spread.length)], quantity: 1 }], reference: ref }),
+            }),
+          },
+        ],
+      }), { tag });
+      await verifyReservations(tag, r['2xx']);
+      return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+    }],
 
-  results['order-flow'] = await scenario('order-flow', async (tag) => {
-    const r = await cannon({ connections: 32, amount: FLOWS * 3, requests: orderFlow(tag) });
-    const confirmed = Number(
-      (await client.query(`SELECT count(*) FROM orders WHERE tenant_id = $1 AND customer_ref = $2 AND status = 'confirmed'`, [tenant.id, tag]))
-        .rows[0].count,
-    );
-    await verifyInvariants();
-    return { rps: confirmed / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, confirmed };
-  });
-
+    ['order-flow', async (tag) => {
+      const r = await measure((ref) => ({ connections: 32, requests: orderFlow(ref) }), { tag });
+      const confirmed = Number(
+        (await client.query(`SELECT count(*) FROM orders WHERE tenant_id = $1 AND customer_ref = $2 AND status = 'confirmed'`, [tenant.id, tag]))
+          .rows[0].count,
+      );
+      await verifyInvariants();
+      return { rps: confirmed / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, confirmed };
+    }],
+  ];
   if (pgbench) {
-    results['pgbench hot-item'] = await scenario('pgbench hot-item', () => runPgbench('hot'), { verify: false });
-    results['pgbench spread'] = await scenario('pgbench spread', () => runPgbench('spread'), { verify: false });
+    scenarios.splice(2, 0, ['pgbench hot-item', () => runPgbench('hot'), { verify: false }]);
+    scenarios.splice(4, 0, ['pgbench spread', () => runPgbench('spread'), { verify: false }]);
   } else {
     console.log('pgbench not found: the baselines are skipped. On Debian 12 it ships with the server package:');
     console.log('  apt-get update && apt-get install -y postgresql-15   (then re-run npm run bench)');
   }
+  const selected = scenarios.filter(([name]) => wanted(name));
+  const runs = new Map(selected.map(([name]) => [name, []]));
+  for (let i = 0; i < RUNS; i++) {
+    for (const [name, run, { verify = true } = {}] of selected) {
+      const r = await run(`${name.replace(/\W+/g, '-')}-${Date.now()}-${i}`);
+      runs.get(name).push(r);
+      console.log(
+        `${name.padEnd(18)} run ${i + 1}/${RUNS}: ${r.rps.toFixed(0).padStart(6)}/s  p50 ${fmt(r.p50)}  p99 ${fmt(r.p99)}  errors ${r.errors}` +
+          (r.max_rss_mb ? `  max RSS ${r.max_rss_mb} MB` : ''),
+      );
+      if (verify && r.errors > 0) throw new Error(`${name}: ${r.errors} failed requests`);
+    }
+  }
+  for (const [name, list] of runs) results[name] = summarize(name, list);
 } catch (err) {
   failed = true;
   console.error(`\nBENCH FAILED: ${err instanceof Error ? err.message : err}`);
@@ -118,7 +136,7 @@ try {
   if (database.kind === 'external') await dropDatabase(database.url, dbName);
 }
 
-if (!failed && !values['skip-orders-list']) {
+if (!failed && !values['skip-orders-list'] && !ONLY) {
   const child = spawnSync(process.execPath, ['bench/orders-list.mjs', '--runs', String(RUNS)], { stdio: 'inherit' });
   if (child.status !== 0) failed = true;
 }
@@ -141,18 +159,7 @@ async function createItem(name, qty) {
   return item.id;
 }
 
-async function scenario(name, run, { verify = true } = {}) {
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) {
-    const tag = `${name.replace(/\W+/g, '-')}-${Date.now()}-${i}`;
-    const r = await run(tag);
-    runs.push(r);
-    console.log(
-      `${name.padEnd(18)} run ${i + 1}/${RUNS}: ${r.rps.toFixed(0).padStart(6)}/s  p50 ${fmt(r.p50)}  p99 ${fmt(r.p99)}  errors ${r.errors}` +
-        (r.max_rss_mb ? `  max RSS ${r.max_rss_mb} MB` : ''),
-    );
-    if (verify && r.errors > 0) throw new Error(`${name}: ${r.errors} failed requests`);
-  }
+function summarize(name, runs) {
   const summary = {
     rps: median(runs.map((r) => r.rps)),
     p50: median(runs.map((r) => r.p50)),
@@ -163,6 +170,27 @@ async function scenario(name, run, { verify = true } = {}) {
   };
   writeFileSync(`bench/results/${name.replace(/\W+/g, '-')}.json`, JSON.stringify({ scenario: name, ...summary }, null, 2));
   return summary;
+}
+
+/**
+ * A warm-up of WARMUP_SECONDS at the same load (its responses are not counted;
+ * its effects are still checked by the invariants), then the measured run. The
+ * measured run is a fixed number of requests sized from the warm-up's rate to
+ * last about MEASURE_SECONDS, rather than a timer that cuts connections: a cut
+ * request may still commit on the server, and then "successful responses =
+ * rows created" could not be checked exactly. `options(ref)` builds the load
+ * for a reference (the tag, or the tag + "-warmup").
+ */
+async function measure(options, { tag = 'untagged' } = {}) {
+  const build = typeof options === 'function' ? options : () => options;
+  const warm = await cannon({ ...build(`${tag}-warmup`), duration: WARMUP_SECONDS });
+  // Let the requests the warm-up cut off finish before measuring.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const rate = (warm['2xx'] + warm.non2xx) / warm.duration;
+  const load = build(tag);
+  const amount = Math.max(load.connections * 20, Math.round(rate * MEASURE_SECONDS));
+  // sampleInt: autocannon notices the end of a fixed-amount run at its next sample, so sample often.
+  return cannon({ ...load, amount, sampleInt: 50 });
 }
 
 function cannon({ path = '', ...options }) {
@@ -270,16 +298,20 @@ COMMIT;
 `;
   writeFileSync(join(dir, 'script.sql'), script);
   const url = new URL(database.url);
-  const out = execFileSync(
-    pgbench,
-    ['-n', '-M', 'prepared', '-c', '64', '-j', '2', '-T', String(PGBENCH_SECONDS), '-f', join(dir, 'script.sql'), '-l', '--log-prefix', join(dir, 'log'),
-      '-D', `tenant=${tenant.id}`, '-D', `wh=${tenant.warehouseId}`, url.pathname.slice(1)],
-    {
-      env: { ...process.env, PGHOST: url.hostname, PGPORT: url.port, PGUSER: decodeURIComponent(url.username), PGPASSWORD: decodeURIComponent(url.password) },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const pgbenchFor = (seconds, logged) =>
+    execFileSync(
+      pgbench,
+      ['-n', '-M', 'prepared', '-c', '64', '-j', '2', '-T', String(seconds), '-f', join(dir, 'script.sql'),
+        ...(logged ? ['-l', '--log-prefix', join(dir, 'log')] : []),
+        '-D', `tenant=${tenant.id}`, '-D', `wh=${tenant.warehouseId}`, url.pathname.slice(1)],
+      {
+        env: { ...process.env, PGHOST: url.hostname, PGPORT: url.port, PGUSER: decodeURIComponent(url.username), PGPASSWORD: decodeURIComponent(url.password) },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+  pgbenchFor(WARMUP_SECONDS, false); // warm-up, as for the service
+  const out = pgbenchFor(MEASURE_SECONDS, true);
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
   const latencies = readdirSync(dir)
     .filter((f) => f.startsWith('log'))
