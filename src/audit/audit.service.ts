@@ -4,8 +4,8 @@ import { CursorCodec } from '../common/cursor.js';
 import { cursorTimestamp, SqlWhere, toPage } from '../common/keyset.js';
 import type { Page } from '../common/page.js';
 import type { RequestContext } from '../common/request-context.js';
-import { sql } from '../database/sql.js';
-import { BusinessEvents } from '../metrics/business-events.js';
+import { type SqlPart, sqlParts } from '../database/sql.js';
+import { type AuditedEntry, BusinessEvents } from '../metrics/business-events.js';
 import type { ListAuditLogsQuery } from './dto/list-audit-logs.query.js';
 
 export interface AuditEntry {
@@ -55,33 +55,17 @@ export class AuditService {
     );
   }
 
-  /** The same for entries that each name their tenant, actor and request id (a batch, a sweep). */
-  async recordEach(
-    manager: EntityManager,
-    entries: (AuditEntry & { tenantId: string; actor: string; requestId: string })[],
-  ): Promise<void> {
-    if (entries.length === 0) return;
-    const payload = entries.map((e) => ({
-      tenant_id: e.tenantId,
-      actor: e.actor,
-      request_id: e.requestId,
-      action: e.action,
-      object_type: e.objectType,
-      object_id: e.objectId,
-      old_value: e.oldValue ?? null,
-      new_value: e.newValue ?? null,
-    }));
-    await sql(
-      manager,
-      `INSERT INTO audit_log (tenant_id, actor, action, object_type, object_id, old_value, new_value, request_id)
-       SELECT a.tenant_id, a.actor, a.action, a.object_type, a.object_id, a.old_value, a.new_value, a.request_id
-       FROM ROWS FROM (
-              jsonb_to_recordset($1::jsonb) AS (tenant_id uuid, actor text, request_id text, action text,
-                                               object_type text, object_id uuid, old_value jsonb, new_value jsonb)
-            ) WITH ORDINALITY AS a(tenant_id, actor, request_id, action, object_type, object_id, old_value, new_value, n)
-       ORDER BY a.n`,
-      [JSON.stringify(payload)],
-    );
+  /**
+   * The same for entries that each name their tenant, actor and request id (a
+   * batch, a sweep). `alongside`: other changes to make in the same statement
+   * (see sqlParts), so that a change and its audit rows cost one round trip.
+   */
+  async recordEach(manager: EntityManager, entries: AuditedEntry[], alongside: Record<string, SqlPart> = {}): Promise<void> {
+    if (entries.length === 0) {
+      if (Object.keys(alongside).length > 0) await sqlParts(manager, alongside);
+      return;
+    }
+    await sqlParts(manager, { ...alongside, audit: insertAuditRows(entries) });
     this.events.audited(manager, entries);
   }
 
@@ -108,6 +92,29 @@ export class AuditService {
     );
     return toPage(rows, limit, (last) => this.cursors.encode(CURSOR_KIND, [last.cursor_ts, last.id]), toView);
   }
+}
+
+function insertAuditRows(entries: AuditedEntry[]): SqlPart {
+  const payload = entries.map((e) => ({
+    tenant_id: e.tenantId,
+    actor: e.actor,
+    request_id: e.requestId,
+    action: e.action,
+    object_type: e.objectType,
+    object_id: e.objectId,
+    old_value: e.oldValue ?? null,
+    new_value: e.newValue ?? null,
+  }));
+  return {
+    text: `INSERT INTO audit_log (tenant_id, actor, action, object_type, object_id, old_value, new_value, request_id)
+           SELECT a.tenant_id, a.actor, a.action, a.object_type, a.object_id, a.old_value, a.new_value, a.request_id
+           FROM ROWS FROM (
+                  jsonb_to_recordset($1::jsonb) AS (tenant_id uuid, actor text, request_id text, action text,
+                                                   object_type text, object_id uuid, old_value jsonb, new_value jsonb)
+                ) WITH ORDINALITY AS a(tenant_id, actor, request_id, action, object_type, object_id, old_value, new_value, n)
+           ORDER BY a.n`,
+    params: [JSON.stringify(payload)],
+  };
 }
 
 function toView({ cursor_ts: _ts, created_at, ...row }: AuditRow): AuditLogView {

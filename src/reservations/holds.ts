@@ -1,6 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { sql } from '../database/sql.js';
-import { Stock } from '../inventory/entities/stock.entity.js';
+import { sql, type SqlPart } from '../database/sql.js';
 import type { HoldLine } from './allocation.js';
 
 export interface LockedStock {
@@ -23,18 +22,63 @@ export interface StockKey {
  * reservation freeing expired holds) does so with SKIP LOCKED, so it never waits.
  */
 
-/** Locks every stock row of these items (pessimistic_write, sorted) and returns them. */
-export async function lockStockOfItems(manager: EntityManager, tenantId: string, itemIds: string[]): Promise<LockedStock[]> {
-  const rows = await manager
-    .createQueryBuilder(Stock, 's')
-    .setLock('pessimistic_write')
-    .where('s.tenantId = :tenantId', { tenantId })
-    .andWhere('s.itemId IN (:...itemIds)', { itemIds })
-    .orderBy('s.itemId')
-    .addOrderBy('s.warehouseId')
-    .getMany();
-  return rows.map((s) => ({ item_id: s.itemId, warehouse_id: s.warehouseId, on_hand: s.onHand, reserved: s.reserved }));
+export interface PrioritizedStock extends LockedStock {
+  /** The warehouse's allocation priority: lower first. */
+  priority: number;
 }
+
+export interface LockedForReservation {
+  /** The live items among those asked for (deleted and unknown ones are not). */
+  live: Set<string>;
+  /** Every stock row of the live items, locked, sorted by (item_id, warehouse_id). */
+  stock: PrioritizedStock[];
+  /** The transaction's timestamp, `now()`, which the reservation rows are stamped with. */
+  now: Date;
+}
+
+/**
+ * What taking holds needs, in one statement: KEY SHARE on the live items among
+ * `itemIds` (so that none is deleted meanwhile), then every stock row of them
+ * FOR UPDATE, sorted by (item_id, warehouse_id), with its warehouse's priority.
+ * The locks and their order are those of two statements (items, then the sorted
+ * stock rows: LockRows sits above the sort), in one round trip.
+ */
+export async function lockForReservation(
+  manager: EntityManager,
+  tenantId: string,
+  itemIds: string[],
+): Promise<LockedForReservation> {
+  const rows = await sql<{ item_id: string; warehouse_id: string | null; on_hand: number; reserved: number; priority: number; now: Date }>(
+    manager,
+    `WITH live AS MATERIALIZED (
+       SELECT id FROM item
+       WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL
+       ORDER BY id FOR KEY SHARE
+     ), locked AS MATERIALIZED (
+       SELECT s.item_id, s.warehouse_id, s.on_hand, s.reserved, w.priority
+       FROM stock s JOIN warehouse w ON w.id = s.warehouse_id
+       WHERE s.tenant_id = $1 AND s.item_id IN (SELECT id FROM live)
+       ORDER BY s.item_id, s.warehouse_id
+       FOR UPDATE OF s
+     )
+     SELECT id AS item_id, NULL::uuid AS warehouse_id, NULL::int AS on_hand, NULL::int AS reserved, NULL::int AS priority, now() AS now
+     FROM live
+     UNION ALL
+     SELECT item_id, warehouse_id, on_hand, reserved, priority, now() FROM locked`,
+    [tenantId, itemIds],
+  );
+  const live = new Set<string>();
+  const stock: PrioritizedStock[] = [];
+  for (const { warehouse_id, now: _now, ...row } of rows) {
+    if (warehouse_id === null) live.add(row.item_id);
+    else stock.push({ ...row, warehouse_id });
+  }
+  stock.sort((a, b) => compareIds(a.item_id, b.item_id) || compareIds(a.warehouse_id, b.warehouse_id));
+  return { live, stock, now: rows[0]?.now ?? new Date() };
+}
+
+/** PostgreSQL's order of uuids (bytewise) is the order of their lower-case text. */
+export const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Locks the given stock rows, sorted. With `skipLocked`, rows another
@@ -79,23 +123,28 @@ export async function moveStock(
   signs: { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 },
 ): Promise<MovedStock[]> {
   if (holds.length === 0) return [];
-  return sql<MovedStock>(
-    manager,
-    `UPDATE stock s
-     SET on_hand = s.on_hand + $4::int * v.quantity, reserved = s.reserved + $5::int * v.quantity, updated_at = now()
-     FROM (SELECT item_id, warehouse_id, sum(quantity)::int AS quantity
-           FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS h(item_id, warehouse_id, quantity)
-           GROUP BY item_id, warehouse_id) v
-     WHERE s.item_id = v.item_id AND s.warehouse_id = v.warehouse_id
-     RETURNING s.item_id, s.warehouse_id, v.quantity, s.on_hand, s.reserved`,
-    [
+  const { text, params } = moveStockPart(holds, signs);
+  return sql<MovedStock>(manager, text, params);
+}
+
+/** moveStock's statement, to run as one part of a larger one (see sqlParts). */
+export function moveStockPart(holds: HoldLine[], signs: { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 }): SqlPart {
+  return {
+    text: `UPDATE stock s
+           SET on_hand = s.on_hand + $4::int * v.quantity, reserved = s.reserved + $5::int * v.quantity, updated_at = now()
+           FROM (SELECT item_id, warehouse_id, sum(quantity)::int AS quantity
+                 FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS h(item_id, warehouse_id, quantity)
+                 GROUP BY item_id, warehouse_id) v
+           WHERE s.item_id = v.item_id AND s.warehouse_id = v.warehouse_id
+           RETURNING s.item_id, s.warehouse_id, v.quantity, s.on_hand, s.reserved`,
+    params: [
       holds.map((h) => h.item_id),
       holds.map((h) => h.warehouse_id),
       holds.map((h) => h.quantity),
       signs.onHand,
       signs.reserved,
     ],
-  );
+  };
 }
 
 /** reserved += quantity (direction 1) or -= quantity (direction -1). */
