@@ -28,6 +28,8 @@ export async function createApp(
     logger: logging.nest,
   });
   app.disable('x-powered-by');
+  // Every body carries its request_id, so an ETag would never match: not worth a SHA-1 per response.
+  app.set('etag', false);
   // Requests Node refuses before Express sees them (headers over 16 kB, broken HTTP) get a JSON error too.
   answerClientErrorsWithJson(app.getHttpServer());
   app.set('query parser', 'extended');

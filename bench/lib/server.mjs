@@ -27,7 +27,8 @@ export async function startServer(databaseUrl, env = {}) {
       BOOTSTRAP_DEFAULT_TENANT: 'false',
       // A benchmark is one key sending as fast as it can: no per-key rate limit.
       RATE_LIMIT_PER_MINUTE: '0',
-      LOG_LEVEL: 'warn',
+      // Request logs as in production (info), written to /dev/null unless BENCH_SERVER_STDOUT is set.
+      LOG_LEVEL: 'info',
       ...env,
     },
     stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'],

@@ -4,6 +4,8 @@ import { toErrorResponse } from './error-response.js';
 
 function send(err: unknown, req: Request, res: Response): void {
   const { status, body } = toErrorResponse(err, req.requestId);
+  // For whatever looks at the response once it is sent (the request metrics count refusals by code).
+  res.locals.errorCode = body.error;
   if (res.headersSent) {
     res.end();
     return;

@@ -1,7 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { BusinessEvents } from './business-events.js';
-import { DomainErrorMetricsInterceptor } from './domain-error-metrics.interceptor.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 
@@ -9,7 +7,7 @@ import { MetricsService } from './metrics.service.js';
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [MetricsService, BusinessEvents, { provide: APP_INTERCEPTOR, useClass: DomainErrorMetricsInterceptor }],
+  providers: [MetricsService, BusinessEvents],
   exports: [MetricsService, BusinessEvents],
 })
 export class MetricsModule {}

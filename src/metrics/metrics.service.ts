@@ -116,21 +116,25 @@ export class MetricsService {
     this.orderTransitions.inc({ from: from ?? 'none', to }, count);
   }
 
-  insufficientStockRejected(route: string): void {
-    this.insufficientStock.inc({ route });
-  }
-
   sweepCompleted(outcome: 'ok' | 'error'): void {
     this.sweeps.inc({ outcome });
   }
 
   // HTTP and scraping --------------------------------------------------------
 
-  /** Times every request by method, route template and status. */
+  /**
+   * Times every request by method, route template and status, and counts the
+   * refusals for lack of stock, wherever they come from (items, reservations,
+   * orders), by the error code the exception filter answered with.
+   */
   httpMiddleware(): RequestHandler {
     return (req: Request, res: Response, next: NextFunction) => {
       const end = this.httpDuration.startTimer();
-      res.once('close', () => end({ method: req.method, route: routeTemplate(req), status_code: String(res.statusCode) }));
+      res.once('close', () => {
+        const route = routeTemplate(req);
+        end({ method: req.method, route, status_code: String(res.statusCode) });
+        if (res.locals.errorCode === 'insufficient_stock') this.insufficientStock.inc({ route });
+      });
       next();
     };
   }
