@@ -28,7 +28,7 @@ class ApplicationLogger extends NestPinoLogger {
 
 export async function createLogging(env: Env, destination?: DestinationStream): Promise<Logging> {
   const root = await createLogger(env, destination);
-  // autoLogging off: request lines come from our own pino-http middleware, mounted earlier.
+  // autoLogging off: request lines come from our own middleware (http-logger.ts), mounted earlier.
   const pinoLogger = new PinoLogger({ pinoHttp: { logger: root, autoLogging: false } });
   return { root, nest: new ApplicationLogger(pinoLogger, {}), http: httpLogger(root, pinoLogger) };
 }
