@@ -1,4 +1,4 @@
-import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 
 /** SQLSTATE codes this service reacts to (https://www.postgresql.org/docs/current/errcodes-appendix.html). */
 export const PgCode = {
@@ -57,8 +57,9 @@ const UNAVAILABLE_MESSAGES = [
 /** True when the database could not serve the request in time: a 503, not a bug. */
 export function isDatabaseUnavailable(err: unknown): boolean {
   // TypeORM releases a query runner whose connection failed (PostgreSQL shutting
-  // down or gone mid-transaction); the transaction's next statement then throws this.
-  if (err instanceof QueryRunnerAlreadyReleasedError) return true;
+  // down or gone mid-transaction); the transaction's next statement then throws
+  // the first, and a savepoint opened on it (manager.transaction) the second.
+  if (err instanceof QueryRunnerAlreadyReleasedError || err instanceof QueryRunnerProviderAlreadyReleasedError) return true;
   const info = pgError(err);
   if (info?.code && UNAVAILABLE_CODES.has(info.code)) return true;
   const message = err instanceof Error ? err.message : '';
