@@ -27,11 +27,17 @@ export interface SqlPart {
  * rows the parts insert) are checked as for any statement.
  */
 export async function sqlParts(manager: EntityManager, parts: Record<string, SqlPart>): Promise<void> {
+  const { text, params } = combineParts(parts);
+  await sql(manager, text, params);
+}
+
+/** The statement sqlParts runs. */
+export function combineParts(parts: Record<string, SqlPart>): SqlPart {
   const params: unknown[] = [];
   const ctes = Object.entries(parts).map(([name, part]) => {
     const offset = params.length;
     params.push(...part.params);
     return `${name} AS (${part.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
   });
-  await sql(manager, `WITH ${ctes.join(',\n')}\nSELECT 1`, params);
+  return { text: `WITH ${ctes.join(',\n')}\nSELECT 1`, params };
 }
