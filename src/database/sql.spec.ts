@@ -13,8 +13,8 @@ describe('combineParts', () => {
   });
 
   it('leaves a single part as it is', () => {
-    expect(combineParts({ only: { text: 'DELETE FROM t WHERE id = $1', params: ['x'] } })).toEqual({
-      text: 'WITH only AS (DELETE FROM t WHERE id = $1)\nSELECT 1',
+    expect(combineParts({ single: { text: 'DELETE FROM t WHERE id = $1', params: ['x'] } })).toEqual({
+      text: 'WITH single AS (DELETE FROM t WHERE id = $1)\nSELECT 1',
       params: ['x'],
     });
   });

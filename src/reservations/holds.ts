@@ -32,16 +32,18 @@ export interface LockedForReservation {
   live: Set<string>;
   /** Every stock row of the live items, locked, sorted by (item_id, warehouse_id). */
   stock: PrioritizedStock[];
-  /** The transaction's timestamp, `now()`, which the reservation rows are stamped with. */
-  now: Date;
+  /** The transaction's timestamp, `now()`, which the reservation rows are stamped with; none without live items. */
+  now?: Date;
 }
 
 /**
  * What taking holds needs, in one statement: KEY SHARE on the live items among
  * `itemIds` (so that none is deleted meanwhile), then every stock row of them
  * FOR UPDATE, sorted by (item_id, warehouse_id), with its warehouse's priority.
- * The locks and their order are those of two statements (items, then the sorted
- * stock rows: LockRows sits above the sort), in one round trip.
+ * The locks and their order are those of two statements, in one round trip:
+ * the first branch of the UNION ALL reads (and locks) every live item before the
+ * second starts, and the stock rows are locked after they are sorted (LockRows
+ * sits above the sort).
  */
 export async function lockForReservation(
   manager: EntityManager,
@@ -74,7 +76,7 @@ export async function lockForReservation(
     else stock.push({ ...row, warehouse_id });
   }
   stock.sort((a, b) => compareIds(a.item_id, b.item_id) || compareIds(a.warehouse_id, b.warehouse_id));
-  return { live, stock, now: rows[0]?.now ?? new Date() };
+  return { live, stock, now: rows[0]?.now };
 }
 
 /** PostgreSQL's order of uuids (bytewise) is the order of their lower-case text. */

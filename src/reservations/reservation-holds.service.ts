@@ -94,7 +94,10 @@ export class ReservationHoldsService {
       results[i] = { error: new InsufficientStockError('Not enough available stock for every line', shortages) };
     }
     if (plan.accepted.size > 0) {
-      const accepted = [...plan.accepted].map(([i, holds]) => ({ i, job: jobs[i]!, view: this.newView(holds, jobs[i]!.request, now) }));
+      // Accepted requests have live items, so the lock statement returned rows, and now().
+      if (!now) throw new Error('holds accepted without the transaction timestamp');
+      const stamp = now;
+      const accepted = [...plan.accepted].map(([i, holds]) => ({ i, job: jobs[i]!, view: this.newView(holds, jobs[i]!.request, stamp) }));
       // The holds, the reservations, their lines and their audit rows: one statement.
       await this.audit.recordEach(
         manager,
@@ -108,7 +111,7 @@ export class ReservationHoldsService {
           newValue: view,
         })),
         {
-          stock: moveStockPart(
+          held_stock: moveStockPart(
             accepted.flatMap((a) => a.view.lines),
             { onHand: 0, reserved: 1 },
           ),
@@ -205,7 +208,11 @@ function decide(
   const key = (s: { item_id: string; warehouse_id: string }) => `${s.item_id}/${s.warehouse_id}`;
   const remaining = new Map(stock.map((s) => [key(s), s.on_hand - s.reserved]));
   const rowsOfItem = new Map<string, PrioritizedStock[]>();
-  for (const s of stock) rowsOfItem.set(s.item_id, [...(rowsOfItem.get(s.item_id) ?? []), s]);
+  for (const s of stock) {
+    const rows = rowsOfItem.get(s.item_id);
+    if (rows) rows.push(s);
+    else rowsOfItem.set(s.item_id, [s]);
+  }
   const accepted = new Map<number, HoldLine[]>();
   const short = new Map<number, Shortage[]>();
   for (const i of candidates) {
