@@ -45,13 +45,20 @@ export class AuditService {
 
   /**
    * Appends audit rows on the caller's transaction, so they commit or roll back
-   * with the change they describe. One statement for any number of entries.
+   * with the change they describe. One statement for any number of entries, and
+   * for the changes given `alongside` (see recordEach).
    */
-  async record(manager: EntityManager, ctx: RequestContext, entries: AuditEntry | AuditEntry[]): Promise<void> {
+  async record(
+    manager: EntityManager,
+    ctx: RequestContext,
+    entries: AuditEntry | AuditEntry[],
+    alongside: Record<string, SqlPart> = {},
+  ): Promise<void> {
     const list = Array.isArray(entries) ? entries : [entries];
     await this.recordEach(
       manager,
       list.map((entry) => ({ ...entry, tenantId: ctx.tenantId, actor: ctx.actor, requestId: ctx.requestId })),
+      alongside,
     );
   }
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { sql } from '../database/sql.js';
+import { sql, type SqlPart, sqlParts } from '../database/sql.js';
 import type { OrderStatus } from './order-transitions.js';
 
 export interface OrderLineView {
@@ -99,6 +99,7 @@ export async function lockOrder(manager: EntityManager, tenantId: string, id: st
   return row;
 }
 
+/** Sets the orders' status (unless they are new, `from` null) and appends the change to their history. */
 export async function recordStatus(
   manager: EntityManager,
   orders: { id: string; tenant_id: string }[],
@@ -108,16 +109,30 @@ export async function recordStatus(
   reason: string | null = null,
 ): Promise<void> {
   if (orders.length === 0) return;
-  if (from !== null) {
-    await sql(manager, 'UPDATE orders SET status = $2, updated_at = now() WHERE id = ANY($1::uuid[])', [
-      orders.map((o) => o.id),
-      to,
-    ]);
-  }
-  await sql(
-    manager,
-    `INSERT INTO order_status_history (order_id, tenant_id, from_status, to_status, actor, reason)
-     SELECT o.id, o.tenant_id, $3, $4, $5, $6 FROM unnest($1::uuid[], $2::uuid[]) AS o(id, tenant_id)`,
-    [orders.map((o) => o.id), orders.map((o) => o.tenant_id), from, to, actor, reason],
-  );
+  await sqlParts(manager, recordStatusParts(orders, from, to, actor, reason));
+}
+
+/** recordStatus's statements, to run as parts of a larger one (see sqlParts). */
+export function recordStatusParts(
+  orders: { id: string; tenant_id: string }[],
+  from: OrderStatus | null,
+  to: OrderStatus,
+  actor: string,
+  reason: string | null = null,
+): Record<string, SqlPart> {
+  return {
+    ...(from !== null
+      ? {
+          order_status: {
+            text: 'UPDATE orders SET status = $2, updated_at = now() WHERE id = ANY($1::uuid[])',
+            params: [orders.map((o) => o.id), to],
+          },
+        }
+      : {}),
+    order_history: {
+      text: `INSERT INTO order_status_history (order_id, tenant_id, from_status, to_status, actor, reason)
+             SELECT o.id, o.tenant_id, $3, $4, $5, $6 FROM unnest($1::uuid[], $2::uuid[]) AS o(id, tenant_id)`,
+      params: [orders.map((o) => o.id), orders.map((o) => o.tenant_id), from, to, actor, reason],
+    },
+  };
 }

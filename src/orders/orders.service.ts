@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
+import { type AuditEntry, AuditService } from '../audit/audit.service.js';
 import { CursorCodec } from '../common/cursor.js';
 import {
   AmountOutOfRangeError,
@@ -13,17 +14,25 @@ import { toPage } from '../common/keyset.js';
 import type { Page } from '../common/page.js';
 import { isPgError, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
-import { sql } from '../database/sql.js';
+import { sql, type SqlPart, sqlParts } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import type { HoldLine } from '../reservations/allocation.js';
-import { changeReserved, lockStockRows, moveStock, type MovedStock, uniqueKeys } from '../reservations/holds.js';
+import { type LockedStock, lockStockRows, moveStockPart, uniqueKeys } from '../reservations/holds.js';
 import { ReservationExpiryService } from '../reservations/reservation-expiry.service.js';
-import { linesOf, lockReservation, setStatus } from '../reservations/reservation-store.js';
+import { linesOf, lockReservation, setStatusPart } from '../reservations/reservation-store.js';
 import { ReservationHoldsService } from '../reservations/reservation-holds.service.js';
 import type { CreateOrderDto } from './dto/create-order.dto.js';
 import type { ListOrdersQuery } from './dto/list-orders.query.js';
 import { buildOrderListQuery, cursorKind } from './order-list-query.js';
-import { findOrder, lockOrder, type LockedOrder, type OrderRow, type OrderView, recordStatus, toOrderView } from './order-store.js';
+import {
+  findOrder,
+  lockOrder,
+  type LockedOrder,
+  type OrderRow,
+  type OrderView,
+  recordStatusParts,
+  toOrderView,
+} from './order-store.js';
 import { assertTransition, type OrderStatus, type StockEffect } from './order-transitions.js';
 
 type TransitionOutcome = { order: OrderView } | { expired: true };
@@ -65,15 +74,18 @@ export class OrdersService {
         const total = holds.reduce((sum, h) => sum + BigInt(h.quantity) * BigInt(prices.get(h.item_id)!), 0n);
         if (total > BigInt(Number.MAX_SAFE_INTEGER)) throw new AmountOutOfRangeError();
 
-        const [order] = await sql<{ id: string }>(
-          manager,
-          `INSERT INTO orders (tenant_id, currency, total_amount, customer_ref, reservation_id)
-           VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-          [ctx.tenantId, dto.currency, total.toString(), dto.customer_ref ?? null, reservationId],
-        );
-        await this.insertLines(manager, ctx.tenantId, order!.id, holds, prices);
-        await recordStatus(manager, [{ id: order!.id, tenant_id: ctx.tenantId }], null, 'pending', ctx.actor);
-        const view = (await findOrder(manager, ctx.tenantId, order!.id))!;
+        // The order, its lines and its first history row: one statement.
+        const order = { id: randomUUID(), tenant_id: ctx.tenantId };
+        await sqlParts(manager, {
+          new_order: {
+            text: `INSERT INTO orders (id, tenant_id, currency, total_amount, customer_ref, reservation_id)
+                   VALUES ($1, $2, $3, $4, $5, $6)`,
+            params: [order.id, ctx.tenantId, dto.currency, total.toString(), dto.customer_ref ?? null, reservationId],
+          },
+          new_order_lines: orderLinesPart(order.id, ctx.tenantId, holds, prices),
+          ...recordStatusParts([order], null, 'pending', ctx.actor),
+        });
+        const view = (await findOrder(manager, ctx.tenantId, order.id))!;
         await this.audit.record(manager, ctx, { action: 'order.created', objectType: 'order', objectId: view.id, newValue: view });
         return view;
       });
@@ -101,7 +113,8 @@ export class OrdersService {
 
   /**
    * Moves an order along the TRANSITIONS table. The order row is locked first,
-   * so racing transitions serialize; stock effects, history and audit commit
+   * so racing transitions serialize; the stock effect, the new status, its
+   * history and every audit row are then written by one statement, and commit
    * together. Confirming an order whose hold lapsed cancels it (that commits)
    * and then answers reservation_expired.
    */
@@ -110,106 +123,69 @@ export class OrdersService {
       const order = await lockOrder(manager, ctx.tenantId, id);
       if (!order) throw new NotFoundError('Order');
       const effect = assertTransition(order.status, to);
-      if (effect && !(await this.applyEffect(manager, ctx, order, effect))) {
-        await this.changeStatus(manager, ctx, order, 'cancelled', 'reservation_expired');
+      const writes = effect ? await this.effectWrites(manager, ctx, order, effect) : NO_WRITES;
+      if (writes === HOLD_LAPSED) {
+        await this.write(manager, ctx, statusWrites(order, 'cancelled', 'reservation_expired', ctx));
         return { expired: true };
       }
-      await this.changeStatus(manager, ctx, order, to, null);
+      await this.write(manager, ctx, writes, statusWrites(order, to, null, ctx));
       return { order: (await findOrder(manager, ctx.tenantId, id))! };
     });
     if ('expired' in outcome) throw new ReservationExpiredError('The reservation has expired; the order was cancelled');
     return outcome.order;
   }
 
-  /** Returns false when a confirm finds the hold lapsed (it is then expired here). */
-  private async applyEffect(
+  /**
+   * What the stock effect of a transition writes, with the reservation and its
+   * stock rows locked (in the global order: order, reservation, stock). HOLD_LAPSED
+   * when a confirm finds the hold lapsed (it is then expired here, at once).
+   */
+  private async effectWrites(
     manager: EntityManager,
     ctx: RequestContext,
     order: LockedOrder,
     effect: StockEffect,
-  ): Promise<boolean> {
+  ): Promise<Writes | typeof HOLD_LAPSED> {
     const r = await lockReservation(manager, ctx.tenantId, order.reservation_id);
     if (!r) throw new Error(`order ${order.id} has no reservation`);
     const lines = await linesOf(manager, [r.id]);
-    await lockStockRows(manager, uniqueKeys(lines));
+    const locked = await lockStockRows(manager, uniqueKeys(lines));
     const holdsAlive = r.status === 'active' && !r.lapsed;
 
-    if (effect === 'restock') {
-      const moved = await moveStock(manager, lines, { onHand: 1, reserved: 0 });
-      await this.auditMovements(manager, ctx, 'stock.restocked', order.id, moved, { onHand: 1, reserved: 0 });
-      return true;
-    }
+    if (effect === 'restock') return stockWrites('stock.restocked', order.id, lines, locked, { onHand: 1, reserved: 0 });
     if (!holdsAlive) {
       if (r.status === 'active') await this.expiry.expire(manager, [r], lines, ctx.requestId);
-      if (effect === 'commit_reservation') return false;
-      return true; // cancelling: the units already went back when the hold ended
+      if (effect === 'commit_reservation') return HOLD_LAPSED;
+      return NO_WRITES; // cancelling: the units already went back when the hold ended
     }
-    if (effect === 'release_reservation') {
-      await changeReserved(manager, lines, -1);
-      await setStatus(manager, [r.id], 'released');
-      await this.audit.record(manager, ctx, {
-        action: 'reservation.released',
-        objectType: 'reservation',
-        objectId: r.id,
-        oldValue: { status: 'active' },
-        newValue: { status: 'released', order_id: order.id },
-      });
-      return true;
-    }
-    // commit_reservation: the held units leave the warehouse.
-    const moved = await moveStock(manager, lines, { onHand: -1, reserved: -1 });
-    await setStatus(manager, [r.id], 'committed');
-    await this.auditMovements(manager, ctx, 'stock.deducted', order.id, moved, { onHand: -1, reserved: -1 });
-    await this.audit.record(manager, ctx, {
-      action: 'reservation.committed',
-      objectType: 'reservation',
-      objectId: r.id,
-      oldValue: { status: 'active' },
-      newValue: { status: 'committed', order_id: order.id },
-    });
-    return true;
+    const released = effect === 'release_reservation';
+    const status = released ? 'released' : 'committed';
+    // Releasing returns the held units; committing takes them out of the warehouse.
+    const stock = released
+      ? { entries: [], parts: { held_stock: moveStockPart(lines, { onHand: 0, reserved: -1 }) } }
+      : stockWrites('stock.deducted', order.id, lines, locked, { onHand: -1, reserved: -1 });
+    return {
+      entries: [
+        ...stock.entries,
+        {
+          action: `reservation.${status}`,
+          objectType: 'reservation',
+          objectId: r.id,
+          oldValue: { status: 'active' },
+          newValue: { status, order_id: order.id },
+        },
+      ],
+      parts: { ...stock.parts, reservation_status: setStatusPart([r.id], status) },
+    };
   }
 
-  private async changeStatus(
-    manager: EntityManager,
-    ctx: RequestContext,
-    order: LockedOrder,
-    to: OrderStatus,
-    reason: string | null,
-  ): Promise<void> {
-    await recordStatus(manager, [order], order.status, to, ctx.actor, reason);
-    await this.audit.record(manager, ctx, {
-      action: 'order.status_changed',
-      objectType: 'order',
-      objectId: order.id,
-      oldValue: { status: order.status },
-      newValue: { status: to, ...(reason ? { reason } : {}) },
-    });
-  }
-
-  /** One audit row per stock row moved, with the quantities before and after. */
-  private async auditMovements(
-    manager: EntityManager,
-    ctx: RequestContext,
-    action: 'stock.deducted' | 'stock.restocked',
-    orderId: string,
-    moved: MovedStock[],
-    signs: { onHand: number; reserved: number },
-  ): Promise<void> {
-    await this.audit.record(
+  /** Every change of a transition and its audit rows: one statement. */
+  private write(manager: EntityManager, ctx: RequestContext, ...writes: Writes[]): Promise<void> {
+    return this.audit.record(
       manager,
       ctx,
-      moved.map((m) => ({
-        action,
-        objectType: 'item',
-        objectId: m.item_id,
-        oldValue: {
-          warehouse_id: m.warehouse_id,
-          on_hand: m.on_hand - signs.onHand * m.quantity,
-          reserved: m.reserved - signs.reserved * m.quantity,
-        },
-        newValue: { warehouse_id: m.warehouse_id, on_hand: m.on_hand, reserved: m.reserved, quantity: m.quantity, order_id: orderId },
-      })),
+      writes.flatMap((w) => w.entries),
+      Object.assign({}, ...writes.map((w) => w.parts)),
     );
   }
 
@@ -255,26 +231,87 @@ export class OrdersService {
     return prices;
   }
 
-  private async insertLines(
-    manager: EntityManager,
-    tenantId: string,
-    orderId: string,
-    holds: HoldLine[],
-    prices: Map<string, number>,
-  ): Promise<void> {
-    await sql(
-      manager,
-      `INSERT INTO order_line (order_id, tenant_id, item_id, warehouse_id, quantity, unit_price, line_total)
-       SELECT $1, $2, l.item_id, l.warehouse_id, l.quantity, l.unit_price, l.quantity::bigint * l.unit_price
-       FROM unnest($3::uuid[], $4::uuid[], $5::int[], $6::bigint[]) AS l(item_id, warehouse_id, quantity, unit_price)`,
-      [
-        orderId,
-        tenantId,
-        holds.map((h) => h.item_id),
-        holds.map((h) => h.warehouse_id),
-        holds.map((h) => h.quantity),
-        holds.map((h) => prices.get(h.item_id)),
-      ],
-    );
+}
+
+/** Changes a transition makes besides the order row lock: audit entries and statement parts (see sqlParts). */
+interface Writes {
+  entries: AuditEntry[];
+  parts: Record<string, SqlPart>;
+}
+
+const NO_WRITES: Writes = { entries: [], parts: {} };
+
+/** A confirm found its hold lapsed. */
+const HOLD_LAPSED = Symbol('hold lapsed');
+
+/** The new status of an order, its history row and its audit row. */
+function statusWrites(order: LockedOrder, to: OrderStatus, reason: string | null, ctx: RequestContext): Writes {
+  return {
+    entries: [
+      {
+        action: 'order.status_changed',
+        objectType: 'order',
+        objectId: order.id,
+        oldValue: { status: order.status },
+        newValue: { status: to, ...(reason ? { reason } : {}) },
+      },
+    ],
+    parts: recordStatusParts([order], order.status, to, ctx.actor, reason),
+  };
+}
+
+/**
+ * Moving the units of a reservation's lines on their locked stock rows, with one
+ * audit row per row moved (its quantities before and after, from the locked counts).
+ */
+function stockWrites(
+  action: 'stock.deducted' | 'stock.restocked',
+  orderId: string,
+  lines: HoldLine[],
+  locked: LockedStock[],
+  signs: { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 },
+): Writes {
+  const quantities = new Map<string, number>();
+  for (const l of lines) {
+    const key = `${l.item_id}/${l.warehouse_id}`;
+    quantities.set(key, (quantities.get(key) ?? 0) + l.quantity);
   }
+  return {
+    entries: locked.flatMap((s) => {
+      const quantity = quantities.get(`${s.item_id}/${s.warehouse_id}`);
+      if (!quantity) return [];
+      return [
+        {
+          action,
+          objectType: 'item',
+          objectId: s.item_id,
+          oldValue: { warehouse_id: s.warehouse_id, on_hand: s.on_hand, reserved: s.reserved },
+          newValue: {
+            warehouse_id: s.warehouse_id,
+            on_hand: s.on_hand + signs.onHand * quantity,
+            reserved: s.reserved + signs.reserved * quantity,
+            quantity,
+            order_id: orderId,
+          },
+        },
+      ];
+    }),
+    parts: { held_stock: moveStockPart(lines, signs) },
+  };
+}
+
+function orderLinesPart(orderId: string, tenantId: string, holds: HoldLine[], prices: Map<string, number>): SqlPart {
+  return {
+    text: `INSERT INTO order_line (order_id, tenant_id, item_id, warehouse_id, quantity, unit_price, line_total)
+           SELECT $1, $2, l.item_id, l.warehouse_id, l.quantity, l.unit_price, l.quantity::bigint * l.unit_price
+           FROM unnest($3::uuid[], $4::uuid[], $5::int[], $6::bigint[]) AS l(item_id, warehouse_id, quantity, unit_price)`,
+    params: [
+      orderId,
+      tenantId,
+      holds.map((h) => h.item_id),
+      holds.map((h) => h.warehouse_id),
+      holds.map((h) => h.quantity),
+      holds.map((h) => prices.get(h.item_id)),
+    ],
+  };
 }

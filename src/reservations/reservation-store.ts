@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { sql } from '../database/sql.js';
+import { sql, type SqlPart } from '../database/sql.js';
 import type { HoldLine } from './allocation.js';
 import { EFFECTIVE_STATUS_SQL, type ReservationStatus } from './reservation-status.js';
 
@@ -94,5 +94,11 @@ export async function linesOf(manager: EntityManager, reservationIds: string[]):
 }
 
 export async function setStatus(manager: EntityManager, ids: string[], status: ReservationStatus): Promise<void> {
-  await sql(manager, `UPDATE reservation SET status = $2, updated_at = now() WHERE id = ANY($1::uuid[])`, [ids, status]);
+  const { text, params } = setStatusPart(ids, status);
+  await sql(manager, text, params);
+}
+
+/** setStatus's statement, to run as one part of a larger one (see sqlParts). */
+export function setStatusPart(ids: string[], status: ReservationStatus): SqlPart {
+  return { text: 'UPDATE reservation SET status = $2, updated_at = now() WHERE id = ANY($1::uuid[])', params: [ids, status] };
 }
