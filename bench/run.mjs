@@ -9,8 +9,10 @@
 //   http-floor   GET /api/me (authenticated, no database work but a cached key lookup)
 //   baselines    pgbench running the naive transaction of hot-item and spread at 64 clients
 //   orders-list  bench/orders-list.mjs at 1,000,000 orders
-// Medians of --runs runs; correctness is verified after every service run and a
-// violation fails the whole bench. Results: bench/results/<scenario>.json.
+// Each scenario warms up, then measures for about 10 s (x --scale); runs are
+// interleaved and the table shows medians of --runs. Correctness is verified
+// after every service run and a violation fails the whole bench. Results:
+// bench/results/<scenario>.json and summary.md.
 import autocannon from 'autocannon';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -331,6 +333,7 @@ function findPgbench() {
   return undefined;
 }
 
+/** autocannon's own duration: from the first request to the sample that saw the last answer (every 50 ms). */
 function seconds(result) {
   return result.duration;
 }
