@@ -82,19 +82,7 @@ try {
     }],
 
     ['spread', async (tag) => {
-      const r = await measure((ref) => ({
-        connections: 64,
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/reservations',
-            setupRequest: (req) => ({
-              ...req,
-              body: JSON.stringify({ lines: [{ item_id: spread[Math.floor(Math.random() * spread.length)], quantity: 1 }], reference: ref }),
-            }),
-          },
-        ],
-      }), { tag });
+      const r = await measure((ref) => reservations(ref, () => spread[Math.floor(Math.random() * spread.length)]), { tag });
       await verifyReservations(tag, r['2xx']);
       return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
     }],
@@ -108,24 +96,12 @@ try {
       await verifyInvariants();
       return { rps: confirmed / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, confirmed };
     }],
+
     // Not one of the issue's scenarios: hot-item as a careful client sends it, with a
     // fresh Idempotency-Key per request. Such a request runs in a transaction of its
     // own (its stored response commits with its effect), so it is not group-committed.
     ['hot-item idempotent', async (tag) => {
-      const r = await measure((ref) => ({
-        connections: 64,
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/reservations',
-            setupRequest: (req) => ({
-              ...req,
-              headers: { ...req.headers, 'Idempotency-Key': randomUUID() },
-              body: JSON.stringify({ lines: [{ item_id: hot, quantity: 1 }], reference: ref }),
-            }),
-          },
-        ],
-      }), { tag });
+      const r = await measure((ref) => reservations(ref, () => hot, () => ({ 'Idempotency-Key': randomUUID() })), { tag });
       await verifyReservations(tag, r['2xx']);
       return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
     }],
@@ -222,6 +198,24 @@ function cannon({ path = '', ...options }) {
   return new Promise((resolve, reject) => {
     autocannon({ url: `${server.url}${path}`, headers: auth, ...options }, (err, result) => (err ? reject(err) : resolve(result)));
   });
+}
+
+/** 64 connections reserving 1 unit of `item()` each time, with the run's reference (and `headers()`). */
+function reservations(ref, item, headers = () => ({})) {
+  return {
+    connections: 64,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/reservations',
+        setupRequest: (req) => ({
+          ...req,
+          headers: { ...req.headers, ...headers() },
+          body: JSON.stringify({ lines: [{ item_id: item(), quantity: 1 }], reference: ref }),
+        }),
+      },
+    ],
+  };
 }
 
 /** Reserve -> order from the reservation -> confirm, per virtual user. */
