@@ -17,7 +17,7 @@ import type { RequestContext } from '../common/request-context.js';
 import { sql, type SqlPart, sqlParts } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import type { HoldLine } from '../reservations/allocation.js';
-import { type LockedStock, lockStockRows, moveStockPart, uniqueKeys } from '../reservations/holds.js';
+import { type LockedStock, lockStockRows, moveStockPart, stockKey, uniqueKeys } from '../reservations/holds.js';
 import { ReservationExpiryService } from '../reservations/reservation-expiry.service.js';
 import { linesOf, lockReservation, setStatusPart } from '../reservations/reservation-store.js';
 import { ReservationHoldsService } from '../reservations/reservation-holds.service.js';
@@ -272,13 +272,10 @@ function stockWrites(
   signs: { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 },
 ): Writes {
   const quantities = new Map<string, number>();
-  for (const l of lines) {
-    const key = `${l.item_id}/${l.warehouse_id}`;
-    quantities.set(key, (quantities.get(key) ?? 0) + l.quantity);
-  }
+  for (const l of lines) quantities.set(stockKey(l), (quantities.get(stockKey(l)) ?? 0) + l.quantity);
   return {
     entries: locked.flatMap((s) => {
-      const quantity = quantities.get(`${s.item_id}/${s.warehouse_id}`);
+      const quantity = quantities.get(stockKey(s));
       if (!quantity) return [];
       return [
         {

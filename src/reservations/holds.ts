@@ -104,32 +104,13 @@ export async function lockStockRows(
   );
 }
 
-export interface MovedStock {
-  item_id: string;
-  warehouse_id: string;
-  /** Units this statement moved on the row (holds for the same row added up). */
-  quantity: number;
-  on_hand: number;
-  reserved: number;
-}
-
 /**
- * Moves units on locked stock rows in one statement: on_hand and reserved each
- * change by sign * quantity (sign -1, 0 or 1). The CHECK constraints
+ * Moving units on locked stock rows, as one statement or one part of a larger one
+ * (see sqlParts): on_hand and reserved each change by sign * quantity (sign -1, 0
+ * or 1), holds for the same row added up. The CHECK constraints
  * (0 <= reserved <= on_hand) refuse anything that would oversell or lose units,
- * even if a caller's arithmetic were wrong. Returns the rows as they are after.
+ * even if a caller's arithmetic were wrong.
  */
-export async function moveStock(
-  manager: EntityManager,
-  holds: HoldLine[],
-  signs: { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 },
-): Promise<MovedStock[]> {
-  if (holds.length === 0) return [];
-  const { text, params } = moveStockPart(holds, signs);
-  return sql<MovedStock>(manager, text, params);
-}
-
-/** moveStock's statement, to run as one part of a larger one (see sqlParts). */
 export function moveStockPart(holds: HoldLine[], signs: { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 }): SqlPart {
   return {
     text: `UPDATE stock s
@@ -137,8 +118,7 @@ export function moveStockPart(holds: HoldLine[], signs: { onHand: -1 | 0 | 1; re
            FROM (SELECT item_id, warehouse_id, sum(quantity)::int AS quantity
                  FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS h(item_id, warehouse_id, quantity)
                  GROUP BY item_id, warehouse_id) v
-           WHERE s.item_id = v.item_id AND s.warehouse_id = v.warehouse_id
-           RETURNING s.item_id, s.warehouse_id, v.quantity, s.on_hand, s.reserved`,
+           WHERE s.item_id = v.item_id AND s.warehouse_id = v.warehouse_id`,
     params: [
       holds.map((h) => h.item_id),
       holds.map((h) => h.warehouse_id),
@@ -151,10 +131,15 @@ export function moveStockPart(holds: HoldLine[], signs: { onHand: -1 | 0 | 1; re
 
 /** reserved += quantity (direction 1) or -= quantity (direction -1). */
 export async function changeReserved(manager: EntityManager, holds: HoldLine[], direction: 1 | -1): Promise<void> {
-  await moveStock(manager, holds, { onHand: 0, reserved: direction });
+  if (holds.length === 0) return;
+  const { text, params } = moveStockPart(holds, { onHand: 0, reserved: direction });
+  await sql(manager, text, params);
 }
 
+/** The map key of a stock row. */
+export const stockKey = (s: StockKey): string => `${s.item_id}/${s.warehouse_id}`;
+
 export function uniqueKeys(lines: StockKey[]): StockKey[] {
-  const seen = new Map(lines.map((l) => [`${l.item_id}/${l.warehouse_id}`, { item_id: l.item_id, warehouse_id: l.warehouse_id }]));
+  const seen = new Map(lines.map((l) => [stockKey(l), { item_id: l.item_id, warehouse_id: l.warehouse_id }]));
   return [...seen.values()];
 }

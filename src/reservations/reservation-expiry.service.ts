@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
-import { changeReserved, type LockedStock, lockStockRows, uniqueKeys } from './holds.js';
+import { changeReserved, type LockedStock, lockStockRows, stockKey, uniqueKeys } from './holds.js';
 // Orders are cancelled with their expired reservation; the functions are plain so
 // that the reservations module does not depend on the orders module.
 import { cancelExpiredOrders, lockPendingOrdersOf } from '../orders/order-expiry.js';
@@ -98,11 +98,11 @@ export class ReservationExpiryService {
       manager,
       candidates.map((r) => r.id),
     );
-    const held = new Set(locked.map((s) => `${s.item_id}/${s.warehouse_id}`));
-    const others = uniqueKeys(lines.filter((l) => !held.has(`${l.item_id}/${l.warehouse_id}`)));
+    const held = new Set(locked.map(stockKey));
+    const others = uniqueKeys(lines.filter((l) => !held.has(stockKey(l))));
     const got = await lockStockRows(manager, others, { skipLocked: true });
-    got.forEach((s) => held.add(`${s.item_id}/${s.warehouse_id}`));
-    lines.filter((l) => !held.has(`${l.item_id}/${l.warehouse_id}`)).forEach((l) => blocked.add(l.reservation_id));
+    got.forEach((s) => held.add(stockKey(s)));
+    lines.filter((l) => !held.has(stockKey(l))).forEach((l) => blocked.add(l.reservation_id));
     const expirable = candidates.filter((r) => !blocked.has(r.id));
     await this.expire(
       manager,

@@ -7,7 +7,7 @@ import { type DomainError, InsufficientStockError, NotFoundError } from '../comm
 import type { RequestContext } from '../common/request-context.js';
 import { sql, type SqlPart } from '../database/sql.js';
 import { allocate, type HoldLine, mergeLines, type RequestedLine, type Shortage, type StockLevel } from './allocation.js';
-import { compareIds, type LockedStock, lockForReservation, moveStockPart, type PrioritizedStock } from './holds.js';
+import { compareIds, type LockedStock, lockForReservation, moveStockPart, type PrioritizedStock, stockKey } from './holds.js';
 import { ReservationExpiryService } from './reservation-expiry.service.js';
 import type { ReservationView } from './reservation-store.js';
 
@@ -205,8 +205,7 @@ function decide(
   lines: RequestedLine[][],
   stock: PrioritizedStock[],
 ): { accepted: Map<number, HoldLine[]>; short: Map<number, Shortage[]> } {
-  const key = (s: { item_id: string; warehouse_id: string }) => `${s.item_id}/${s.warehouse_id}`;
-  const remaining = new Map(stock.map((s) => [key(s), s.on_hand - s.reserved]));
+  const remaining = new Map(stock.map((s) => [stockKey(s), s.on_hand - s.reserved]));
   const rowsOfItem = new Map<string, PrioritizedStock[]>();
   for (const s of stock) {
     const rows = rowsOfItem.get(s.item_id);
@@ -221,7 +220,7 @@ function decide(
       (rowsOfItem.get(itemId) ?? []).map((s) => ({
         item_id: s.item_id,
         warehouse_id: s.warehouse_id,
-        available: remaining.get(key(s))!,
+        available: remaining.get(stockKey(s))!,
         priority: s.priority,
       })),
     );
@@ -230,7 +229,7 @@ function decide(
       short.set(i, shortages);
       continue;
     }
-    for (const h of holds) remaining.set(key(h), remaining.get(key(h))! - h.quantity);
+    for (const h of holds) remaining.set(stockKey(h), remaining.get(stockKey(h))! - h.quantity);
     accepted.set(i, holds);
   }
   return { accepted, short };
