@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import type { Response } from 'supertest';
-import { newItem, newTenant, type TestTenant } from '../support/fixtures.js';
+import { countQueries, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
 import {
   assertInvariant,
   auditOf,
@@ -279,17 +278,9 @@ describe('reservations: create, read, release, extend, list, isolation', () => {
   it('round trips: a reservation is the same few statements whatever its lines (the key lookup included)', async () => {
     const items = await Promise.all(Array.from({ length: 12 }, () => newItem(t, A, { qty: 5 })));
     await newWarehouse(t, A); // a second warehouse: allocation over several rows changes nothing either
-    const countQueries = async (body: unknown) => {
-      const spy = jest.spyOn(pg.Client.prototype, 'query');
-      try {
-        await reserve(t, A, body).expect(201);
-        return spy.mock.calls.length;
-      } finally {
-        spy.mockRestore();
-      }
-    };
-    const one = await countQueries({ lines: [{ item_id: items[0]!.id, quantity: 1 }] });
-    const many = await countQueries({ lines: items.map((i) => ({ item_id: i.id, quantity: 2 })), reference: 'many' });
+    const queriesOf = (body: unknown) => countQueries(() => reserve(t, A, body).expect(201));
+    const one = await queriesOf({ lines: [{ item_id: items[0]!.id, quantity: 1 }] });
+    const many = await queriesOf({ lines: items.map((i) => ({ item_id: i.id, quantity: 2 })), reference: 'many' });
     // The key lookup, BEGIN, the lock, the write, COMMIT: the spy is really counting.
     expect(one).toBeGreaterThanOrEqual(4);
     expect(one).toBeLessThanOrEqual(5);

@@ -1,5 +1,6 @@
-import { expect } from '@jest/globals';
+import { expect, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { ADMIN_TOKEN, type TestApp } from './test-app.js';
 
 export interface TestTenant {
@@ -177,4 +178,15 @@ export function prng(seed: number): () => number {
     x ^= x + Math.imul(x ^ (x >>> 7), 61 | x);
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** How many queries the service sends to PostgreSQL (BEGIN and COMMIT included) while `send` runs. */
+export async function countQueries(send: () => Promise<unknown>): Promise<number> {
+  const spy = jest.spyOn(pg.Client.prototype, 'query');
+  try {
+    await send();
+    return spy.mock.calls.length;
+  } finally {
+    spy.mockRestore();
+  }
 }
