@@ -12,6 +12,8 @@ export const PgCode = {
   crashShutdown: '57P02',
   cannotConnectNow: '57P03',
   tooManyConnections: '53300',
+  deadlockDetected: '40P01',
+  serializationFailure: '40001',
 } as const;
 
 export interface PgErrorInfo {
@@ -33,8 +35,23 @@ export function isPgError(err: unknown, code: string, constraint?: string): bool
   return info?.code === code && (constraint === undefined || info.constraint === constraint);
 }
 
+/**
+ * PostgreSQL rolled the transaction back to break a deadlock or a serialization
+ * conflict: nothing of it happened, and running it again is expected to work.
+ */
+export function isRetryable(err: unknown): boolean {
+  const code = pgError(err)?.code;
+  return code === PgCode.deadlockDetected || code === PgCode.serializationFailure;
+}
+
+/** A row lock was not granted within lock_timeout. */
+export const isLockTimeout = (err: unknown): boolean => isPgError(err, PgCode.lockNotAvailable);
+
 const UNAVAILABLE_CODES = new Set<string>([
   PgCode.lockNotAvailable,
+  // Where a transaction that PostgreSQL rolled back is not run again, the caller may retry it.
+  PgCode.deadlockDetected,
+  PgCode.serializationFailure,
   PgCode.queryCanceled,
   PgCode.adminShutdown,
   PgCode.crashShutdown,

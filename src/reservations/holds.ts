@@ -34,6 +34,11 @@ export interface LockedForReservation {
   stock: PrioritizedStock[];
   /** The transaction's timestamp, `now()`, which the reservation rows are stamped with; none without live items. */
   now?: Date;
+  /**
+   * With `skipLocked`: live items of which a row (the item's or a stock row) is
+   * locked by another transaction. None of their rows is in `stock` or `live`.
+   */
+  contended: Set<string>;
 }
 
 /**
@@ -44,39 +49,69 @@ export interface LockedForReservation {
  * the first branch of the UNION ALL reads (and locks) every live item before the
  * second starts, and the stock rows are locked after they are sorted (LockRows
  * sits above the sort).
+ *
+ * With `skipLocked` it never waits: rows another transaction holds are skipped,
+ * and a third branch names the items they belong to (the rows the statement's
+ * snapshot sees, less those it locked), so that the caller can leave those items
+ * alone instead of deciding on part of their stock.
  */
 export async function lockForReservation(
   manager: EntityManager,
   tenantId: string,
   itemIds: string[],
+  options: { skipLocked?: boolean } = {},
 ): Promise<LockedForReservation> {
-  const rows = await sql<{ item_id: string; warehouse_id: string | null; on_hand: number; reserved: number; priority: number; now: Date }>(
+  const skip = options.skipLocked ? ' SKIP LOCKED' : '';
+  const contendedBranch = options.skipLocked
+    ? `
+     UNION ALL
+     SELECT i.id, NULL, NULL, NULL, NULL, now(), true FROM item i
+     WHERE i.tenant_id = $1 AND i.id = ANY($2::uuid[]) AND i.deleted_at IS NULL
+       AND (i.id NOT IN (SELECT id FROM live)
+            OR EXISTS (SELECT 1 FROM stock s WHERE s.tenant_id = $1 AND s.item_id = i.id
+                       AND (s.item_id, s.warehouse_id) NOT IN (SELECT item_id, warehouse_id FROM locked)))`
+    : '';
+  const rows = await sql<{
+    item_id: string;
+    warehouse_id: string | null;
+    on_hand: number;
+    reserved: number;
+    priority: number;
+    now: Date;
+    contended: boolean;
+  }>(
     manager,
     `WITH live AS MATERIALIZED (
        SELECT id FROM item
        WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL
-       ORDER BY id FOR KEY SHARE
+       ORDER BY id FOR KEY SHARE${skip}
      ), locked AS MATERIALIZED (
        SELECT s.item_id, s.warehouse_id, s.on_hand, s.reserved, w.priority
        FROM stock s JOIN warehouse w ON w.id = s.warehouse_id
        WHERE s.tenant_id = $1 AND s.item_id IN (SELECT id FROM live)
        ORDER BY s.item_id, s.warehouse_id
-       FOR UPDATE OF s
+       FOR UPDATE OF s${skip}
      )
-     SELECT id AS item_id, NULL::uuid AS warehouse_id, NULL::int AS on_hand, NULL::int AS reserved, NULL::int AS priority, now() AS now
+     SELECT id AS item_id, NULL::uuid AS warehouse_id, NULL::int AS on_hand, NULL::int AS reserved, NULL::int AS priority,
+            now() AS now, false AS contended
      FROM live
      UNION ALL
-     SELECT item_id, warehouse_id, on_hand, reserved, priority, now() FROM locked`,
+     SELECT item_id, warehouse_id, on_hand, reserved, priority, now(), false FROM locked${contendedBranch}`,
     [tenantId, itemIds],
   );
   const live = new Set<string>();
+  const contended = new Set<string>();
   const stock: PrioritizedStock[] = [];
-  for (const { warehouse_id, now: _now, ...row } of rows) {
-    if (warehouse_id === null) live.add(row.item_id);
+  for (const { warehouse_id, now: _now, contended: isContended, ...row } of rows) {
+    if (isContended) contended.add(row.item_id);
+    else if (warehouse_id === null) live.add(row.item_id);
     else stock.push({ ...row, warehouse_id });
   }
-  stock.sort((a, b) => compareIds(a.item_id, b.item_id) || compareIds(a.warehouse_id, b.warehouse_id));
-  return { live, stock, now: rows[0]?.now };
+  // A contended item is left whole: none of its rows is decided on.
+  contended.forEach((id) => live.delete(id));
+  const decided = contended.size > 0 ? stock.filter((s) => !contended.has(s.item_id)) : stock;
+  decided.sort((a, b) => compareIds(a.item_id, b.item_id) || compareIds(a.warehouse_id, b.warehouse_id));
+  return { live, stock: decided, now: rows[0]?.now, contended };
 }
 
 /** PostgreSQL's order of uuids (bytewise) is the order of their lower-case text. */

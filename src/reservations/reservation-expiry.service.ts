@@ -33,40 +33,60 @@ export class ReservationExpiryService {
   /**
    * Releases lapsed active reservations, `batchSize` per transaction, until none
    * is left. Several instances may sweep at once: each claims its batch with
-   * SKIP LOCKED, so no reservation is released twice. Returns how many it expired.
+   * SKIP LOCKED, so no reservation is released twice. It never waits for a row
+   * lock either: a hold whose stock rows another transaction has locked is left
+   * for a later sweep (or for the request that holds them, which frees lapsed
+   * holds itself), so the sweeper never sits on claimed reservations that their
+   * owners want to release, extend or confirm. Returns how many it expired.
    * `scope.tenantIds` limits it to some tenants (the cron sweeps them all).
    */
   async sweep(batchSize = 500, scope: { tenantIds?: string[] } = {}): Promise<number> {
     const requestId = `sweep-${randomUUID()}`;
+    // Left in this sweep because their rows were busy: not claimed again, so a blocked batch cannot spin.
+    const left: string[] = [];
     let total = 0;
     for (;;) {
-      const expired = await this.dataSource.transaction(async (manager) => {
+      const { claimed, expired } = await this.dataSource.transaction(async (manager) => {
         const claimed = await sql<LapsedReservation>(
           manager,
           `SELECT id, tenant_id, expires_at FROM reservation
            WHERE status = 'active' AND expires_at <= now() AND ($2::uuid[] IS NULL OR tenant_id = ANY($2::uuid[]))
+             AND id <> ALL($3::uuid[])
            ORDER BY expires_at LIMIT $1
            FOR UPDATE SKIP LOCKED`,
-          [batchSize, scope.tenantIds ?? null],
+          [batchSize, scope.tenantIds ?? null, left],
         );
         const { orders, blocked } = await lockPendingOrdersOf(
           manager,
           claimed.map((r) => r.id),
         );
-        const expirable = claimed.filter((r) => !blocked.has(r.id));
         const lines = await linesOf(
           manager,
-          expirable.map((r) => r.id),
+          claimed.filter((r) => !blocked.has(r.id)).map((r) => r.id),
         );
-        await lockStockRows(manager, uniqueKeys(lines));
-        await this.expire(manager, expirable, lines, requestId);
-        await cancelExpiredOrders(manager, this.audit, orders, requestId);
-        return claimed.length;
+        const got = new Set((await lockStockRows(manager, uniqueKeys(lines), { skipLocked: true })).map(stockKey));
+        lines.filter((l) => !got.has(stockKey(l))).forEach((l) => blocked.add(l.reservation_id));
+        const expirable = claimed.filter((r) => !blocked.has(r.id));
+        await this.expire(
+          manager,
+          expirable,
+          lines.filter((l) => !blocked.has(l.reservation_id)),
+          requestId,
+        );
+        await cancelExpiredOrders(
+          manager,
+          this.audit,
+          orders.filter((o) => !blocked.has(o.reservation_id)),
+          requestId,
+        );
+        left.push(...blocked);
+        return { claimed: claimed.length, expired: expirable.length };
       });
       total += expired;
-      if (expired < batchSize) break;
+      if (claimed < batchSize) break;
     }
     if (total > 0) this.logger.log(`expired ${total} reservation(s)`);
+    if (left.length > 0) this.logger.log(`left ${left.length} lapsed reservation(s) whose rows are busy for the next sweep`);
     return total;
   }
 
@@ -77,6 +97,15 @@ export class ReservationExpiryService {
    * sweeper. Returns true when it freed anything.
    */
   async expireOnLockedRows(manager: EntityManager, ctx: RequestContext, locked: LockedStock[]): Promise<boolean> {
+    return (await this.expireLapsedOn(manager, ctx, locked)).length > 0;
+  }
+
+  /**
+   * expireOnLockedRows, returning the lines it freed (on `locked` and on the
+   * other rows of those reservations), so that the caller can take them off the
+   * counts it has locked instead of reading (or locking) the rows again.
+   */
+  async expireLapsedOn(manager: EntityManager, ctx: RequestContext, locked: LockedStock[]): Promise<HeldLine[]> {
     const candidates = await sql<LapsedReservation>(
       manager,
       `SELECT r.id, r.tenant_id, r.expires_at FROM reservation r
@@ -89,7 +118,7 @@ export class ReservationExpiryService {
        FOR UPDATE OF r SKIP LOCKED`,
       [ctx.tenantId, locked.map((s) => s.item_id), locked.map((s) => s.warehouse_id)],
     );
-    if (candidates.length === 0) return false;
+    if (candidates.length === 0) return [];
     const { orders, blocked } = await lockPendingOrdersOf(
       manager,
       candidates.map((r) => r.id),
@@ -104,19 +133,15 @@ export class ReservationExpiryService {
     got.forEach((s) => held.add(stockKey(s)));
     lines.filter((l) => !held.has(stockKey(l))).forEach((l) => blocked.add(l.reservation_id));
     const expirable = candidates.filter((r) => !blocked.has(r.id));
-    await this.expire(
-      manager,
-      expirable,
-      lines.filter((l) => !blocked.has(l.reservation_id)),
-      ctx.requestId,
-    );
+    const freed = lines.filter((l) => !blocked.has(l.reservation_id));
+    await this.expire(manager, expirable, freed, ctx.requestId);
     await cancelExpiredOrders(
       manager,
       this.audit,
       orders.filter((o) => !blocked.has(o.reservation_id)),
       ctx.requestId,
     );
-    return expirable.length > 0;
+    return freed;
   }
 
   /** Marks locked, lapsed reservations expired and returns their units (stock rows already locked). */

@@ -22,7 +22,11 @@ export interface HoldJob {
   request: HoldRequest;
 }
 
-export type HoldResult = { view: ReservationView } | { error: DomainError };
+/**
+ * What became of one request of a batch: held, refused, or (when the batch
+ * skips locked rows) not decided because a row of its items is locked elsewhere.
+ */
+export type HoldResult = { view: ReservationView } | { error: DomainError } | { contended: true };
 
 /**
  * Taking holds: the one place where stock gets reserved. It serves any number of
@@ -43,16 +47,28 @@ export class ReservationHoldsService {
 
   /** One request, on the caller's transaction (orders reserve inside their own). */
   async reserveIn(manager: EntityManager, ctx: RequestContext, request: HoldRequest): Promise<ReservationView> {
+    // Without skipLocked every request is decided (its lock waits are bounded by lock_timeout).
     const [result] = await this.reserveMany(manager, ctx.tenantId, [{ ctx, request }]);
-    if ('error' in result!) throw result.error;
-    return result!.view;
+    if (!result || 'contended' in result) throw new Error('a reservation that waits for its locks came back undecided');
+    if ('error' in result) throw result.error;
+    return result.view;
   }
 
-  async reserveMany(manager: EntityManager, tenantId: string, jobs: HoldJob[]): Promise<HoldResult[]> {
+  /**
+   * Decides `jobs` in arrival order on one transaction. With `skipLocked` it never
+   * waits for a row lock: a request on an item of which another transaction holds
+   * a row comes back `contended`, undecided, and the others go on.
+   */
+  async reserveMany(
+    manager: EntityManager,
+    tenantId: string,
+    jobs: HoldJob[],
+    options: { skipLocked?: boolean } = {},
+  ): Promise<HoldResult[]> {
     const results: HoldResult[] = new Array(jobs.length);
     const lines = jobs.map((job) => mergeLines(job.request.lines));
     const itemIds = [...new Set(lines.flat().map((l) => l.item_id))];
-    let { live, stock, now } = await lockForReservation(manager, tenantId, itemIds);
+    const { live, stock, now, contended } = await lockForReservation(manager, tenantId, itemIds, options);
     const knownWarehouse = await this.knownWarehouses(manager, tenantId, lines, stock);
 
     const candidates: number[] = [];
@@ -61,7 +77,9 @@ export class ReservationHoldsService {
       const unknownWarehouses = [
         ...new Set(jobLines.flatMap((l) => (l.warehouse_id && !knownWarehouse(l.warehouse_id) ? [l.warehouse_id] : []))),
       ];
-      if (unknownItems.length > 0) {
+      if (jobLines.some((l) => contended.has(l.item_id))) {
+        results[i] = { contended: true };
+      } else if (unknownItems.length > 0) {
         results[i] = { error: new NotFoundError('Item', unknownItems.map((item_id) => ({ item_id }))) };
       } else if (unknownWarehouses.length > 0) {
         results[i] = { error: new NotFoundError('Warehouse', unknownWarehouses.map((warehouse_id) => ({ warehouse_id }))) };
@@ -71,24 +89,8 @@ export class ReservationHoldsService {
     });
 
     let plan = decide(candidates, lines, stock);
-    // Lapsed holds never block a request: free those on the rows we hold, then decide
-    // again. In a savepoint: when that lets no refused request through, it is undone
-    // (a refused request changes nothing) and left to the sweeper.
     if (plan.short.size > 0) {
-      const firstShort = jobs[[...plan.short.keys()][0]!]!;
-      const before = plan.short.size;
-      try {
-        await manager.transaction(async (savepoint) => {
-          if (!(await this.expiry.expireOnLockedRows(savepoint, firstShort.ctx, stock))) throw NOTHING_GAINED;
-          const fresh = await lockForReservation(savepoint, tenantId, [...live]);
-          const next = decide(candidates, lines, fresh.stock);
-          if (next.short.size === before) throw NOTHING_GAINED;
-          ({ live, stock, now } = fresh);
-          plan = next;
-        });
-      } catch (err) {
-        if (err !== NOTHING_GAINED) throw err;
-      }
+      plan = await this.freeLapsedHolds(manager, jobs[[...plan.short.keys()][0]!]!.ctx, { candidates, lines, stock, plan });
     }
     for (const [i, shortages] of plan.short) {
       results[i] = { error: new InsufficientStockError('Not enough available stock for every line', shortages) };
@@ -124,6 +126,30 @@ export class ReservationHoldsService {
       for (const a of accepted) results[a.i] = { view: a.view };
     }
     return results;
+  }
+
+  /**
+   * Lapsed holds never block a request: frees those on the rows the batch holds
+   * and decides again on the counts less the freed units (no row is read or
+   * locked again, so the lock order stays that of the first statement). In a
+   * savepoint, kept when a request refused before now gets through, and rolled
+   * back otherwise: a refused request changes nothing, the sweeper tidies up.
+   */
+  private async freeLapsedHolds(
+    manager: EntityManager,
+    ctx: RequestContext,
+    { candidates, lines, stock, plan }: { candidates: number[]; lines: RequestedLine[][]; stock: PrioritizedStock[]; plan: Plan },
+  ): Promise<Plan> {
+    const savepoint = manager.queryRunner!;
+    await savepoint.startTransaction(); // inside the batch's transaction: SAVEPOINT
+    const freed = await this.expiry.expireLapsedOn(manager, ctx, stock);
+    const next = freed.length > 0 ? decide(candidates, lines, withoutHolds(stock, freed)) : plan;
+    if ([...plan.short.keys()].some((i) => next.accepted.has(i))) {
+      await savepoint.commitTransaction(); // RELEASE SAVEPOINT
+      return next;
+    }
+    await savepoint.rollbackTransaction(); // ROLLBACK TO SAVEPOINT
+    return plan;
   }
 
   /**
@@ -196,15 +222,20 @@ function insertReservationParts(tenantId: string, views: ReservationView[]): Rec
   };
 }
 
-/** Thrown to roll a savepoint back when freeing lapsed holds helped no request. */
-const NOTHING_GAINED = Symbol('nothing gained');
+interface Plan {
+  accepted: Map<number, HoldLine[]>;
+  short: Map<number, Shortage[]>;
+}
+
+/** The locked counts after `freed` holds went back. */
+function withoutHolds(stock: PrioritizedStock[], freed: HoldLine[]): PrioritizedStock[] {
+  const back = new Map<string, number>();
+  for (const h of freed) back.set(stockKey(h), (back.get(stockKey(h)) ?? 0) + h.quantity);
+  return stock.map((s) => ({ ...s, reserved: s.reserved - (back.get(stockKey(s)) ?? 0) }));
+}
 
 /** Each candidate in arrival order, all-or-nothing, against what the earlier ones left. */
-function decide(
-  candidates: number[],
-  lines: RequestedLine[][],
-  stock: PrioritizedStock[],
-): { accepted: Map<number, HoldLine[]>; short: Map<number, Shortage[]> } {
+function decide(candidates: number[], lines: RequestedLine[][], stock: PrioritizedStock[]): Plan {
   const remaining = new Map(stock.map((s) => [stockKey(s), s.on_hand - s.reserved]));
   const rowsOfItem = new Map<string, PrioritizedStock[]>();
   for (const s of stock) {

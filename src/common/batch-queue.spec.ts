@@ -1,0 +1,76 @@
+import { describe, expect, it } from '@jest/globals';
+import { BatchQueue } from './batch-queue.js';
+
+/** A run that records its batches and finishes when `release` is called. */
+function recorder() {
+  const batches: string[][] = [];
+  let release: () => void = () => undefined;
+  const run = async (key: string, batch: number[]) => {
+    batches.push(batch.map((n) => `${key}${n}`));
+    await new Promise<void>((resolve) => (release = resolve));
+  };
+  return { batches, run, release: () => release() };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('BatchQueue', () => {
+  it('runs an idle key at once and batches what queues up meanwhile, in order, up to the batch size', async () => {
+    const r = recorder();
+    const q = new BatchQueue<number>(2, r.run, () => undefined);
+    q.push('a', 1);
+    q.push('a', 2);
+    q.push('a', 3, 4);
+    await tick();
+    expect(r.batches).toEqual([['a1']]);
+    r.release();
+    await tick();
+    expect(r.batches).toEqual([['a1'], ['a2', 'a3']]);
+    r.release();
+    await tick();
+    expect(r.batches).toEqual([['a1'], ['a2', 'a3'], ['a4']]);
+    expect(q.has('a')).toBe(true);
+    r.release();
+    await tick();
+    expect(q.has('a')).toBe(false);
+  });
+
+  it('keys do not wait for each other', async () => {
+    const r = recorder();
+    const q = new BatchQueue<number>(10, r.run, () => undefined);
+    q.push('a', 1);
+    q.push('b', 1);
+    await tick();
+    expect(r.batches).toEqual([['a1'], ['b1']]);
+  });
+
+  it('pushFront puts items ahead of those waiting', async () => {
+    const r = recorder();
+    const q = new BatchQueue<number>(10, r.run, () => undefined);
+    q.push('a', 1);
+    q.push('a', 2);
+    q.pushFront('a', 0);
+    r.release();
+    await tick();
+    expect(r.batches[1]).toEqual(['a0', 'a2']);
+  });
+
+  it('a batch that throws goes to failed, and the key goes on', async () => {
+    const failed: number[][] = [];
+    const seen: number[][] = [];
+    const q = new BatchQueue<number>(
+      1,
+      async (_key, batch) => {
+        seen.push(batch);
+        if (batch[0] === 1) throw new Error('bug');
+      },
+      (batch) => failed.push(batch),
+    );
+    q.push('a', 1, 2);
+    await tick();
+    await tick();
+    expect(seen).toEqual([[1], [2]]);
+    expect(failed).toEqual([[1]]);
+    expect(q.has('a')).toBe(false);
+  });
+});
