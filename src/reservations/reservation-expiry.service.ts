@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { isLockTimeout } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
 import { changeReserved, type LockedStock, lockStockRows, stockKey, uniqueKeys } from './holds.js';
@@ -9,6 +10,9 @@ import { changeReserved, type LockedStock, lockStockRows, stockKey, uniqueKeys }
 // that the reservations module does not depend on the orders module.
 import { cancelExpiredOrders, lockPendingOrdersOf } from '../orders/order-expiry.js';
 import { type HeldLine, linesOf, setStatus } from './reservation-store.js';
+
+/** How long the sweeper waits for the stock rows of one hold that a batch had to leave out. */
+const SWEEP_LOCK_WAIT_MS = 200;
 
 interface LapsedReservation {
   id: string;
@@ -33,20 +37,23 @@ export class ReservationExpiryService {
   /**
    * Releases lapsed active reservations, `batchSize` per transaction, until none
    * is left. Several instances may sweep at once: each claims its batch with
-   * SKIP LOCKED, so no reservation is released twice. It never waits for a row
-   * lock either: a hold whose stock rows another transaction has locked is left
-   * for a later sweep (or for the request that holds them, which frees lapsed
-   * holds itself), so the sweeper never sits on claimed reservations that their
-   * owners want to release, extend or confirm. Returns how many it expired.
-   * `scope.tenantIds` limits it to some tenants (the cron sweeps them all).
+   * SKIP LOCKED, so no reservation is released twice. A batch never waits for a
+   * stock row: holds whose rows another transaction has locked are left out of
+   * it, so the sweeper never sits on hundreds of claimed reservations that their
+   * owners want to release, extend or confirm. Those are then tried one at a
+   * time, each waiting at most SWEEP_LOCK_WAIT_MS for its rows (another sweep or
+   * a request holds them for milliseconds); a row still busy after that is left
+   * for the next sweep, with every other hold on it, and nothing is claimed twice
+   * in one sweep, so a blocked batch cannot make it spin. Returns how many it
+   * expired. `scope.tenantIds` limits it to some tenants (the cron sweeps them all).
    */
   async sweep(batchSize = 500, scope: { tenantIds?: string[] } = {}): Promise<number> {
     const requestId = `sweep-${randomUUID()}`;
-    // Left in this sweep because their rows were busy: not claimed again, so a blocked batch cannot spin.
-    const left: string[] = [];
+    const seen: string[] = [];
+    const busy: string[] = [];
     let total = 0;
     for (;;) {
-      const { claimed, expired } = await this.dataSource.transaction(async (manager) => {
+      const { claimed, expired, blocked, left } = await this.dataSource.transaction(async (manager) => {
         const claimed = await sql<LapsedReservation>(
           manager,
           `SELECT id, tenant_id, expires_at FROM reservation
@@ -54,40 +61,80 @@ export class ReservationExpiryService {
              AND id <> ALL($3::uuid[])
            ORDER BY expires_at LIMIT $1
            FOR UPDATE SKIP LOCKED`,
-          [batchSize, scope.tenantIds ?? null, left],
+          [batchSize, scope.tenantIds ?? null, seen],
         );
-        const { orders, blocked } = await lockPendingOrdersOf(
-          manager,
-          claimed.map((r) => r.id),
-        );
-        const lines = await linesOf(
-          manager,
-          claimed.filter((r) => !blocked.has(r.id)).map((r) => r.id),
-        );
-        const got = new Set((await lockStockRows(manager, uniqueKeys(lines), { skipLocked: true })).map(stockKey));
-        lines.filter((l) => !got.has(stockKey(l))).forEach((l) => blocked.add(l.reservation_id));
-        const expirable = claimed.filter((r) => !blocked.has(r.id));
-        await this.expire(
-          manager,
-          expirable,
-          lines.filter((l) => !blocked.has(l.reservation_id)),
-          requestId,
-        );
-        await cancelExpiredOrders(
-          manager,
-          this.audit,
-          orders.filter((o) => !blocked.has(o.reservation_id)),
-          requestId,
-        );
-        left.push(...blocked);
-        return { claimed: claimed.length, expired: expirable.length };
+        return { claimed: claimed.length, ...(await this.expireClaimed(manager, claimed, requestId, { wait: false })) };
       });
       total += expired;
+      busy.push(...blocked);
+      seen.push(...left);
       if (claimed < batchSize) break;
     }
+    const busyRows = new Set<string>();
+    for (const id of busy) {
+      try {
+        total += await this.dataSource.transaction(async (manager) => {
+          const [claimed] = await sql<LapsedReservation>(
+            manager,
+            `SELECT id, tenant_id, expires_at FROM reservation
+             WHERE id = $1 AND status = 'active' AND expires_at <= now()
+             FOR UPDATE SKIP LOCKED`,
+            [id],
+          );
+          const lines = claimed ? await linesOf(manager, [id]) : [];
+          if (!claimed || lines.some((l) => busyRows.has(stockKey(l)))) return 0;
+          await sql(manager, `SET LOCAL lock_timeout = ${SWEEP_LOCK_WAIT_MS}`);
+          lines.forEach((l) => busyRows.add(stockKey(l))); // until its rows were got
+          const { expired } = await this.expireClaimed(manager, [claimed], requestId, { wait: true });
+          lines.forEach((l) => busyRows.delete(stockKey(l)));
+          return expired;
+        });
+      } catch (err) {
+        if (!isLockTimeout(err)) throw err;
+      }
+    }
     if (total > 0) this.logger.log(`expired ${total} reservation(s)`);
-    if (left.length > 0) this.logger.log(`left ${left.length} lapsed reservation(s) whose rows are busy for the next sweep`);
+    if (busyRows.size > 0) this.logger.log(`left the lapsed holds on ${busyRows.size} busy stock row(s) for the next sweep`);
     return total;
+  }
+
+  /**
+   * Expires claimed (locked) reservations and cancels their pending orders. Those
+   * whose order another transaction holds are left to it; those whose stock rows
+   * another transaction holds are waited for (`wait`), or returned as `blocked`.
+   * `left`: every claimed reservation still active.
+   */
+  private async expireClaimed(
+    manager: EntityManager,
+    claimed: LapsedReservation[],
+    requestId: string,
+    { wait }: { wait: boolean },
+  ): Promise<{ expired: number; blocked: string[]; left: string[] }> {
+    const { orders, blocked: ordered } = await lockPendingOrdersOf(
+      manager,
+      claimed.map((r) => r.id),
+    );
+    const lines = await linesOf(
+      manager,
+      claimed.filter((r) => !ordered.has(r.id)).map((r) => r.id),
+    );
+    const got = new Set((await lockStockRows(manager, uniqueKeys(lines), { skipLocked: !wait })).map(stockKey));
+    const blocked = new Set(lines.filter((l) => !got.has(stockKey(l))).map((l) => l.reservation_id));
+    const left = (id: string) => ordered.has(id) || blocked.has(id);
+    const expirable = claimed.filter((r) => !left(r.id));
+    await this.expire(
+      manager,
+      expirable,
+      lines.filter((l) => !left(l.reservation_id)),
+      requestId,
+    );
+    await cancelExpiredOrders(
+      manager,
+      this.audit,
+      orders.filter((o) => !left(o.reservation_id)),
+      requestId,
+    );
+    return { expired: expirable.length, blocked: [...blocked], left: claimed.filter((r) => left(r.id)).map((r) => r.id) };
   }
 
   /**

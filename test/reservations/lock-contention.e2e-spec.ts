@@ -165,7 +165,6 @@ describe('reservations under lock contention', () => {
       expect(swept).toBe(1);
       expect(await rawStatus(t, onY.id)).toBe('expired');
       for (const r of onX) expect(await rawStatus(t, r.id)).toBe('active');
-      // Nothing of X is locked by the sweeper meanwhile: the holds on X can still be released by their owner once X is free.
     } finally {
       await releaseX();
     }
