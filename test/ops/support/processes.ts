@@ -54,7 +54,7 @@ export interface ServerProcess {
 }
 
 /** Environment for a child server on the test database: quiet, no cron, no bootstrap tenant. */
-export function serverEnv(port: number, extra: Record<string, string> = {}): Record<string, string | undefined> {
+export function serverEnv(port: number, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -68,10 +68,15 @@ export function serverEnv(port: number, extra: Record<string, string> = {}): Rec
   };
 }
 
-export async function startServer(extra: Record<string, string> = {}): Promise<ServerProcess> {
+/** `cwd`: another checkout to run (its dist/src/main.js); an `extra` of undefined removes the variable. */
+export async function startServer(
+  extra: Record<string, string | undefined> = {},
+  options: { cwd?: string; startupTimeoutMs?: number } = {},
+): Promise<ServerProcess> {
   if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL is not set: run through jest (global setup)');
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: serverEnv(port, extra) as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cwd = options.cwd ?? ROOT;
+  const child = spawn(process.execPath, [resolve(cwd, 'dist/src/main.js')], { cwd, env: serverEnv(port, extra) as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -101,7 +106,7 @@ export async function startServer(extra: Record<string, string> = {}): Promise<S
       }),
   };
   try {
-    await waitForLine((l) => l.includes('"Listening on'));
+    await waitForLine((l) => l.includes('"Listening on'), options.startupTimeoutMs);
   } catch (err) {
     await server.stop();
     throw err;
