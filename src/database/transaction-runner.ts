@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, type EntityManager } from 'typeorm';
+import { isRetryable } from '../common/pg-errors.js';
 
 const ambient = new AsyncLocalStorage<EntityManager>();
+const MAX_ATTEMPTS = 3;
 
 /**
  * Where services open their transactions. Usually a transaction of its own; when
@@ -14,9 +16,22 @@ const ambient = new AsyncLocalStorage<EntityManager>();
 export class TransactionRunner {
   constructor(private readonly dataSource: DataSource) {}
 
-  run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  /**
+   * A transaction of its own is run again when PostgreSQL rolled it back to break
+   * a deadlock or a serialization conflict (nothing of it happened); a savepoint
+   * is not, since the enclosing transaction is aborted with it (the request then
+   * answers 503 and stores no Idempotency-Key response, so a retry is safe).
+   */
+  async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const outer = ambient.getStore();
-    return outer ? outer.transaction(work) : this.dataSource.transaction(work);
+    if (outer) return outer.transaction(work);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction(work);
+      } catch (err) {
+        if (!isRetryable(err) || attempt >= MAX_ATTEMPTS) throw err;
+      }
+    }
   }
 
   /** True inside a request that already runs in a transaction (see `within`). */

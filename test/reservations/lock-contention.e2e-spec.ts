@@ -14,6 +14,7 @@ import {
   stockRow,
   sweep,
 } from '../support/reservation-fixtures.js';
+import { orderOf, transition } from '../support/order-fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 // Longer than PostgreSQL's deadlock_timeout (1 s), so that a deadlock would be detected before a lock wait times out.
@@ -147,6 +148,26 @@ describe('reservations under lock contention', () => {
     expect(statuses.filter((s) => s.startsWith('free')).every((s) => s === 'free 201')).toBe(true);
     expect(statuses.filter((s) => s.startsWith('x')).every((s) => s === 'x 503')).toBe(true);
     for (const r of results) expect(r.ms).toBeLessThan(2 * LOCK_TIMEOUT_MS);
+    await assertInvariant(t, tenant.id);
+  });
+
+  it('a deadlock with another session is run again, not answered 500', async () => {
+    const item = await newItem(t, tenant, { qty: 5 });
+    const order = await orderOf(t, tenant, item.id, 2);
+    const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    holders.push(other);
+    await other.connect();
+    await other.query('BEGIN');
+    await other.query('SELECT 1 FROM stock WHERE item_id = $1 FOR UPDATE', [item.id]);
+    // The confirm locks the order, then waits for the stock row; the other session then wants the order: a cycle.
+    const confirm = timed(() => transition(t, tenant, order.id, 'confirmed'));
+    await sleep(200);
+    await other.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [order.id]);
+    await other.query('ROLLBACK');
+    const { res } = await confirm;
+    expect([res.status, res.body.error]).toEqual([200, undefined]);
+    expect(res.body.data.status).toBe('confirmed');
+    expect(await stockRow(t, item.id, item.stock[0]!.warehouse_id)).toEqual({ on_hand: 3, reserved: 0 });
     await assertInvariant(t, tenant.id);
   });
 
