@@ -7,9 +7,13 @@ import { newTenant, type TestTenant } from '../support/fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 // Debian's chromium, never a browser Playwright downloads (playwright-core has no
-// download step). A missing chromium fails this suite: `apt-get install -y chromium`.
+// download step). Without it this suite is skipped, saying so in one line, so that
+// `npm test` passes on a machine with only Node and npm; REQUIRE_BROWSER=1 (CI)
+// makes a missing chromium a failure instead.
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve(import.meta.dirname, '../artifacts');
+const runs = existsSync(CHROMIUM) || process.env.REQUIRE_BROWSER === '1';
+if (!runs) process.stderr.write(`test/browser skipped: no ${CHROMIUM} (apt-get install -y chromium; REQUIRE_BROWSER=1 makes this a failure)\n`);
 
 /** Authorize with `key`, then "Try it out" on POST /api/items with `body` and Execute. */
 async function createItemThroughSwaggerUi(page: Page, url: string, key: string, body: object): Promise<void> {
@@ -30,13 +34,13 @@ async function createItemThroughSwaggerUi(page: Page, url: string, key: string, 
   await operation.locator('.live-responses-table .response .response-col_status').first().waitFor();
 }
 
-describe('Swagger UI in a real browser', () => {
+(runs ? describe : describe.skip)('Swagger UI in a real browser', () => {
   let t: TestApp;
   let tenant: TestTenant;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install it with \`apt-get install -y chromium\` (see .ci/run)`);
+    if (!existsSync(CHROMIUM)) throw new Error(`REQUIRE_BROWSER=1 and ${CHROMIUM} not found: install it with \`apt-get install -y chromium\``);
     t = await startTestApp();
     tenant = await newTenant(t);
     browser = await chromium.launch({
