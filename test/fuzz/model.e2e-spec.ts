@@ -5,7 +5,7 @@ import type { Response } from 'supertest';
 import { ReservationExpiryService } from '../../src/reservations/reservation-expiry.service.js';
 import { newTenant, tenantsOfThisFile, type TestTenant } from '../support/fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { expectContract, FUZZ_SEED } from './support/fuzz-kit.js';
+import { announceSeed, expectContract, FUZZ_SEED, propertyTimeout } from './support/fuzz-kit.js';
 
 // Model-based test: random sequences of operations run against the real service
 // and against a few lines of in-memory bookkeeping; after every step both must
@@ -333,6 +333,7 @@ describe('model-based: random operation sequences agree with an in-memory model'
   let runs = 0;
 
   beforeAll(async () => {
+    announceSeed();
     // No cron of its own: this suite expires holds itself (other suites' crons may still sweep).
     t = await startTestApp({ ENABLE_CRON: 'false' });
   });
@@ -369,7 +370,7 @@ describe('model-based: random operation sequences agree with an in-memory model'
           return { model, real };
         }, cmds);
       }),
-      { seed: FUZZ_SEED, numRuns: RUNS, interruptAfterTimeLimit: 90_000 },
+      { seed: FUZZ_SEED, numRuns: RUNS },
     );
-  });
+  }, propertyTimeout(RUNS, 3_000));
 });

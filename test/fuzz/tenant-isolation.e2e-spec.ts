@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { Response } from 'supertest';
 import { newItem, newTenant, type TestTenant } from '../support/fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { expectContract, fingerprint, fuzzParams, Tally } from './support/fuzz-kit.js';
+import { announceSeed, expectContract, fingerprint, fuzzParams, Tally } from './support/fuzz-kit.js';
 
 // Tenant isolation, fuzzed: tenant B's key on every endpoint, naming tenant A's
 // ids (items, warehouses, reservations, orders, in any state, any letter case) in
@@ -30,6 +30,7 @@ describe('fuzz: tenant B on tenant A\'s ids', () => {
   const tally = new Tally();
 
   beforeAll(async () => {
+    announceSeed();
     t = await startTestApp({ ENABLE_CRON: 'false' });
     const tenant = await newTenant(t);
     b = await newTenant(t);

@@ -1,5 +1,7 @@
 import { expect } from '@jest/globals';
 import fc from 'fast-check';
+import { randomInt } from 'node:crypto';
+import { relative } from 'node:path';
 import type { Response } from 'supertest';
 import type { TestApp } from '../../support/test-app.js';
 
@@ -7,12 +9,39 @@ import type { TestApp } from '../../support/test-app.js';
 // values, a one-query fingerprint of everything a tenant owns, and the checks
 // every response must pass whatever it was asked.
 
-/** Fixed unless FUZZ_SEED is set, so CI is reproducible; fast-check prints seed and path on failure. */
-export const FUZZ_SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20261121;
+/**
+ * Fixed unless FUZZ_SEED is set, so `npm test` is reproducible. FUZZ_SEED=random draws
+ * one per suite (each test file loads this module afresh); announceSeed prints it.
+ * fast-check prints seed and counterexample path when a property fails.
+ */
+export const FUZZ_SEED = seedOf(process.env.FUZZ_SEED);
 export const FUZZ_RUNS = process.env.FUZZ_RUNS ? Number(process.env.FUZZ_RUNS) : 100;
 
+function seedOf(value: string | undefined): number {
+  if (!value) return 20261121;
+  if (value === 'random') return randomInt(2 ** 31);
+  const seed = Number(value);
+  if (!Number.isSafeInteger(seed)) throw new Error(`FUZZ_SEED=${value}: an integer, or "random"`);
+  return seed;
+}
+
+/**
+ * The line to run this suite again with its seed, printed in beforeAll: jest shows it
+ * with the suite's output, so even a failure that is no property's (a timeout, a
+ * generator that throws) says which seed it came from.
+ */
+export function announceSeed(): void {
+  const file = relative(process.cwd(), expect.getState().testPath ?? 'test/fuzz').replace(/\.e2e-spec\.ts$/, '');
+  console.log(`fuzz seed: ${FUZZ_SEED} (re-run: FUZZ_SEED=${FUZZ_SEED} npm test -- ${file})`);
+}
+
 export function fuzzParams(numRuns = FUZZ_RUNS): fc.Parameters<unknown> {
-  return { seed: FUZZ_SEED, numRuns, endOnFailure: true, interruptAfterTimeLimit: 120_000 };
+  return { seed: FUZZ_SEED, numRuns, endOnFailure: true };
+}
+
+/** Jest's timeout for a property of `runs` runs of at most `msPerRun` each: more runs, more time. */
+export function propertyTimeout(runs: number, msPerRun: number): number {
+  return Math.max(60_000, runs * msPerRun);
 }
 
 // ---------------------------------------------------------------------------
@@ -46,6 +75,33 @@ export const nastyString = fc.oneof(
     'EUR', 'eur', 'pending', 'confirmed', 'cancelled', 'item', 'stock.adjusted', '2026-01-01T00:00:00Z', '2026-13-45',
     'newest', 'highest_value', 'x'.repeat(255), 'x'.repeat(256), 'é'.repeat(256), '🙂'.repeat(256), 'x'.repeat(5000),
   ),
+);
+
+/**
+ * Percent-encodes any string. encodeURIComponent throws on a lone surrogate (nastyString
+ * makes them); here one becomes the three bytes of its generalized UTF-8 form (U+D800 ->
+ * %ED%A0%80), invalid UTF-8 that a client which does not check its strings would send.
+ */
+export function percentEncode(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const unit = ch.charCodeAt(0);
+    // Iterating by code points, a surrogate on its own is a lone one.
+    const lone = ch.length === 1 && unit >= 0xd800 && unit <= 0xdfff;
+    out += lone ? bytesEncoded([0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]) : encodeURIComponent(ch);
+  }
+  return out;
+}
+
+const bytesEncoded = (bytes: Iterable<number>) => Array.from(bytes, (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+
+/**
+ * Percent-encoded bytes that decodeURIComponent refuses: surrogates (alone and as a CESU-8
+ * pair), overlong forms, beyond U+10FFFF, truncated sequences, and random bytes (mostly invalid too).
+ */
+export const invalidUtf8 = fc.oneof(
+  fc.constantFrom('%ED%A0%80', '%ED%BF%BF', '%ED%A0%BD%ED%B8%80', '%FF', '%FE%FF', '%C3', '%C3%28', '%80', '%C0%AF', '%E0%80%AF', '%F4%90%80%80', '%F8%88%80%80%80'),
+  fc.uint8Array({ minLength: 1, maxLength: 12 }).map(bytesEncoded),
 );
 
 /** Any JSON value, including objects whose keys try to reach prototypes. */
@@ -204,7 +260,8 @@ export function pathIdCase(realIds: string[]): fc.Arbitrary<PathCase> {
     fc.constantFrom('00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff').map((id) => ({ label: 'edge uuid', segment: id, mustReject: false })),
     nastyString
       .filter((s) => s.length > 0 && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s))
-      .map((s) => ({ label: 'hostile id', segment: encodeURIComponent(s), mustReject: true })),
+      .map((s) => ({ label: 'hostile id', segment: percentEncode(s), mustReject: true })),
+    invalidUtf8.map((segment) => ({ label: `bytes ${segment.slice(0, 40)}`, segment, mustReject: true })),
     fc
       .constantFrom('..', '.', '%2e%2e', '..%2f..%2fadmin', '%', '%zz', '%E0%A4%A', '%00', '%C0%AF', 'null', 'undefined', '1', '-1', '0x1', '__proto__', 'constructor')
       // '.' and '..' are resolved by the client (/api/items/. is the list itself): not necessarily refused.
@@ -215,7 +272,7 @@ export function pathIdCase(realIds: string[]): fc.Arbitrary<PathCase> {
 
 /** A query string (without `?`): known parameters with valid or hostile values, unknown and bracketed keys. */
 export function queryCase(valid: fc.Arbitrary<Record<string, string>>, knownKeys: string[]): fc.Arbitrary<{ label: string; qs: string; mustReject: boolean }> {
-  const enc = (s: string) => encodeURIComponent(s);
+  const enc = percentEncode;
   const pair = fc.oneof(
     fc.tuple(fc.constantFrom(...knownKeys), nastyString).map(([k, v]) => ({ text: `${k}=${enc(v)}`, reject: false })),
     fc.tuple(fc.constantFrom(...knownKeys), fc.constantFrom('[]', '[0]', '[a]', '[__proto__]', '[][]'), nastyString).map(([k, b, v]) => ({ text: `${k}${b}=${enc(v)}`, reject: false })),
@@ -226,6 +283,7 @@ export function queryCase(valid: fc.Arbitrary<Record<string, string>>, knownKeys
       .tuple(fc.stringMatching(/^[a-z][a-z0-9_]{0,15}$/).filter((k) => !knownKeys.includes(k) && !(k in Object.prototype)), nastyString)
       .map(([k, v]) => ({ text: `${k}=${enc(v)}`, reject: true })),
     fc.constantFrom('%', '%zz', '&&', '=', '==x', 'limit', 'limit=', 'cursor=%E0%A4%A', `limit=${'9'.repeat(400)}`).map((text) => ({ text, reject: false })),
+    fc.tuple(fc.constantFrom(...knownKeys), invalidUtf8, fc.boolean()).map(([k, bytes, asKey]) => ({ text: asKey ? `${bytes}=1` : `${k}=${bytes}`, reject: false })),
   );
   return fc.oneof(
     { weight: 2, arbitrary: valid.map((q) => ({ label: 'valid query', qs: new URLSearchParams(q).toString(), mustReject: false })) },
