@@ -4,6 +4,8 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.setup.js';
 import { validateEnv, type Env } from '../../src/config/env.js';
+import { createLogging } from '../../src/logging/logging.js';
+import { appLogDestination } from './test-logs.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -37,7 +39,7 @@ export async function startTestApp(overrides: Record<string, string | undefined>
     ENABLE_CRON: 'false',
     ...overrides,
   });
-  const app = await createApp(env, databaseUrl);
+  const app = await createApp(env, databaseUrl, { logging: await createLogging(env, appLogDestination('[test app]')) });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

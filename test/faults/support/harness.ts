@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { testLog } from '../../support/test-logs.js';
 import { startEmbeddedPostgres, type DatabaseHandle } from '../../../src/database/embedded-postgres.js';
 
 // The faults suites run the built service (dist/src/main.js) as real child
@@ -127,7 +128,9 @@ export async function startService(databaseUrl: string, env: Record<string, stri
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const log = testLog(`[service :${listenPort}]`);
   const keep = (chunk: Buffer) => {
+    log(chunk.toString());
     const fresh = chunk.toString().split('\n').filter(Boolean);
     lines.push(...fresh);
     errors.push(...fresh.filter((l) => /"level":("error"|"fatal"|50|60)|\bERROR\b/.test(l)).slice(0, 100 - errors.length));

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createApp } from '../../../src/app.setup.js';
 import { validateEnv } from '../../../src/config/env.js';
+import { createLogging } from '../../../src/logging/logging.js';
 import { ADMIN_TOKEN } from '../../support/test-app.js';
+import { appLogDestination } from '../../support/test-logs.js';
 
 /** Like startTestApp, but on any database URL (a proxy, a scratch database). */
 export async function startAppOn(databaseUrl: string, overrides: Record<string, string | undefined> = {}) {
@@ -16,7 +18,7 @@ export async function startAppOn(databaseUrl: string, overrides: Record<string, 
     RATE_LIMIT_PER_MINUTE: '0',
     ...overrides,
   });
-  const app: NestExpressApplication = await createApp(env, databaseUrl);
+  const app: NestExpressApplication = await createApp(env, databaseUrl, { logging: await createLogging(env, appLogDestination('[test app]')) });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, http: request(`http://127.0.0.1:${port}`), close: () => app.close() };

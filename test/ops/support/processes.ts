@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { testLog } from '../../support/test-logs.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const MAIN = resolve(ROOT, 'dist/src/main.js');
@@ -27,8 +28,15 @@ export function run(args: string[], env: Record<string, string | undefined>, opt
     const child = spawn(process.execPath, args, { cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const log = testLog('[node]');
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      log(d.toString());
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      log(d.toString());
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       fail(new Error(`${args.join(' ')} did not finish in time.\nstdout: ${stdout}\nstderr: ${stderr}`));
@@ -79,8 +87,15 @@ export async function startServer(
   const child = spawn(process.execPath, [resolve(cwd, 'dist/src/main.js')], { cwd, env: serverEnv(port, extra) as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const log = testLog(`[server :${port}]`);
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    log(d.toString());
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    log(d.toString());
+  });
   const lines = () => stdout.split('\n').filter((l) => l.trim() !== '');
   const waitForLine = async (match: (line: string) => boolean, timeoutMs = 30_000) => {
     const deadline = Date.now() + timeoutMs;
