@@ -4,6 +4,7 @@ import v8 from 'node:v8';
 import { createApp } from './app.setup.js';
 import { validateEnv } from './config/env.js';
 import { openDatabase } from './database/open-database.js';
+import { handleShutdownSignals } from './lifecycle/graceful-shutdown.js';
 import { createLogging } from './logging/logging.js';
 
 // Let the old generation grow by half of what is live between full collections,
@@ -29,17 +30,7 @@ async function bootstrap(): Promise<void> {
   }
 
   const app = await createApp(env, database.url, { logging });
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    log.info(`${signal}: finishing in-flight requests and shutting down`);
-    await app.close();
-    await database.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  handleShutdownSignals(app, database, env, log);
 
   await app.listen(env.PORT);
   const base = `http://localhost:${env.PORT}`;

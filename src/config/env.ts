@@ -91,6 +91,17 @@ export class Env {
   @IsOptional() @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
   METRICS_TOKEN?: string;
 
+  /**
+   * After SIGTERM/SIGINT, how long /health/ready answers 503 while every request is still served, so that
+   * load balancers stop sending before connections close. 0 outside the Docker image (which sets 5000).
+   */
+  @EnvInt() @IsInt() @Min(0) @Max(300000)
+  SHUTDOWN_DELAY_MS: number = 0;
+
+  /** Longest shutdown, from the signal to exit; past it, open connections are cut and the process exits 1. */
+  @EnvInt() @IsInt() @Min(1000) @Max(600000)
+  SHUTDOWN_TIMEOUT_MS: number = 10000;
+
   /** Comma-separated origins allowed to call the API from a browser (CORS); unset: CORS off. */
   @IsOptional() @Matches(ORIGIN_LIST, { message: 'CORS_ORIGINS must be a comma-separated list of origins such as https://shop.example.com' })
   CORS_ORIGINS?: string;
@@ -111,6 +122,12 @@ export function validateEnv(raw: Record<string, unknown>): Env {
       return `Invalid configuration: ${e.property}=${JSON.stringify(raw[e.property])}: ${reason}`;
     });
     throw new Error(lines.join('\n'));
+  }
+  if (env.SHUTDOWN_DELAY_MS >= env.SHUTDOWN_TIMEOUT_MS) {
+    throw new Error(
+      `Invalid configuration: SHUTDOWN_DELAY_MS=${JSON.stringify(raw.SHUTDOWN_DELAY_MS ?? String(env.SHUTDOWN_DELAY_MS))}: ` +
+        `SHUTDOWN_DELAY_MS must be less than SHUTDOWN_TIMEOUT_MS (${env.SHUTDOWN_TIMEOUT_MS})`,
+    );
   }
   return env;
 }

@@ -3,6 +3,7 @@ import { ApiExtraModels, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator.js';
 import { DomainError } from '../common/errors.js';
+import { ShutdownState } from '../lifecycle/shutdown-state.js';
 import { ApiDataResponse, ApiErrors } from '../openapi/api-responses.js';
 import { HealthIndicatorResponse, HealthResponse } from './health.response.js';
 import { ReadinessIndicators } from './readiness.indicators.js';
@@ -23,6 +24,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly readiness: ReadinessIndicators,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   @Get('live')
@@ -40,6 +42,10 @@ export class HealthController {
   @ApiDataResponse(HealthResponse, { description: 'Ready to serve' })
   @ApiErrors({ 503: ['service_unavailable'] })
   async ready(): Promise<HealthCheckResult> {
+    // From the shutdown signal on, while requests are still served: load balancers take the instance out first.
+    if (this.shutdown.shuttingDown) {
+      throw new DomainError('service_unavailable', 'Not ready: shutting down', HttpStatus.SERVICE_UNAVAILABLE, [{ check: 'shutdown', status: 'down' }]);
+    }
     try {
       return await this.health.check([() => this.readiness.database(), () => this.readiness.migrations()]);
     } catch (err) {

@@ -32,6 +32,13 @@ describe('configuration at start-up', () => {
     }
   });
 
+  it('refuses a SHUTDOWN_DELAY_MS that leaves no time to drain', () => {
+    expect(() => validateEnv({ SHUTDOWN_DELAY_MS: '10000' })).toThrow(
+      'Invalid configuration: SHUTDOWN_DELAY_MS="10000": SHUTDOWN_DELAY_MS must be less than SHUTDOWN_TIMEOUT_MS (10000)',
+    );
+    expect(validateEnv({ SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '15000' })).toMatchObject({ SHUTDOWN_DELAY_MS: 5000, SHUTDOWN_TIMEOUT_MS: 15000 });
+  });
+
   it('reads .env from the working directory, the real environment winning', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'inventory-env-'));
     writeFileSync(join(dir, '.env'), 'DB_POOL_SIZE=0\nPORT=abc\n');
