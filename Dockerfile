@@ -11,6 +11,9 @@ RUN npm run build && npm prune --omit=dev
 # Migrations run on start-up (serialized by an advisory lock across instances).
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# On SIGTERM, /health/ready answers 503 for 5 s while requests are still served, so
+# that load balancers stop routing here before connections close (README, Shutdown).
+ENV SHUTDOWN_DELAY_MS=5000
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
