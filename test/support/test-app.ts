@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -39,7 +40,10 @@ export async function startTestApp(overrides: Record<string, string | undefined>
     ENABLE_CRON: 'false',
     ...overrides,
   });
-  const app = await createApp(env, databaseUrl, { logging: await createLogging(env, appLogDestination('[test app]')) });
+  const logging = await createLogging(env, appLogDestination('[test app]'));
+  // What Nest logs before the app exists (while AppModule.forRoot builds it) goes the same way.
+  Logger.overrideLogger(logging.nest);
+  const app = await createApp(env, databaseUrl, { logging });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

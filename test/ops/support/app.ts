@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -18,7 +19,9 @@ export async function startAppOn(databaseUrl: string, overrides: Record<string, 
     RATE_LIMIT_PER_MINUTE: '0',
     ...overrides,
   });
-  const app: NestExpressApplication = await createApp(env, databaseUrl, { logging: await createLogging(env, appLogDestination('[test app]')) });
+  const logging = await createLogging(env, appLogDestination('[test app]'));
+  Logger.overrideLogger(logging.nest); // as startTestApp does
+  const app: NestExpressApplication = await createApp(env, databaseUrl, { logging });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, http: request(`http://127.0.0.1:${port}`), close: () => app.close() };
