@@ -112,7 +112,8 @@ async function embeddedServer(options: EmbeddedOptions, onLog: (message: string)
     password: PASSWORD,
     persistent,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: true,
+    // Only as root: otherwise the package tries to create that user (groupadd) and fails.
+    createPostgresUser: isRoot(),
     postgresFlags: flags,
     onLog,
     onError: (error: unknown) => onLog(String(error)),
