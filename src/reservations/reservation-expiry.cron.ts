@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { Env } from '../config/env.js';
@@ -11,9 +11,10 @@ import { ReservationExpiryService } from './reservation-expiry.service.js';
  * `sweep()` directly instead of waiting for the clock.
  */
 @Injectable()
-export class ReservationExpiryCron implements OnApplicationBootstrap {
+export class ReservationExpiryCron implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ReservationExpiryCron');
-  private running = false;
+  /** The sweep in progress, if any. */
+  private running?: Promise<void>;
 
   constructor(
     private readonly expiry: ReservationExpiryService,
@@ -29,18 +30,26 @@ export class ReservationExpiryCron implements OnApplicationBootstrap {
     job.start();
   }
 
+  /** A shutdown lets the sweep in progress finish before the pool closes (the cron itself is stopped by then). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.running;
+  }
+
   private async tick(): Promise<void> {
     // One sweep at a time per instance; other instances are kept apart by SKIP LOCKED.
     if (this.running) return;
-    this.running = true;
+    this.running = this.sweep();
+    await this.running;
+    this.running = undefined;
+  }
+
+  private async sweep(): Promise<void> {
     try {
       await this.expiry.sweep();
       this.metrics.sweepCompleted('ok');
     } catch (err) {
       this.metrics.sweepCompleted('error');
       this.logger.error(`sweep failed: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      this.running = false;
     }
   }
 }
