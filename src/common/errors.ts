@@ -44,8 +44,8 @@ export class DuplicateError extends DomainError {
 }
 
 export class ItemInUseError extends DomainError {
-  constructor() {
-    super('item_in_use', 'Item has reserved units and cannot be deleted', HttpStatus.BAD_REQUEST);
+  constructor(message = 'Item has reserved units and cannot be deleted', details?: ErrorDetail[]) {
+    super('item_in_use', message, HttpStatus.BAD_REQUEST, details);
   }
 }
 
@@ -68,8 +68,8 @@ export class ServiceUnavailableError extends DomainError {
 }
 
 export class QuantityOutOfRangeError extends DomainError {
-  constructor(max: number) {
-    super('quantity_out_of_range', `qty cannot exceed ${max}`, HttpStatus.BAD_REQUEST);
+  constructor(max: number, details?: ErrorDetail[], message = `qty cannot exceed ${max}`) {
+    super('quantity_out_of_range', message, HttpStatus.BAD_REQUEST, details);
   }
 }
 

@@ -33,7 +33,27 @@ export interface ItemRow {
   stock: StockView[];
 }
 
-/** Live items with their stock per warehouse, in one query; callers add WHERE/ORDER/LIMIT after `i.deleted_at IS NULL`. */
+/**
+ * Units of a stock row `s` held by active holds whose time has passed: they are
+ * expired for every read, swept or not. Found from the lapsed holds (few: the
+ * sweeper runs every 30 s) by reservation_active_expiry_idx, each line by its
+ * key; never from the row's lines, which are its whole history. The CASE
+ * condition repeats the two before it for the planner: it has statistics on that
+ * expression (reservation_lapse_stats), so it expects a few lapsed holds, not
+ * every active one times every expired one. Rows with nothing reserved skip it.
+ */
+const LAPSED_UNITS_SQL = `CASE WHEN s.reserved = 0 THEN 0 ELSE (
+    SELECT COALESCE(sum(l.quantity), 0)::int
+    FROM reservation r
+    JOIN reservation_line l ON l.reservation_id = r.id AND l.item_id = s.item_id AND l.warehouse_id = s.warehouse_id
+    WHERE r.tenant_id = s.tenant_id AND r.status = 'active' AND r.expires_at <= now()
+      AND (CASE WHEN r.status = 'active' THEN r.expires_at END) <= now()) END`;
+
+/**
+ * Live items with their stock per warehouse, in one query; callers add
+ * WHERE/ORDER/LIMIT after `i.deleted_at IS NULL`. `reserved` leaves lapsed holds
+ * out (OFFSET 0 keeps the row subquery whole, so it is computed once per row).
+ */
 export const ITEM_SELECT = `
   SELECT i.id, i.sku, i.name, i.description, i.created_at, i.updated_at, COALESCE(st.stock, '[]'::json) AS stock
   FROM item i
@@ -42,8 +62,11 @@ export const ITEM_SELECT = `
              'warehouse_id', s.warehouse_id, 'warehouse_code', w.code,
              'on_hand', s.on_hand, 'reserved', s.reserved, 'available', s.on_hand - s.reserved)
            ORDER BY w.priority, w.code) AS stock
-    FROM stock s JOIN warehouse w ON w.id = s.warehouse_id
-    WHERE s.item_id = i.id
+    FROM (
+      SELECT s.warehouse_id, s.on_hand, s.reserved - ${LAPSED_UNITS_SQL} AS reserved
+      FROM stock s WHERE s.item_id = i.id
+      OFFSET 0
+    ) s JOIN warehouse w ON w.id = s.warehouse_id
   ) st ON true
   WHERE i.deleted_at IS NULL`;
 

@@ -57,7 +57,7 @@ export class ItemsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Soft-delete an item (idempotent); refused while units are reserved' })
+  @ApiOperation({ summary: 'Soft-delete an item (idempotent); refused while units are reserved or out on confirmed or processing orders' })
   @ApiNoContentResponse({ description: 'Deleted (also when it already was)' })
   @ApiErrors({ 400: ['item_in_use', 'validation_failed'], 404: ['not_found'], 409: ['idempotency_key_in_use'], 422: ['idempotency_key_reused'] })
   async remove(@Ctx() ctx: RequestContext, @Param('id', UuidParamPipe) id: string): Promise<void> {

@@ -2,13 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { CursorCodec } from '../common/cursor.js';
-import {
-  DuplicateError,
-  InsufficientStockError,
-  ItemInUseError,
-  NotFoundError,
-  QuantityOutOfRangeError,
-} from '../common/errors.js';
+import { DuplicateError, NotFoundError } from '../common/errors.js';
 import { SqlWhere, toPage } from '../common/keyset.js';
 import type { Page } from '../common/page.js';
 import { isPgError, PgCode } from '../common/pg-errors.js';
@@ -19,9 +13,8 @@ import { WarehousesService } from '../warehouses/warehouses.service.js';
 import type { AdjustQtyDto } from './dto/adjust-qty.dto.js';
 import type { CreateItemDto } from './dto/create-item.dto.js';
 import type { ListItemsQuery } from './dto/list-items.query.js';
+import { StockChanges } from './stock-changes.js';
 import { findItemView, ITEM_SELECT, type ItemRow, type ItemView, toItemView } from './item-view.js';
-import { MAX_QUANTITY } from './quantities.js';
-import { applyStockDelta } from './stock-adjustment.js';
 
 const CURSOR_KIND = 'items';
 
@@ -33,6 +26,7 @@ export class ItemsService {
     private readonly audit: AuditService,
     private readonly warehouses: WarehousesService,
     private readonly cursors: CursorCodec,
+    private readonly stock: StockChanges,
   ) {}
 
   async create(ctx: RequestContext, dto: CreateItemDto): Promise<ItemView> {
@@ -83,27 +77,19 @@ export class ItemsService {
     return toPage(rows, limit, (last) => this.cursors.encode(CURSOR_KIND, [last.name, last.id]), toItemView);
   }
 
-  /** `on_hand += delta` in one guarded UPDATE, with its audit row, in one transaction. */
+  /** `on_hand += delta` on one stock row, with its audit row, in one transaction. */
   async adjust(ctx: RequestContext, id: string, dto: AdjustQtyDto): Promise<ItemView> {
     return this.tx.run(async (manager) => {
       const warehouseId = dto.warehouse_id ?? (await this.warehouses.defaultId(manager, ctx.tenantId));
       if (dto.delta === 0) {
         // A valid no-op: nothing changes, so nothing is audited.
-        await this.assertTargetsExist(manager, ctx.tenantId, id, warehouseId);
+        await this.stock.assertTargetsExist(manager, ctx.tenantId, id, warehouseId);
         return this.mustFind(manager, ctx.tenantId, id);
       }
-      let stock;
-      try {
-        stock = await applyStockDelta(manager, ctx.tenantId, id, warehouseId, dto.delta);
-      } catch (err) {
-        if (isPgError(err, PgCode.foreignKeyViolation, 'stock_warehouse_fk')) throw new NotFoundError('Warehouse');
-        throw err;
-      }
-      if (!stock) {
-        // The guard refused: say why (404s first, then the quantity rule).
-        await this.assertTargetsExist(manager, ctx.tenantId, id, warehouseId);
-        throw dto.delta < 0 ? new InsufficientStockError() : new QuantityOutOfRangeError(MAX_QUANTITY);
-      }
+      const stock =
+        dto.delta < 0
+          ? await this.stock.remove(manager, ctx, id, warehouseId, dto.delta)
+          : await this.stock.add(manager, ctx, id, warehouseId, dto.delta);
       await this.audit.record(manager, ctx, {
         action: 'stock.adjusted',
         objectType: 'item',
@@ -123,7 +109,10 @@ export class ItemsService {
 
   /**
    * Soft delete. Idempotent: an unknown or already deleted item is a success too.
-   * The item row is locked first, so no reservation or adjustment can slip in.
+   * Refused while units are held, or out on orders whose cancel would put them
+   * back (units on a deleted item are units no API shows). The item row is locked
+   * first, so no hold or adjustment can slip in, then its stock rows, so that no
+   * confirm or cancel is in flight on them while the orders are counted.
    */
   async remove(ctx: RequestContext, id: string): Promise<void> {
     await this.tx.run(async (manager) => {
@@ -133,22 +122,11 @@ export class ItemsService {
         [id, ctx.tenantId],
       );
       if (!locked) return;
+      await this.stock.assertDeletable(manager, ctx, id);
       const before = await this.mustFind(manager, ctx.tenantId, id);
-      if (before.reserved > 0) throw new ItemInUseError();
       await sql(manager, 'UPDATE item SET deleted_at = now(), updated_at = now() WHERE id = $1', [id]);
       await this.audit.record(manager, ctx, { action: 'item.deleted', objectType: 'item', objectId: id, oldValue: before });
     });
-  }
-
-  private async assertTargetsExist(manager: EntityManager, tenantId: string, itemId: string, warehouseId: string) {
-    const [row] = await sql<{ item: boolean; warehouse: boolean }>(
-      manager,
-      `SELECT EXISTS (SELECT 1 FROM item WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL) AS item,
-              EXISTS (SELECT 1 FROM warehouse WHERE id = $3 AND tenant_id = $2) AS warehouse`,
-      [itemId, tenantId, warehouseId],
-    );
-    if (!row?.item) throw new NotFoundError('Item');
-    if (!row.warehouse) throw new NotFoundError('Warehouse');
   }
 
   private async mustFind(manager: EntityManager, tenantId: string, id: string): Promise<ItemView> {

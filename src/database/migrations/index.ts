@@ -2,6 +2,13 @@ import { Foundation1732200000000 } from './1732200000000-foundation.js';
 import { Reservations1732300000000 } from './1732300000000-reservations.js';
 import { Orders1732400000000 } from './1732400000000-orders.js';
 import { Idempotency1732500000000 } from './1732500000000-idempotency.js';
+import { StockGuards1732600000000 } from './1732600000000-stock-guards.js';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and tests load the same set. */
-export const MIGRATIONS = [Foundation1732200000000, Reservations1732300000000, Orders1732400000000, Idempotency1732500000000];
+export const MIGRATIONS = [
+  Foundation1732200000000,
+  Reservations1732300000000,
+  Orders1732400000000,
+  Idempotency1732500000000,
+  StockGuards1732600000000,
+];

@@ -1,0 +1,29 @@
+import type { EntityManager } from 'typeorm';
+import type { RequestContext } from '../common/request-context.js';
+import { sql } from '../database/sql.js';
+import type { LockedStock } from '../reservations/holds.js';
+import type { ReservationExpiryService } from '../reservations/reservation-expiry.service.js';
+
+/**
+ * Lapsed holds never block an adjustment or a delete: when one is refused, this
+ * frees the lapsed holds on the stock rows the caller has locked and runs `retry`
+ * (which answers undefined when it is still refused). Freeing takes reservation
+ * locks while stock locks are held, against the lock order, so it skips what is
+ * locked and never waits (expireOnLockedRows). In a savepoint, as reservations
+ * do it: when the retry is still refused, the freeing is undone too, so that a
+ * refused request changes nothing; the sweeper will free those holds anyway.
+ */
+export async function retryAfterFreeingLapsedHolds<T>(
+  manager: EntityManager,
+  ctx: RequestContext,
+  expiry: ReservationExpiryService,
+  locked: LockedStock[],
+  retry: () => Promise<T | undefined>,
+): Promise<T | undefined> {
+  if (locked.length === 0) return undefined;
+  await sql(manager, 'SAVEPOINT lapsed_holds');
+  const result = (await expiry.expireOnLockedRows(manager, ctx, locked)) ? await retry() : undefined;
+  if (result === undefined) await sql(manager, 'ROLLBACK TO SAVEPOINT lapsed_holds');
+  await sql(manager, 'RELEASE SAVEPOINT lapsed_holds');
+  return result;
+}
