@@ -23,7 +23,9 @@ async function bootstrap(): Promise<void> {
 
   const database = await openDatabase(env);
   if (database.kind === 'embedded') {
-    log.info({ database: 'embedded', data_dir: env.EMBEDDED_PG_DIR, port: env.EMBEDDED_PG_PORT }, `Embedded PostgreSQL on 127.0.0.1:${env.EMBEDDED_PG_PORT}, data in ${env.EMBEDDED_PG_DIR}`);
+    // As root the data may live elsewhere than EMBEDDED_PG_DIR (see root-placement.ts): say where it is.
+    const dataDir = database.dataDir ?? env.EMBEDDED_PG_DIR;
+    log.info({ database: 'embedded', data_dir: dataDir, port: env.EMBEDDED_PG_PORT }, `Embedded PostgreSQL on 127.0.0.1:${env.EMBEDDED_PG_PORT}, data in ${dataDir}`);
   } else {
     const url = new URL(database.url);
     log.info({ database: 'external', host: url.host, name: url.pathname.slice(1) }, `External PostgreSQL at ${url.host}${url.pathname} (DATABASE_URL)`);
