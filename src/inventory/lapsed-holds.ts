@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../common/request-context.js';
-import { sql } from '../database/sql.js';
+import { inSavepoint } from '../database/savepoint.js';
 import type { LockedStock } from '../reservations/holds.js';
 import type { ReservationExpiryService } from '../reservations/reservation-expiry.service.js';
 
@@ -21,9 +21,8 @@ export async function retryAfterFreeingLapsedHolds<T>(
   retry: () => Promise<T | undefined>,
 ): Promise<T | undefined> {
   if (locked.length === 0) return undefined;
-  await sql(manager, 'SAVEPOINT lapsed_holds');
-  const result = (await expiry.expireOnLockedRows(manager, ctx, locked)) ? await retry() : undefined;
-  if (result === undefined) await sql(manager, 'ROLLBACK TO SAVEPOINT lapsed_holds');
-  await sql(manager, 'RELEASE SAVEPOINT lapsed_holds');
-  return result;
+  return inSavepoint(manager, async () => {
+    const result = (await expiry.expireOnLockedRows(manager, ctx, locked)) ? await retry() : undefined;
+    return { keep: result !== undefined, result };
+  });
 }

@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { Env } from '../config/env.js';
 import { type DomainError, InsufficientStockError, NotFoundError } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
+import { inSavepoint } from '../database/savepoint.js';
 import { sql, type SqlPart } from '../database/sql.js';
 import { allocate, type HoldLine, mergeLines, type RequestedLine, type Shortage, type StockLevel } from './allocation.js';
 import { compareIds, type LockedStock, lockForReservation, moveStockPart, type PrioritizedStock, stockKey } from './holds.js';
@@ -140,16 +141,12 @@ export class ReservationHoldsService {
     ctx: RequestContext,
     { candidates, lines, stock, plan }: { candidates: number[]; lines: RequestedLine[][]; stock: PrioritizedStock[]; plan: Plan },
   ): Promise<Plan> {
-    const savepoint = manager.queryRunner!;
-    await savepoint.startTransaction(); // inside the batch's transaction: SAVEPOINT
-    const freed = await this.expiry.expireLapsedOn(manager, ctx, stock);
-    const next = freed.length > 0 ? decide(candidates, lines, withoutHolds(stock, freed)) : plan;
-    if ([...plan.short.keys()].some((i) => next.accepted.has(i))) {
-      await savepoint.commitTransaction(); // RELEASE SAVEPOINT
-      return next;
-    }
-    await savepoint.rollbackTransaction(); // ROLLBACK TO SAVEPOINT
-    return plan;
+    return inSavepoint(manager, async () => {
+      const freed = await this.expiry.expireLapsedOn(manager, ctx, stock);
+      const next = freed.length > 0 ? decide(candidates, lines, withoutHolds(stock, freed)) : plan;
+      const gained = [...plan.short.keys()].some((i) => next.accepted.has(i));
+      return gained ? { keep: true, result: next } : { keep: false, result: plan };
+    });
   }
 
   /**
