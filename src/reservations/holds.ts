@@ -18,8 +18,9 @@ export interface StockKey {
  * Lock order, the one rule that keeps every path deadlock-free:
  *   order row -> reservation rows -> stock rows, and stock rows always sorted by
  *   (item_id, warehouse_id) and taken in a single statement.
- * The only path that takes a reservation lock while holding stock locks (a
- * reservation freeing expired holds) does so with SKIP LOCKED, so it never waits.
+ * The paths that take a reservation lock while holding stock locks (a
+ * reservation, an adjustment or a delete freeing lapsed holds) do so with SKIP
+ * LOCKED, so they never wait.
  */
 
 export interface PrioritizedStock extends LockedStock {
