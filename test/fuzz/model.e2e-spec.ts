@@ -279,16 +279,25 @@ class DeleteItem implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>) => m.items.length > 0;
   async run(m: Model, r: Real) {
     const { index, value: item } = pick(m.items, this.n);
+    // Units held, or out on orders that a cancel could still put back, keep an item.
+    const out = outstanding(m, index);
     const expected: Expected = item.deleted
       ? { status: 204, changes: false }
-      : item.reserved > 0
+      : item.reserved > 0 || out > 0
         ? { status: 400, error: 'item_in_use', changes: false }
         : { status: 204, changes: true };
     const { res, requestId } = await send(r, 'delete', `/api/items/${item.id}`);
-    await expectAnswer(r, `${this.toString()} of item ${index} (reserved ${item.reserved})`, res, requestId, expected);
+    await expectAnswer(r, `${this.toString()} of item ${index} (reserved ${item.reserved}, outstanding ${out})`, res, requestId, expected);
     if (expected.status === 204) item.deleted = true;
   }
   toString = () => `deleteItem(item #${this.n})`;
+}
+
+/** Units of item `i` on confirmed or processing orders: what cancelling them could still restock. */
+function outstanding(m: Model, i: number): number {
+  return m.orders
+    .filter((o) => o.status === 'confirmed' || o.status === 'processing')
+    .reduce((sum, o) => sum + (m.reservations[o.res]!.lines.get(i) ?? 0), 0);
 }
 
 /** Service and model agree on every quantity and status of the tenant. */
