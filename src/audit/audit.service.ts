@@ -4,8 +4,8 @@ import { CursorCodec } from '../common/cursor.js';
 import { cursorTimestamp, SqlWhere, toPage } from '../common/keyset.js';
 import type { Page } from '../common/page.js';
 import type { RequestContext } from '../common/request-context.js';
-import { type SqlPart, sqlParts } from '../database/sql.js';
-import { type AuditedEntry, BusinessEvents } from '../metrics/business-events.js';
+import type { SqlPart } from '../database/sql.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 import type { ListAuditLogsQuery } from './dto/list-audit-logs.query.js';
 
 export interface AuditEntry {
@@ -35,45 +35,50 @@ interface AuditRow extends Omit<AuditLogView, 'created_at'> {
 
 const CURSOR_KIND = 'audit';
 
+/** An entry with the tenant, actor and request id it is written for. */
+export type AuditedEntry = AuditEntry & { tenantId: string; actor: string; requestId: string };
+
+/** Told of the audit rows a transaction writes (the business metrics count them once it commits). */
+export type AuditListener = (tx: EntityManager, entries: AuditedEntry[]) => void;
+
 @Injectable()
 export class AuditService {
+  private readonly listeners: AuditListener[] = [];
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly cursors: CursorCodec,
-    private readonly events: BusinessEvents,
   ) {}
 
-  /**
-   * Appends audit rows on the caller's transaction, so they commit or roll back
-   * with the change they describe. One statement for any number of entries, and
-   * for the changes given `alongside` (see recordEach).
-   */
-  async record(
-    manager: EntityManager,
-    ctx: RequestContext,
-    entries: AuditEntry | AuditEntry[],
-    alongside: Record<string, SqlPart> = {},
-  ): Promise<void> {
-    const list = Array.isArray(entries) ? entries : [entries];
-    await this.recordEach(
-      manager,
-      list.map((entry) => ({ ...entry, tenantId: ctx.tenantId, actor: ctx.actor, requestId: ctx.requestId })),
-      alongside,
-    );
+  /** The entries of one request: its tenant, actor and request id on each. */
+  static of(ctx: RequestContext, entries: AuditEntry | AuditEntry[]): AuditedEntry[] {
+    return (Array.isArray(entries) ? entries : [entries]).map((entry) => ({
+      ...entry,
+      tenantId: ctx.tenantId,
+      actor: ctx.actor,
+      requestId: ctx.requestId,
+    }));
+  }
+
+  onAudited(listener: AuditListener): void {
+    this.listeners.push(listener);
   }
 
   /**
-   * The same for entries that each name their tenant, actor and request id (a
-   * batch, a sweep). `alongside`: other changes to make in the same statement
-   * (see sqlParts), so that a change and its audit rows cost one round trip.
+   * Adds audit rows to a change's unit of work (one `audit_rows` part, whoever
+   * contributes), so that they commit or roll back with the change they describe.
    */
-  async recordEach(manager: EntityManager, entries: AuditedEntry[], alongside: Record<string, SqlPart> = {}): Promise<void> {
-    if (entries.length === 0) {
-      if (Object.keys(alongside).length > 0) await sqlParts(manager, alongside);
-      return;
-    }
-    await sqlParts(manager, { ...alongside, audit: insertAuditRows(entries) });
-    this.events.audited(manager, entries);
+  add(uow: UnitOfWork, entries: AuditedEntry[]): void {
+    if (entries.length === 0) return;
+    uow.collect('audit_rows', entries, insertAuditRows);
+    for (const listener of this.listeners) listener(uow.tx, entries);
+  }
+
+  /** A change whose only write through a unit of work is its audit rows: adds them and flushes. */
+  async record(manager: EntityManager, ctx: RequestContext, entries: AuditEntry | AuditEntry[]): Promise<void> {
+    const uow = new UnitOfWork(manager);
+    this.add(uow, AuditService.of(ctx, entries));
+    await uow.flush();
   }
 
   /** Newest first, keyset-paginated on (created_at, id). */

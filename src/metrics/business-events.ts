@@ -1,10 +1,8 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AuditEntry } from '../audit/audit.service.js';
+import { type AuditedEntry, AuditService } from '../audit/audit.service.js';
 import { AfterCommitSubscriber, afterCommit } from './after-commit.js';
 import { MetricsService } from './metrics.service.js';
-
-export type AuditedEntry = AuditEntry & { tenantId: string; actor: string; requestId: string };
 
 const statusOf = (value: unknown): string | undefined =>
   typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'string'
@@ -26,10 +24,12 @@ export class BusinessEvents implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly metrics: MetricsService,
     private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
   ) {}
 
   onModuleInit(): void {
     this.dataSource.subscribers.push(this.subscriber);
+    this.audit.onAudited((tx, entries) => this.audited(tx, entries));
   }
 
   onModuleDestroy(): void {
@@ -37,7 +37,7 @@ export class BusinessEvents implements OnModuleInit, OnModuleDestroy {
     if (i >= 0) this.dataSource.subscribers.splice(i, 1);
   }
 
-  /** AuditService calls this with the rows it is about to insert on `manager`'s transaction. */
+  /** The audit rows a transaction is about to write (AuditService tells its listeners). */
   audited(manager: EntityManager, entries: AuditedEntry[]): void {
     if (entries.some((e) => COUNTED.has(e.action))) afterCommit(manager, () => entries.forEach((e) => this.report(e)));
   }

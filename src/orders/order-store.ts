@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { sql, type SqlPart, sqlParts } from '../database/sql.js';
+import { sql, type SqlPart } from '../database/sql.js';
+import type { UnitOfWork } from '../database/unit-of-work.js';
 import type { OrderStatus } from './order-transitions.js';
 
 export interface OrderLineView {
@@ -99,40 +100,38 @@ export async function lockOrder(manager: EntityManager, tenantId: string, id: st
   return row;
 }
 
-/** Sets the orders' status (unless they are new, `from` null) and appends the change to their history. */
-export async function recordStatus(
-  manager: EntityManager,
+/** Adds to a unit of work: the orders' new status (unless they are new, `from` null) and the change in their history. */
+export function addStatusChange(
+  uow: UnitOfWork,
   orders: { id: string; tenant_id: string }[],
   from: OrderStatus | null,
   to: OrderStatus,
   actor: string,
   reason: string | null = null,
-): Promise<void> {
-  if (orders.length === 0) return;
-  await sqlParts(manager, recordStatusParts(orders, from, to, actor, reason));
+): void {
+  for (const [name, part] of statusChangeParts(orders, from, to, actor, reason)) uow.add(name, part);
 }
 
-/** recordStatus's statements, to run as parts of a larger one (see sqlParts). */
-export function recordStatusParts(
+/** addStatusChange's parts. */
+export function statusChangeParts(
   orders: { id: string; tenant_id: string }[],
   from: OrderStatus | null,
   to: OrderStatus,
   actor: string,
   reason: string | null = null,
-): Record<string, SqlPart> {
-  return {
-    ...(from !== null
-      ? {
-          order_status: {
-            text: 'UPDATE orders SET status = $2, updated_at = now() WHERE id = ANY($1::uuid[])',
-            params: [orders.map((o) => o.id), to],
-          },
-        }
-      : {}),
-    order_history: {
-      text: `INSERT INTO order_status_history (order_id, tenant_id, from_status, to_status, actor, reason)
-             SELECT o.id, o.tenant_id, $3, $4, $5, $6 FROM unnest($1::uuid[], $2::uuid[]) AS o(id, tenant_id)`,
-      params: [orders.map((o) => o.id), orders.map((o) => o.tenant_id), from, to, actor, reason],
-    },
+): [string, SqlPart][] {
+  const history: SqlPart = {
+    text: `INSERT INTO order_status_history (order_id, tenant_id, from_status, to_status, actor, reason)
+           SELECT o.id, o.tenant_id, $3, $4, $5, $6 FROM unnest($1::uuid[], $2::uuid[]) AS o(id, tenant_id)`,
+    params: [orders.map((o) => o.id), orders.map((o) => o.tenant_id), from, to, actor, reason],
   };
+  if (from === null) return [['order_history', history]];
+  const status: SqlPart = {
+    text: 'UPDATE orders SET status = $2, updated_at = now() WHERE id = ANY($1::uuid[])',
+    params: [orders.map((o) => o.id), to],
+  };
+  return [
+    ['order_status', status],
+    ['order_history', history],
+  ];
 }

@@ -14,7 +14,8 @@ import { toPage } from '../common/keyset.js';
 import type { Page } from '../common/page.js';
 import { isPgError, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
-import { sql, type SqlPart, sqlParts } from '../database/sql.js';
+import { sql, type SqlPart } from '../database/sql.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import type { HoldLine } from '../reservations/allocation.js';
 import { type LockedStock, lockStockRows, moveStockPart, stockKey, uniqueKeys } from '../reservations/holds.js';
@@ -30,7 +31,8 @@ import {
   type LockedOrder,
   type OrderRow,
   type OrderView,
-  recordStatusParts,
+  addStatusChange,
+  statusChangeParts,
   toOrderView,
 } from './order-store.js';
 import { assertTransition, type OrderStatus, type StockEffect } from './order-transitions.js';
@@ -76,15 +78,15 @@ export class OrdersService {
 
         // The order, its lines and its first history row: one statement.
         const order = { id: randomUUID(), tenant_id: ctx.tenantId };
-        await sqlParts(manager, {
-          new_order: {
-            text: `INSERT INTO orders (id, tenant_id, currency, total_amount, customer_ref, reservation_id)
-                   VALUES ($1, $2, $3, $4, $5, $6)`,
-            params: [order.id, ctx.tenantId, dto.currency, total.toString(), dto.customer_ref ?? null, reservationId],
-          },
-          new_order_lines: orderLinesPart(order.id, ctx.tenantId, holds, prices),
-          ...recordStatusParts([order], null, 'pending', ctx.actor),
+        const uow = new UnitOfWork(manager);
+        uow.add('new_order', {
+          text: `INSERT INTO orders (id, tenant_id, currency, total_amount, customer_ref, reservation_id)
+                 VALUES ($1, $2, $3, $4, $5, $6)`,
+          params: [order.id, ctx.tenantId, dto.currency, total.toString(), dto.customer_ref ?? null, reservationId],
         });
+        uow.add('new_order_lines', orderLinesPart(order.id, ctx.tenantId, holds, prices));
+        addStatusChange(uow, [order], null, 'pending', ctx.actor);
+        await uow.flush();
         const view = (await findOrder(manager, ctx.tenantId, order.id))!;
         await this.audit.record(manager, ctx, { action: 'order.created', objectType: 'order', objectId: view.id, newValue: view });
         return view;
@@ -154,7 +156,11 @@ export class OrdersService {
 
     if (effect === 'restock') return stockWrites('stock.restocked', order.id, lines, locked, { onHand: 1, reserved: 0 });
     if (!holdsAlive) {
-      if (r.status === 'active') await this.expiry.expire(manager, [r], lines, ctx.requestId);
+      if (r.status === 'active') {
+        const uow = new UnitOfWork(manager);
+        this.expiry.expire(uow, [r], lines, ctx.requestId);
+        await uow.flush();
+      }
       if (effect === 'commit_reservation') return HOLD_LAPSED;
       return NO_WRITES; // cancelling: the units already went back when the hold ended
     }
@@ -180,13 +186,11 @@ export class OrdersService {
   }
 
   /** Every change of a transition and its audit rows: one statement. */
-  private write(manager: EntityManager, ctx: RequestContext, ...writes: Writes[]): Promise<void> {
-    return this.audit.record(
-      manager,
-      ctx,
-      writes.flatMap((w) => w.entries),
-      Object.assign({}, ...writes.map((w) => w.parts)),
-    );
+  private async write(manager: EntityManager, ctx: RequestContext, ...writes: Writes[]): Promise<void> {
+    const uow = new UnitOfWork(manager);
+    for (const w of writes) for (const [name, part] of Object.entries(w.parts)) uow.add(name, part);
+    this.audit.add(uow, AuditService.of(ctx, writes.flatMap((w) => w.entries)));
+    await uow.flush();
   }
 
   /** An active, unexpired reservation of the tenant that no order uses yet. */
@@ -256,7 +260,7 @@ function statusWrites(order: LockedOrder, to: OrderStatus, reason: string | null
         newValue: { status: to, ...(reason ? { reason } : {}) },
       },
     ],
-    parts: recordStatusParts([order], order.status, to, ctx.actor, reason),
+    parts: Object.fromEntries(statusChangeParts([order], order.status, to, ctx.actor, reason)),
   };
 }
 

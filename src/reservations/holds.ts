@@ -165,13 +165,6 @@ export function moveStockPart(holds: HoldLine[], signs: { onHand: -1 | 0 | 1; re
   };
 }
 
-/** reserved += quantity (direction 1) or -= quantity (direction -1). */
-export async function changeReserved(manager: EntityManager, holds: HoldLine[], direction: 1 | -1): Promise<void> {
-  if (holds.length === 0) return;
-  const { text, params } = moveStockPart(holds, { onHand: 0, reserved: direction });
-  await sql(manager, text, params);
-}
-
 /** The map key of a stock row. */
 export const stockKey = (s: StockKey): string => `${s.item_id}/${s.warehouse_id}`;
 

@@ -5,16 +5,15 @@ import { AuditService } from '../audit/audit.service.js';
 import { isLockTimeout } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
-import { changeReserved, type LockedStock, lockStockRows, stockKey, uniqueKeys } from './holds.js';
-// Orders are cancelled with their expired reservation; the functions are plain so
-// that the reservations module does not depend on the orders module.
-import { cancelExpiredOrders, lockPendingOrdersOf } from '../orders/order-expiry.js';
-import { type HeldLine, linesOf, setStatus } from './reservation-store.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import { type LockedStock, lockStockRows, moveStockPart, stockKey, uniqueKeys } from './holds.js';
+import { HoldOwners } from './hold-owners.js';
+import { type HeldLine, linesOf, setStatusPart } from './reservation-store.js';
 
 /** How long the sweeper waits for the stock rows of one hold that a batch had to leave out. */
 const SWEEP_LOCK_WAIT_MS = 200;
 
-interface LapsedReservation {
+export interface LapsedReservation {
   id: string;
   tenant_id: string;
   expires_at: Date;
@@ -32,6 +31,7 @@ export class ReservationExpiryService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly owners: HoldOwners,
   ) {}
 
   /**
@@ -110,30 +110,27 @@ export class ReservationExpiryService {
     requestId: string,
     { wait }: { wait: boolean },
   ): Promise<{ expired: number; blocked: string[]; left: string[] }> {
-    const { orders, blocked: ordered } = await lockPendingOrdersOf(
+    const owners = await this.owners.lockForExpiry(
       manager,
       claimed.map((r) => r.id),
     );
     const lines = await linesOf(
       manager,
-      claimed.filter((r) => !ordered.has(r.id)).map((r) => r.id),
+      claimed.filter((r) => !owners.blocked.has(r.id)).map((r) => r.id),
     );
     const got = new Set((await lockStockRows(manager, uniqueKeys(lines), { skipLocked: !wait })).map(stockKey));
     const blocked = new Set(lines.filter((l) => !got.has(stockKey(l))).map((l) => l.reservation_id));
-    const left = (id: string) => ordered.has(id) || blocked.has(id);
+    const left = (id: string) => owners.blocked.has(id) || blocked.has(id);
     const expirable = claimed.filter((r) => !left(r.id));
-    await this.expire(
-      manager,
+    const uow = new UnitOfWork(manager);
+    this.expire(
+      uow,
       expirable,
       lines.filter((l) => !left(l.reservation_id)),
       requestId,
     );
-    await cancelExpiredOrders(
-      manager,
-      this.audit,
-      orders.filter((o) => !left(o.reservation_id)),
-      requestId,
-    );
+    owners.expire(uow, new Set(expirable.map((r) => r.id)), requestId);
+    await uow.flush();
     return { expired: expirable.length, blocked: [...blocked], left: claimed.filter((r) => left(r.id)).map((r) => r.id) };
   }
 
@@ -166,7 +163,7 @@ export class ReservationExpiryService {
       [ctx.tenantId, locked.map((s) => s.item_id), locked.map((s) => s.warehouse_id)],
     );
     if (candidates.length === 0) return [];
-    const { orders, blocked } = await lockPendingOrdersOf(
+    const owners = await this.owners.lockForExpiry(
       manager,
       candidates.map((r) => r.id),
     );
@@ -178,30 +175,27 @@ export class ReservationExpiryService {
     const others = uniqueKeys(lines.filter((l) => !held.has(stockKey(l))));
     const got = await lockStockRows(manager, others, { skipLocked: true });
     got.forEach((s) => held.add(stockKey(s)));
+    const blocked = new Set(owners.blocked);
     lines.filter((l) => !held.has(stockKey(l))).forEach((l) => blocked.add(l.reservation_id));
     const expirable = candidates.filter((r) => !blocked.has(r.id));
     const freed = lines.filter((l) => !blocked.has(l.reservation_id));
-    await this.expire(manager, expirable, freed, ctx.requestId);
-    await cancelExpiredOrders(
-      manager,
-      this.audit,
-      orders.filter((o) => !blocked.has(o.reservation_id)),
-      ctx.requestId,
-    );
+    const uow = new UnitOfWork(manager);
+    this.expire(uow, expirable, freed, ctx.requestId);
+    owners.expire(uow, new Set(expirable.map((r) => r.id)), ctx.requestId);
+    await uow.flush();
     return freed;
   }
 
-  /** Marks locked, lapsed reservations expired and returns their units (stock rows already locked). */
-  async expire(manager: EntityManager, reservations: LapsedReservation[], lines: HeldLine[], requestId: string) {
+  /**
+   * Adds the expiry of locked, lapsed reservations to a unit of work: their units
+   * go back (stock rows already locked), their status, their audit rows.
+   */
+  expire(uow: UnitOfWork, reservations: LapsedReservation[], lines: HeldLine[], requestId: string): void {
     if (reservations.length === 0) return;
-    await changeReserved(manager, lines, -1);
-    await setStatus(
-      manager,
-      reservations.map((r) => r.id),
-      'expired',
-    );
-    await this.audit.recordEach(
-      manager,
+    uow.add('expired_holds', moveStockPart(lines, { onHand: 0, reserved: -1 }));
+    uow.add('expired_reservations', setStatusPart(reservations.map((r) => r.id), 'expired'));
+    this.audit.add(
+      uow,
       reservations.map((r) => ({
         tenantId: r.tenant_id,
         actor: 'system',

@@ -6,7 +6,8 @@ import { Env } from '../config/env.js';
 import { type DomainError, InsufficientStockError, NotFoundError } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { inSavepoint } from '../database/savepoint.js';
-import { sql, type SqlPart } from '../database/sql.js';
+import { sql } from '../database/sql.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 import { allocate, type HoldLine, mergeLines, type RequestedLine, type Shortage, type StockLevel } from './allocation.js';
 import { compareIds, type LockedStock, lockForReservation, moveStockPart, type PrioritizedStock, stockKey } from './holds.js';
 import { ReservationExpiryService } from './reservation-expiry.service.js';
@@ -102,8 +103,11 @@ export class ReservationHoldsService {
       const stamp = now;
       const accepted = [...plan.accepted].map(([i, holds]) => ({ i, job: jobs[i]!, view: this.newView(holds, jobs[i]!.request, stamp) }));
       // The holds, the reservations, their lines and their audit rows: one statement.
-      await this.audit.recordEach(
-        manager,
+      const uow = new UnitOfWork(manager);
+      uow.add('held_stock', moveStockPart(accepted.flatMap((a) => a.view.lines), { onHand: 0, reserved: 1 }));
+      addNewReservations(uow, tenantId, accepted.map((a) => a.view));
+      this.audit.add(
+        uow,
         accepted.map(({ job, view }) => ({
           tenantId,
           actor: job.ctx.actor,
@@ -113,17 +117,8 @@ export class ReservationHoldsService {
           objectId: view.id,
           newValue: view,
         })),
-        {
-          held_stock: moveStockPart(
-            accepted.flatMap((a) => a.view.lines),
-            { onHand: 0, reserved: 1 },
-          ),
-          ...insertReservationParts(
-            tenantId,
-            accepted.map((a) => a.view),
-          ),
-        },
       );
+      await uow.flush();
       for (const a of accepted) results[a.i] = { view: a.view };
     }
     return results;
@@ -191,32 +186,27 @@ export class ReservationHoldsService {
   }
 }
 
-/**
- * Inserting reservations and their lines, as parts of one statement (see sqlParts).
- * The timestamps are the transaction's `now()`, as the views say.
- */
-function insertReservationParts(tenantId: string, views: ReservationView[]): Record<string, SqlPart> {
+/** Inserts reservations and their lines. The timestamps are the transaction's `now()`, as the views say. */
+function addNewReservations(uow: UnitOfWork, tenantId: string, views: ReservationView[]): void {
   const lines = views.flatMap((v) => v.lines.map((l) => ({ ...l, reservation_id: v.id })));
-  return {
-    reservations: {
-      text: `INSERT INTO reservation (id, tenant_id, reference, expires_at, created_at, updated_at)
-             SELECT r.id, $1, r.reference, r.expires_at, now(), now()
-             FROM unnest($2::uuid[], $3::text[], $4::timestamptz[]) AS r(id, reference, expires_at)`,
-      params: [tenantId, views.map((v) => v.id), views.map((v) => v.reference), views.map((v) => v.expires_at)],
-    },
-    reservation_lines: {
-      text: `INSERT INTO reservation_line (reservation_id, tenant_id, item_id, warehouse_id, quantity)
-             SELECT l.reservation_id, $1, l.item_id, l.warehouse_id, l.quantity
-             FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[]) AS l(reservation_id, item_id, warehouse_id, quantity)`,
-      params: [
-        tenantId,
-        lines.map((l) => l.reservation_id),
-        lines.map((l) => l.item_id),
-        lines.map((l) => l.warehouse_id),
-        lines.map((l) => l.quantity),
-      ],
-    },
-  };
+  uow.add('new_reservations', {
+    text: `INSERT INTO reservation (id, tenant_id, reference, expires_at, created_at, updated_at)
+           SELECT r.id, $1, r.reference, r.expires_at, now(), now()
+           FROM unnest($2::uuid[], $3::text[], $4::timestamptz[]) AS r(id, reference, expires_at)`,
+    params: [tenantId, views.map((v) => v.id), views.map((v) => v.reference), views.map((v) => v.expires_at)],
+  });
+  uow.add('new_reservation_lines', {
+    text: `INSERT INTO reservation_line (reservation_id, tenant_id, item_id, warehouse_id, quantity)
+           SELECT l.reservation_id, $1, l.item_id, l.warehouse_id, l.quantity
+           FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[]) AS l(reservation_id, item_id, warehouse_id, quantity)`,
+    params: [
+      tenantId,
+      lines.map((l) => l.reservation_id),
+      lines.map((l) => l.item_id),
+      lines.map((l) => l.warehouse_id),
+      lines.map((l) => l.quantity),
+    ],
+  });
 }
 
 interface Plan {

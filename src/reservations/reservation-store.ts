@@ -93,12 +93,7 @@ export async function linesOf(manager: EntityManager, reservationIds: string[]):
   );
 }
 
-export async function setStatus(manager: EntityManager, ids: string[], status: ReservationStatus): Promise<void> {
-  const { text, params } = setStatusPart(ids, status);
-  await sql(manager, text, params);
-}
-
-/** setStatus's statement, to run as one part of a larger one (see sqlParts). */
+/** Sets the status of reservations: a part of a unit of work. */
 export function setStatusPart(ids: string[], status: ReservationStatus): SqlPart {
   return { text: 'UPDATE reservation SET status = $2, updated_at = now() WHERE id = ANY($1::uuid[])', params: [ids, status] };
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { HoldOwners } from './hold-owners.js';
 import { ReservationExpiryCron } from './reservation-expiry.cron.js';
 import { ReservationExpiryService } from './reservation-expiry.service.js';
 import { ReservationBatcher } from './reservation-batcher.js';
@@ -8,7 +9,14 @@ import { ReservationsService } from './reservations.service.js';
 
 @Module({
   controllers: [ReservationsController],
-  providers: [ReservationsService, ReservationHoldsService, ReservationBatcher, ReservationExpiryService, ReservationExpiryCron],
-  exports: [ReservationsService, ReservationHoldsService, ReservationExpiryService],
+  providers: [
+    ReservationsService,
+    ReservationHoldsService,
+    ReservationBatcher,
+    ReservationExpiryService,
+    ReservationExpiryCron,
+    HoldOwners,
+  ],
+  exports: [ReservationsService, ReservationHoldsService, ReservationExpiryService, HoldOwners],
 })
 export class ReservationsModule {}

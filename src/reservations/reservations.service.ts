@@ -14,7 +14,9 @@ import { sql } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import type { CreateReservationDto } from './dto/create-reservation.dto.js';
 import type { ListReservationsQuery } from './dto/list-reservations.query.js';
-import { changeReserved, lockStockRows, uniqueKeys } from './holds.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import { HoldOwners } from './hold-owners.js';
+import { lockStockRows, moveStockPart, uniqueKeys } from './holds.js';
 import { ReservationBatcher } from './reservation-batcher.js';
 import { ReservationExpiryService } from './reservation-expiry.service.js';
 import { ReservationHoldsService } from './reservation-holds.service.js';
@@ -26,7 +28,7 @@ import {
   reservationSelect,
   type ReservationRow,
   type ReservationView,
-  setStatus,
+  setStatusPart,
   toReservationView,
 } from './reservation-store.js';
 
@@ -43,6 +45,7 @@ export class ReservationsService {
     private readonly cursors: CursorCodec,
     private readonly holds: ReservationHoldsService,
     private readonly batcher: ReservationBatcher,
+    private readonly owners: HoldOwners,
   ) {}
 
   /**
@@ -92,28 +95,33 @@ export class ReservationsService {
           { status: 'committed', allowed: [] },
         ]);
       }
-      const [order] = await sql<{ id: string }>(manager, 'SELECT id FROM orders WHERE reservation_id = $1', [id]);
-      if (order) {
-        throw new InvalidTransitionError(`The reservation belongs to order ${order.id}: cancel the order instead`, [
-          { status: r.status, order_id: order.id },
+      const orderId = await this.owners.ownerOf(manager, id);
+      if (orderId) {
+        throw new InvalidTransitionError(`The reservation belongs to order ${orderId}: cancel the order instead`, [
+          { status: r.status, order_id: orderId },
         ]);
       }
       if (r.status === 'active') {
         const lines = await linesOf(manager, [id]);
         await lockStockRows(manager, uniqueKeys(lines));
+        const uow = new UnitOfWork(manager);
         if (r.lapsed) {
-          await this.expiry.expire(manager, [r], lines, ctx.requestId);
+          this.expiry.expire(uow, [r], lines, ctx.requestId);
         } else {
-          await changeReserved(manager, lines, -1);
-          await setStatus(manager, [id], 'released');
-          await this.audit.record(manager, ctx, {
-            action: 'reservation.released',
-            objectType: 'reservation',
-            objectId: id,
-            oldValue: { status: 'active' },
-            newValue: { status: 'released' },
-          });
+          uow.add('released_holds', moveStockPart(lines, { onHand: 0, reserved: -1 }));
+          uow.add('released_reservation', setStatusPart([id], 'released'));
+          this.audit.add(
+            uow,
+            AuditService.of(ctx, {
+              action: 'reservation.released',
+              objectType: 'reservation',
+              objectId: id,
+              oldValue: { status: 'active' },
+              newValue: { status: 'released' },
+            }),
+          );
         }
+        await uow.flush();
       }
       return (await findReservation(manager, ctx.tenantId, id))!;
     });
