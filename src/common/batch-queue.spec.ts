@@ -74,3 +74,21 @@ describe('BatchQueue', () => {
     expect(q.has('a')).toBe(false);
   });
 });
+
+describe('Slots', () => {
+  it('lets `size` holders in and the next ones in arrival order as slots are released', async () => {
+    const { Slots } = await import('./slots.js');
+    const slots = new Slots(1);
+    const order: number[] = [];
+    await slots.acquire();
+    const second = slots.acquire().then(() => order.push(2));
+    const third = slots.acquire().then(() => order.push(3));
+    await tick();
+    expect(order).toEqual([]);
+    slots.release();
+    await second;
+    slots.release();
+    await third;
+    expect(order).toEqual([2, 3]);
+  });
+});

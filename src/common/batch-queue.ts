@@ -13,7 +13,7 @@ export class BatchQueue<T> {
   constructor(
     private readonly maxBatch: number,
     private readonly run: (key: string, batch: T[]) => Promise<void>,
-    private readonly failed: (batch: T[], error: unknown) => void,
+    private readonly failed: (batch: T[], error: unknown, key: string) => void,
   ) {}
 
   /** Queues items behind those already waiting for `key`. */
@@ -50,7 +50,7 @@ export class BatchQueue<T> {
       try {
         await this.run(key, batch);
       } catch (error) {
-        this.failed(batch, error);
+        this.failed(batch, error, key);
       }
     }
     this.queues.delete(key);

@@ -18,9 +18,9 @@ export class TransactionRunner {
 
   /**
    * A transaction of its own is run again when PostgreSQL rolled it back to break
-   * a deadlock or a serialization conflict (nothing of it happened); a savepoint
-   * is not, since the enclosing transaction is aborted with it (the request then
-   * answers 503 and stores no Idempotency-Key response, so a retry is safe).
+   * a deadlock or a serialization conflict (nothing of it happened). A savepoint
+   * is not: the error propagates to the enclosing Idempotency-Key transaction,
+   * which then fails as a whole (503, no response stored, so a retry is safe).
    */
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const outer = ambient.getStore();

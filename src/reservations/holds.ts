@@ -60,9 +60,15 @@ export async function lockForReservation(
   manager: EntityManager,
   tenantId: string,
   itemIds: string[],
-  options: { skipLocked?: boolean } = {},
+  options: { skipLocked?: boolean; lockWaitMs?: number } = {},
 ): Promise<LockedForReservation> {
   const skip = options.skipLocked ? ' SKIP LOCKED' : '';
+  // lock_timeout bounds each lock wait on its own; the statement's timeout bounds them together.
+  const bounded = options.lockWaitMs !== undefined && !options.skipLocked;
+  if (bounded) {
+    const ms = Math.max(1, Math.round(options.lockWaitMs!));
+    await sql(manager, `SET LOCAL lock_timeout = ${ms}; SET LOCAL statement_timeout = ${ms}`);
+  }
   const contendedBranch = options.skipLocked
     ? `
      UNION ALL
@@ -100,6 +106,7 @@ export async function lockForReservation(
      SELECT item_id, warehouse_id, on_hand, reserved, priority, now(), false FROM locked${contendedBranch}`,
     [tenantId, itemIds],
   );
+  if (bounded) await sql(manager, 'SET LOCAL lock_timeout TO DEFAULT; SET LOCAL statement_timeout TO DEFAULT');
   const live = new Set<string>();
   const contended = new Set<string>();
   const stock: PrioritizedStock[] = [];

@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { BatchQueue } from '../common/batch-queue.js';
-import { isDatabaseUnavailable, isLockTimeout, isRetryable } from '../common/pg-errors.js';
+import { isDatabaseUnavailable, isLockTimeout, isPgError, isRetryable, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { Env } from '../config/env.js';
 import { type HoldJob, type HoldRequest, type HoldResult, ReservationHoldsService } from './reservation-holds.service.js';
 import type { ReservationView } from './reservation-store.js';
+import { Slots } from '../common/slots.js';
 
 const MAX_BATCH = 128;
 /** A deadlock or serialization failure rolled the batch back: run it again, this many times at most. */
@@ -14,27 +15,33 @@ const MAX_ATTEMPTS = 3;
 const MIN_LOCK_WAIT_MS = 50;
 
 interface Pending extends HoldJob {
-  /** When this request has waited for row locks as long as DB_LOCK_TIMEOUT_MS allows. */
+  /** When this request has waited for row locks as long as DB_LOCK_TIMEOUT_MS allows (performance.now()). */
   deadline: number;
   resolve(view: ReservationView): void;
   reject(error: unknown): void;
 }
 
+/** What became of a batch: its results, or every request already answered (it failed as a whole). */
+type Attempt = { results: HoldResult[] } | { answered: true } | { lockWaitEnded: unknown };
+
 /**
- * Group commit for reservations, in two lanes per tenant.
+ * Group commit for reservations, in lanes.
  *
- * The fresh lane: requests that arrive while the tenant's previous batch is in
- * the database wait for the next one, and each batch is a single transaction, so
- * a hot stock row is locked once for many callers instead of once per caller.
- * It never waits for a row lock (SKIP LOCKED): a request on an item of which
- * another transaction holds a row moves to the waiting lane, and the others are
- * decided at once. A request on a free item never waits for one on a locked item.
+ * The fresh lane, one per tenant: requests that arrive while the tenant's
+ * previous batch is in the database wait for the next one, and each batch is a
+ * single transaction, so a hot stock row is locked once for many callers
+ * instead of once per caller. It never waits for a row lock (SKIP LOCKED): a
+ * request on an item of which another transaction holds a row moves to a
+ * waiting lane, and so does every later request sharing an item with it, so
+ * that requests on one item are decided in arrival order. The others are
+ * decided at once: a request on a free item never waits for one on a locked item.
  *
- * The waiting lane: batches that wait for their locks, each request no longer
- * than DB_LOCK_TIMEOUT_MS from its arrival. When a wait times out, the requests
- * whose rows are free by then are decided, those past their deadline get the 503,
- * and the rest wait on. Requests on an item with requests in the waiting lane go
- * there too, behind them, so that requests on one item are decided in arrival order.
+ * Waiting lanes, one per tenant and contended item: batches that wait for their
+ * locks, each request no longer than DB_LOCK_TIMEOUT_MS from its arrival (the
+ * statement's timeout bounds all its lock waits together). When the wait ends,
+ * the requests whose rows are free by then are decided, those past their
+ * deadline get the 503, and the others wait on. At most half the pool waits at
+ * once, so that waiting never starves the fresh lanes of connections.
  *
  * Every request is decided on its own, all or nothing, and answered with its own result.
  */
@@ -42,83 +49,87 @@ interface Pending extends HoldJob {
 export class ReservationBatcher {
   private readonly logger = new Logger('ReservationBatcher');
   private readonly fresh = new BatchQueue<Pending>(MAX_BATCH, (tenantId, batch) => this.runFresh(tenantId, batch), fail);
-  private readonly waiting = new BatchQueue<Pending>(MAX_BATCH, (tenantId, batch) => this.runWaiting(tenantId, batch), fail);
-  /** Per tenant, how many requests in the waiting lane name each item. */
-  private readonly waitingItems = new Map<string, Map<string, number>>();
+  private readonly waiting = new BatchQueue<Pending>(
+    MAX_BATCH,
+    (lane, batch) => this.runWaiting(lane, batch),
+    (batch, error, lane) => {
+      fail(batch, error);
+      this.leftWaiting(tenantOf(lane), batch);
+    },
+  );
+  /** Per tenant: the items requests in a waiting lane name, with that lane and how many requests. */
+  private readonly waitingItems = new Map<string, Map<string, { lane: string; count: number }>>();
+  private readonly waitSlots: Slots;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly holds: ReservationHoldsService,
     private readonly env: Env,
-  ) {}
+  ) {
+    this.waitSlots = new Slots(Math.max(1, Math.floor(env.DB_POOL_SIZE / 2)));
+  }
 
   submit(ctx: RequestContext, request: HoldRequest): Promise<ReservationView> {
     return new Promise((resolve, reject) => {
-      const deadline = Date.now() + this.env.DB_LOCK_TIMEOUT_MS;
+      const deadline = performance.now() + this.env.DB_LOCK_TIMEOUT_MS;
       this.fresh.push(ctx.tenantId, { ctx, request, deadline, resolve, reject });
     });
   }
 
   private async runFresh(tenantId: string, batch: Pending[]): Promise<void> {
-    const behind = batch.filter((job) => this.isWaitingOn(tenantId, job));
-    const now = batch.filter((job) => !behind.includes(job));
-    const results = now.length > 0 ? await this.attempt(now, (m) => this.holds.reserveMany(m, tenantId, now, { skipLocked: true })) : [];
-    const contended = now.filter((job, i) => results && 'contended' in results[i]!);
-    if (results) settle(now, results);
-    this.toWaiting(tenantId, batch.filter((job) => behind.includes(job) || contended.includes(job)));
+    const blockedItems = new Set(this.waitingItems.get(tenantId)?.keys());
+    const outcome = await this.attempt(batch, (m) => this.holds.reserveMany(m, tenantId, batch, { skipLocked: true, blockedItems }));
+    if ('results' in outcome) this.settle(tenantId, batch, outcome.results);
   }
 
-  private async runWaiting(tenantId: string, batch: Pending[]): Promise<void> {
-    const wait = Math.max(MIN_LOCK_WAIT_MS, Math.min(...batch.map((job) => job.deadline)) - Date.now());
-    let timedOut: unknown;
-    let results = await this.attempt(
-      batch,
-      async (m) => {
-        await m.query(`SET LOCAL lock_timeout = ${Math.round(wait)}`);
-        return this.holds.reserveMany(m, tenantId, batch);
-      },
-      (err) => {
-        timedOut = err;
-        return isLockTimeout(err);
-      },
-    );
-    if (!results && timedOut !== undefined && isLockTimeout(timedOut)) {
-      // Someone still holds a row: decide what is free now; who is past its deadline gets the 503, the others wait on.
-      results = await this.attempt(batch, (m) => this.holds.reserveMany(m, tenantId, batch, { skipLocked: true }));
-      if (results) {
-        const stillBlocked = batch.filter((_, i) => 'contended' in results![i]!);
-        const overdue = stillBlocked.filter((job) => job.deadline <= Date.now() + MIN_LOCK_WAIT_MS);
-        overdue.forEach((job) => job.reject(timedOut));
-        this.waiting.pushFront(tenantId, ...stillBlocked.filter((job) => !overdue.includes(job)));
-        settle(batch, results);
-        this.leftWaiting(tenantId, batch.filter((job) => !stillBlocked.includes(job) || overdue.includes(job)));
-        return;
+  private async runWaiting(lane: string, batch: Pending[]): Promise<void> {
+    const tenantId = tenantOf(lane);
+    await this.waitSlots.acquire();
+    try {
+      // The wait is computed anew for every attempt: a deadlock retry does not start the clock again.
+      const lockWaitMs = () => Math.max(MIN_LOCK_WAIT_MS, Math.min(...batch.map((job) => job.deadline)) - performance.now());
+      let outcome = await this.attempt(batch, (m) => this.holds.reserveMany(m, tenantId, batch, { lockWaitMs: lockWaitMs() }), true);
+      if ('lockWaitEnded' in outcome) {
+        // Someone still holds a row: decide what is free now; who is past its deadline gets the 503, the others wait on.
+        const timedOut = outcome.lockWaitEnded;
+        outcome = await this.attempt(batch, (m) => this.holds.reserveMany(m, tenantId, batch, { skipLocked: true }));
+        if ('results' in outcome) {
+          const results = outcome.results;
+          const overdue = new Set(
+            batch.filter((job, i) => 'contended' in results[i]! && job.deadline <= performance.now() + MIN_LOCK_WAIT_MS),
+          );
+          overdue.forEach((job) => job.reject(timedOut));
+          this.leftWaiting(tenantId, [...overdue]);
+          const waitOn = batch.filter((job, i) => 'contended' in results[i]! && !overdue.has(job));
+          this.waiting.pushFront(lane, ...waitOn);
+          this.leftWaiting(tenantId, batch.filter((job, i) => !('contended' in results[i]!)));
+          settleDecided(batch, results);
+          return;
+        }
       }
+      if ('results' in outcome) settleDecided(batch, outcome.results);
+      this.leftWaiting(tenantId, batch);
+    } finally {
+      this.waitSlots.release();
     }
-    if (results) settle(batch, results);
-    this.leftWaiting(tenantId, batch);
   }
 
   /**
-   * Runs one batch in a transaction and returns its results, or answers every
-   * request itself and returns undefined when the batch failed. A deadlock or
-   * serialization failure (PostgreSQL rolled the batch back) is run again;
-   * `handled` errors are left to the caller (the requests stay unanswered).
+   * Runs one batch in a transaction. A deadlock or serialization failure
+   * (PostgreSQL rolled the batch back) is run again. With `lockWaitEnds`, a lock
+   * wait that ran out is handed back to the caller; any other failure answers
+   * every request of the batch here.
    */
-  private async attempt(
-    batch: Pending[],
-    work: (manager: EntityManager) => Promise<HoldResult[]>,
-    handled: (err: unknown) => boolean = () => false,
-  ): Promise<HoldResult[] | undefined> {
+  private async attempt(batch: Pending[], work: (manager: EntityManager) => Promise<HoldResult[]>, lockWaitEnds = false): Promise<Attempt> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.dataSource.transaction(work);
+        return { results: await this.dataSource.transaction(work) };
       } catch (err) {
         if (isRetryable(err) && attempt < MAX_ATTEMPTS) continue;
-        if (handled(err)) return undefined;
+        if (lockWaitEnds && (isLockTimeout(err) || isPgError(err, PgCode.queryCanceled))) return { lockWaitEnded: err };
         if (batch.length === 1 || isDatabaseUnavailable(err)) {
           batch.forEach((job) => job.reject(err));
-          return undefined;
+          return { answered: true };
         }
         // Not expected: take no chances with the others and run each request alone.
         this.logger.warn(`batch of ${batch.length} failed (${String(err)}); retrying one by one`);
@@ -129,41 +140,48 @@ export class ReservationBatcher {
             job.reject(error);
           }
         }
-        return undefined;
+        return { answered: true };
       }
     }
   }
 
-  private isWaitingOn(tenantId: string, job: Pending): boolean {
-    const items = this.waitingItems.get(tenantId);
-    return items !== undefined && job.request.lines.some((l) => items.has(l.item_id));
-  }
-
-  private toWaiting(tenantId: string, jobs: Pending[]): void {
-    if (jobs.length === 0) return;
-    const items = this.waitingItems.get(tenantId) ?? new Map<string, number>();
-    this.waitingItems.set(tenantId, items);
-    for (const id of jobs.flatMap(itemsOf)) items.set(id, (items.get(id) ?? 0) + 1);
-    this.waiting.push(tenantId, ...jobs);
+  /** Answers the decided requests of a fresh batch and moves the contended ones to their waiting lanes, in order. */
+  private settle(tenantId: string, batch: Pending[], results: HoldResult[]): void {
+    settleDecided(batch, results);
+    const items = this.waitingItems.get(tenantId) ?? new Map<string, { lane: string; count: number }>();
+    results.forEach((result, i) => {
+      if (!('contended' in result)) return;
+      const job = batch[i]!;
+      // Behind the requests already waiting on one of its items, or in a lane of the item it waits for.
+      const lane = itemsOf(job).map((id) => items.get(id)?.lane).find((l) => l !== undefined) ?? `${tenantId} ${result.contended}`;
+      for (const id of itemsOf(job)) {
+        const entry = items.get(id);
+        if (entry) entry.count++;
+        else items.set(id, { lane, count: 1 });
+      }
+      this.waiting.push(lane, job);
+    });
+    if (items.size > 0) this.waitingItems.set(tenantId, items);
   }
 
   private leftWaiting(tenantId: string, jobs: Pending[]): void {
     const items = this.waitingItems.get(tenantId);
     if (!items) return;
     for (const id of jobs.flatMap(itemsOf)) {
-      const n = (items.get(id) ?? 1) - 1;
-      if (n > 0) items.set(id, n);
-      else items.delete(id);
+      const entry = items.get(id);
+      if (entry && --entry.count <= 0) items.delete(id);
     }
     if (items.size === 0) this.waitingItems.delete(tenantId);
   }
 }
 
+const tenantOf = (lane: string): string => lane.slice(0, lane.indexOf(' '));
+
 /** The distinct items a request names. */
 const itemsOf = (job: Pending): string[] => [...new Set(job.request.lines.map((l) => l.item_id))];
 
 /** Answers the decided requests; contended ones are left for the caller. */
-function settle(batch: Pending[], results: HoldResult[]): void {
+function settleDecided(batch: Pending[], results: HoldResult[]): void {
   results.forEach((result, i) => {
     if ('view' in result) batch[i]!.resolve(result.view);
     else if ('error' in result) batch[i]!.reject(result.error);

@@ -28,7 +28,16 @@ export interface HoldJob {
  * What became of one request of a batch: held, refused, or (when the batch
  * skips locked rows) not decided because a row of its items is locked elsewhere.
  */
-export type HoldResult = { view: ReservationView } | { error: DomainError } | { contended: true };
+export type HoldResult = { view: ReservationView } | { error: DomainError } | { contended: string };
+
+export interface ReserveOptions {
+  /** Never wait for a row lock: requests on items with a row locked elsewhere come back `contended`. */
+  skipLocked?: boolean;
+  /** Items not to decide on now (requests on them wait elsewhere): requests naming them come back `contended`. */
+  blockedItems?: ReadonlySet<string>;
+  /** Longest wait for the locks, all of them together (lock_timeout alone bounds each lock wait on its own). */
+  lockWaitMs?: number;
+}
 
 /**
  * Taking holds: the one place where stock gets reserved. It serves any number of
@@ -59,13 +68,15 @@ export class ReservationHoldsService {
   /**
    * Decides `jobs` in arrival order on one transaction. With `skipLocked` it never
    * waits for a row lock: a request on an item of which another transaction holds
-   * a row comes back `contended`, undecided, and the others go on.
+   * a row comes back `contended` (naming that item), undecided, and so does every
+   * later request that shares an item with one left undecided (arrival order per
+   * item); the others go on.
    */
   async reserveMany(
     manager: EntityManager,
     tenantId: string,
     jobs: HoldJob[],
-    options: { skipLocked?: boolean } = {},
+    options: ReserveOptions = {},
   ): Promise<HoldResult[]> {
     const results: HoldResult[] = new Array(jobs.length);
     const lines = jobs.map((job) => mergeLines(job.request.lines));
@@ -73,14 +84,17 @@ export class ReservationHoldsService {
     const { live, stock, now, contended } = await lockForReservation(manager, tenantId, itemIds, options);
     const knownWarehouse = await this.knownWarehouses(manager, tenantId, lines, stock);
 
+    const undecided = new Set([...contended, ...(options.blockedItems ?? [])]);
     const candidates: number[] = [];
     lines.forEach((jobLines, i) => {
+      const waitsFor = jobLines.find((l) => undecided.has(l.item_id))?.item_id;
       const unknownItems = [...new Set(jobLines.map((l) => l.item_id).filter((id) => !live.has(id)))];
       const unknownWarehouses = [
         ...new Set(jobLines.flatMap((l) => (l.warehouse_id && !knownWarehouse(l.warehouse_id) ? [l.warehouse_id] : []))),
       ];
-      if (jobLines.some((l) => contended.has(l.item_id))) {
-        results[i] = { contended: true };
+      if (waitsFor !== undefined) {
+        results[i] = { contended: waitsFor };
+        jobLines.forEach((l) => undecided.add(l.item_id));
       } else if (unknownItems.length > 0) {
         results[i] = { error: new NotFoundError('Item', unknownItems.map((item_id) => ({ item_id }))) };
       } else if (unknownWarehouses.length > 0) {
@@ -140,7 +154,10 @@ export class ReservationHoldsService {
       const freed = await this.expiry.expireLapsedOn(manager, ctx, stock);
       const next = freed.length > 0 ? decide(candidates, lines, withoutHolds(stock, freed)) : plan;
       const gained = [...plan.short.keys()].some((i) => next.accepted.has(i));
-      return gained ? { keep: true, result: next } : { keep: false, result: plan };
+      if (gained) return { keep: true, result: next };
+      // Undone: the same answers, but a refusal says what is available without the lapsed holds, as reads do.
+      const short = new Map([...plan.short].map(([i, shortages]) => [i, next.short.get(i) ?? shortages]));
+      return { keep: false, result: { accepted: plan.accepted, short } };
     });
   }
 

@@ -2,19 +2,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import pg from 'pg';
 import type { Response } from 'supertest';
 import { type ItemData, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
-import {
-  addStock,
-  assertInvariant,
-  lapse,
-  newWarehouse,
-  rawStatus,
-  reserve,
-  reserveOk,
-  sleep,
-  stockRow,
-  sweep,
-} from '../support/reservation-fixtures.js';
-import { orderOf, transition } from '../support/order-fixtures.js';
+import { addStock, lockStock, newWarehouse, releaseStockLocks, stockRow } from '../support/stock.js';
+import { assertInvariant, lapse, reservationStatus, reserve, reserveOk, sweep } from '../support/reservations.js';
+import { orderOf, transition } from '../support/orders.js';
+import { sleep } from '../support/util.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 // Longer than PostgreSQL's deadlock_timeout (1 s), so that a deadlock would be detected before a lock wait times out.
@@ -36,21 +27,10 @@ describe('reservations under lock contention', () => {
     tenant = await newTenant(t);
   });
   afterEach(async () => {
+    await releaseStockLocks();
     await Promise.all(holders.splice(0).map((c) => c.end().catch(() => undefined)));
   });
   afterAll(() => t.close());
-
-  /** A session outside the app holding the stock rows of `itemId` FOR UPDATE until the returned function runs. */
-  async function holdStock(itemId: string): Promise<() => Promise<void>> {
-    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    holders.push(client);
-    await client.connect();
-    await client.query('BEGIN');
-    await client.query('SELECT 1 FROM stock WHERE item_id = $1 FOR UPDATE', [itemId]);
-    return async () => {
-      await client.query('ROLLBACK');
-    };
-  }
 
   /** Starts a request now and records when it was answered. */
   function timed(send: () => PromiseLike<Response>) {
@@ -75,7 +55,7 @@ describe('reservations under lock contention', () => {
     const lapsed = await reserveOk(t, tenant, { lines: [{ item_id: a.id, quantity: 3 }] });
     await lapse(t, lapsed.id);
 
-    const releaseB = await holdStock(b.id);
+    const releaseB = await lockStock(b.id);
     // A:5 is short unless the lapsed hold of 3 is freed; the request locks (A, default) and waits on B.
     const big = timed(() => reserve(t, tenant, { lines: [{ item_id: a.id, quantity: 5 }, { item_id: b.id, quantity: 1 }] }));
     await sleep(200);
@@ -90,7 +70,7 @@ describe('reservations under lock contention', () => {
     const [first, second] = await Promise.all([big, small]);
     expect([first.res.status, first.res.body.error]).toEqual([201, undefined]);
     expect([second.res.status, second.res.body.error]).toEqual([201, undefined]);
-    expect(await rawStatus(t, lapsed.id)).toBe('expired');
+    expect(await reservationStatus(t, lapsed.id)).toBe('expired');
     expect(await stockRow(t, a.id, defaultId)).toEqual({ on_hand: 5, reserved: 5 });
     expect(await stockRow(t, a.id, w0.id)).toEqual({ on_hand: 1, reserved: 1 });
     await assertInvariant(t, tenant.id);
@@ -99,7 +79,7 @@ describe('reservations under lock contention', () => {
   it('a request on a locked row fails alone, within its own lock wait; a request on a free item does not wait for it', async () => {
     const x = await newItem(t, tenant, { qty: 5 });
     const y = await newItem(t, tenant, { qty: 5 });
-    const releaseX = await holdStock(x.id);
+    const releaseX = await lockStock(x.id);
     try {
       const firstX = timed(() => reserve(t, tenant, { lines: [{ item_id: x.id, quantity: 1 }] }));
       await sleep(50);
@@ -133,7 +113,7 @@ describe('reservations under lock contention', () => {
   it('many requests of one tenant on a locked item and on free items: only those on the locked item fail', async () => {
     const x = await newItem(t, tenant, { qty: 50 });
     const free = await Promise.all([1, 2, 3, 4].map(() => newItem(t, tenant, { qty: 50 })));
-    const releaseX = await holdStock(x.id);
+    const releaseX = await lockStock(x.id);
     let results: { res: Response; ms: number }[];
     try {
       results = await Promise.all(
@@ -149,6 +129,61 @@ describe('reservations under lock contention', () => {
     expect(statuses.filter((s) => s.startsWith('x')).every((s) => s === 'x 503')).toBe(true);
     for (const r of results) expect(r.ms).toBeLessThan(2 * LOCK_TIMEOUT_MS);
     await assertInvariant(t, tenant.id);
+  });
+
+  it('a request on an item locked for a moment does not wait behind requests waiting on another item', async () => {
+    const x = await newItem(t, tenant, { qty: 5 });
+    const w = await newItem(t, tenant, { qty: 5 });
+    const releaseX = await lockStock(x.id);
+    try {
+      const onX = timed(() => reserve(t, tenant, { lines: [{ item_id: x.id, quantity: 1 }] }));
+      await sleep(100);
+      const releaseW = await lockStock(w.id);
+      const onW = timed(() => reserve(t, tenant, { lines: [{ item_id: w.id, quantity: 1 }] }));
+      await sleep(150);
+      await releaseW();
+      await sleep(100);
+      const onFreeW = timed(() => reserve(t, tenant, { lines: [{ item_id: w.id, quantity: 1 }] }));
+      const [x1, w1, w2] = await Promise.all([onX, onW, onFreeW]);
+      expect([x1.res.status, w1.res.status, w2.res.status]).toEqual([503, 201, 201]);
+      expect(w1.at).toBeLessThan(x1.at - LOCK_TIMEOUT_MS / 2);
+      expect(w2.at).toBeLessThan(x1.at - LOCK_TIMEOUT_MS / 2);
+    } finally {
+      await releaseX();
+    }
+    await assertInvariant(t, tenant.id);
+  });
+
+  it('the lock waits of one request add up to no more than DB_LOCK_TIMEOUT_MS', async () => {
+    const [x, y] = (await Promise.all([newItem(t, tenant, { qty: 5 }), newItem(t, tenant, { qty: 5 })])).sort((a, b) =>
+      a.id < b.id ? -1 : 1,
+    ) as [ItemData, ItemData];
+    const releaseX = await lockStock(x.id);
+    const releaseY = await lockStock(y.id);
+    // Each row alone is released within the lock timeout, the second only after it has passed in all.
+    const both = timed(() => reserve(t, tenant, { lines: [{ item_id: x.id, quantity: 1 }, { item_id: y.id, quantity: 1 }] }));
+    await sleep(LOCK_TIMEOUT_MS * 0.6);
+    await releaseX();
+    await sleep(LOCK_TIMEOUT_MS * 0.8);
+    await releaseY();
+    const { res, ms } = await both;
+    expect([res.status, res.body.error]).toEqual([503, 'service_unavailable']);
+    expect(ms).toBeLessThan(LOCK_TIMEOUT_MS + 1000);
+    expect(await stockRow(t, x.id, x.stock[0]!.warehouse_id)).toEqual({ on_hand: 5, reserved: 0 });
+    await assertInvariant(t, tenant.id);
+  });
+
+  it('a refusal reports what is available without lapsed holds, as item reads do', async () => {
+    const item = await newItem(t, tenant, { qty: 2 });
+    const held = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] });
+    await lapse(t, held.id);
+    const read = await t.http.get(`/api/items/${item.id}`).set(tenant.auth).expect(200);
+    expect(read.body.data.available).toBe(2);
+    const refused = await reserve(t, tenant, { lines: [{ item_id: item.id, quantity: 5 }] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.details).toEqual([expect.objectContaining({ item_id: item.id, requested: 5, available: 2 })]);
+    expect(await reservationStatus(t, held.id)).toBe('active');
+    await sweep(t); // not to leave a lapsed hold to the sweeper test below
   });
 
   it('a deadlock with another session is run again, not answered 500', async () => {
@@ -180,17 +215,17 @@ describe('reservations under lock contention', () => {
     await lapse(t, onX.map((r) => r.id));
     await sleep(20);
     await lapse(t, onY.id);
-    const releaseX = await holdStock(x.id);
+    const releaseX = await lockStock(x.id);
     try {
       const swept = await Promise.race([sweep(t, 1), sleep(LOCK_TIMEOUT_MS / 2).then(() => 'still waiting')]);
       expect(swept).toBe(1);
-      expect(await rawStatus(t, onY.id)).toBe('expired');
-      for (const r of onX) expect(await rawStatus(t, r.id)).toBe('active');
+      expect(await reservationStatus(t, onY.id)).toBe('expired');
+      for (const r of onX) expect(await reservationStatus(t, r.id)).toBe('active');
     } finally {
       await releaseX();
     }
     expect(await sweep(t, 1)).toBe(3);
-    for (const r of onX) expect(await rawStatus(t, r.id)).toBe('expired');
+    for (const r of onX) expect(await reservationStatus(t, r.id)).toBe('expired');
     await assertInvariant(t, tenant.id);
   });
 });
@@ -238,7 +273,29 @@ describe('freeing lapsed holds inside a batch', () => {
     ]);
     expect([big!.status, small!.status]).toEqual([201, 400]);
     expect(small!.body.details).toEqual([expect.objectContaining({ item_id: x.id, requested: 2, available: 0 })]);
-    expect(await rawStatus(t, lapsed.id)).toBe('expired');
+    expect(await reservationStatus(t, lapsed.id)).toBe('expired');
+    await assertInvariant(t, tenant.id);
+  });
+
+  it('a later request does not overtake an earlier one on a shared item while the earlier one waits for a lock', async () => {
+    const x = await newItem(t, tenant, { qty: 5 });
+    const y = await newItem(t, tenant, { qty: 5 });
+    const holder = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM stock WHERE item_id = $1 FOR UPDATE', [x.id]);
+      const done = inOneBatch([
+        { lines: [{ item_id: x.id, quantity: 1 }, { item_id: y.id, quantity: 5 }] },
+        { lines: [{ item_id: y.id, quantity: 5 }] },
+      ]);
+      await sleep(600);
+      await holder.query('ROLLBACK');
+      const [first, second] = await done;
+      expect([first!.status, second!.status]).toEqual([201, 400]);
+    } finally {
+      await holder.end();
+    }
     await assertInvariant(t, tenant.id);
   });
 
@@ -251,7 +308,7 @@ describe('freeing lapsed holds inside a batch', () => {
       { lines: [{ item_id: x.id, quantity: 9 }] },
     ]);
     expect([ok!.status, tooBig!.status]).toEqual([201, 400]);
-    expect(await rawStatus(t, lapsed.id)).toBe('active');
+    expect(await reservationStatus(t, lapsed.id)).toBe('active');
     await assertInvariant(t, tenant.id);
   });
 });
