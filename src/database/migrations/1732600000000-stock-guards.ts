@@ -17,6 +17,10 @@ export class StockGuards1732600000000 implements MigrationInterface {
     await q.query(`
       CREATE FUNCTION stock_item_live() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
+        -- Waits for a delete in progress (it holds the item FOR UPDATE); the check
+        -- below, a statement of its own, then sees its outcome. An insert has no
+        -- stock row to wait on, and its foreign key is checked only after this trigger.
+        PERFORM 1 FROM item WHERE id = NEW.item_id FOR KEY SHARE;
         IF EXISTS (SELECT 1 FROM item WHERE id = NEW.item_id AND deleted_at IS NOT NULL) THEN
           RAISE EXCEPTION 'units cannot be added to the stock of deleted item %', NEW.item_id
             USING ERRCODE = 'check_violation', CONSTRAINT = 'stock_item_live', TABLE = 'stock';
