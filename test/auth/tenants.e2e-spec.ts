@@ -4,7 +4,7 @@ import {
   adminAuth,
   auditRows,
   expectError,
-  expectRejected,
+  expectUnchanged,
   newItem,
   newTenant,
   type TestTenant,
@@ -122,17 +122,17 @@ describe('admin: tenants and API keys', () => {
     ['an extra field', { label: 'x', scopes: ['all'] }],
   ])('refuses a key with %s and changes nothing', async (_label, body) => {
     const send = () => t.http.post(`/api/admin/tenants/${tenant.id}/api-keys`).set(adminAuth).send(body);
-    await expectRejected(t, tenant, send, 400, 'validation_failed');
+    await expectUnchanged(t, tenant, send, 400, 'validation_failed');
   });
 
   it('a tenant key cannot mint keys (403), not even for its own tenant', async () => {
     const send = () => t.http.post(`/api/admin/tenants/${tenant.id}/api-keys`).set(tenant.auth).send({});
-    await expectRejected(t, tenant, send, 403, 'forbidden');
+    await expectUnchanged(t, tenant, send, 403, 'forbidden');
   });
 
   it('minting a key without the admin token is 401 and changes nothing', async () => {
     const send = () => t.http.post(`/api/admin/tenants/${tenant.id}/api-keys`).send({});
-    await expectRejected(t, tenant, send, 401, 'unauthorized');
+    await expectUnchanged(t, tenant, send, 401, 'unauthorized');
   });
 });
 
@@ -152,8 +152,8 @@ describe('tenant API keys on tenant routes', () => {
     ['the admin token', adminAuth],
     ['an empty bearer', { Authorization: 'Bearer ' }],
   ])('%s is 401 unauthorized on items routes and changes nothing', async (_label, headers) => {
-    await expectRejected(t, tenant, () => t.http.get('/api/items').set(headers), 401, 'unauthorized');
-    await expectRejected(t, tenant, () => t.http.post('/api/items').set(headers).send({ name: 'x' }), 401, 'unauthorized');
+    await expectUnchanged(t, tenant, () => t.http.get('/api/items').set(headers), 401, 'unauthorized');
+    await expectUnchanged(t, tenant, () => t.http.post('/api/items').set(headers).send({ name: 'x' }), 401, 'unauthorized');
   });
 
   it('a revoked key is 401', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Test } from 'supertest';
-import { expectRejected, newItem, newTenant, sendRaw, type ItemData, type TestTenant } from '../support/fixtures.js';
+import { expectUnchanged, type ItemData, newItem, newTenant, sendRaw, type TestTenant } from '../support/fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /** Values an integer field must refuse: no coercion, no fractions, nothing out of range. */
@@ -58,22 +58,22 @@ describe('hostile input', () => {
 
   describe('PATCH /api/items/:id/qty', () => {
     it.each(NOT_AN_INTEGER)('refuses delta %s', async (_label, delta) => {
-      await expectRejected(t, tenant, () => patchQty().send({ delta }), 400, 'validation_failed');
+      await expectUnchanged(t, tenant, () => patchQty().send({ delta }), 400, 'validation_failed');
     });
 
     it.each(hostileBodies({ delta: 1 }))('refuses %s', async (_label, build, status, code) => {
-      await expectRejected(t, tenant, () => build(patchQty()), status, code);
+      await expectUnchanged(t, tenant, () => build(patchQty()), status, code);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
   });
 
   describe('POST /api/items', () => {
     it.each(NOT_AN_INTEGER)('refuses qty %s', async (_label, qty) => {
-      await expectRejected(t, tenant, () => postItem().send({ name: 'hostile-qty', qty }), 400, 'validation_failed');
+      await expectUnchanged(t, tenant, () => postItem().send({ name: 'hostile-qty', qty }), 400, 'validation_failed');
     });
 
     it.each(hostileBodies({ name: 'hostile-body' }))('refuses %s', async (_label, build, status, code) => {
-      await expectRejected(t, tenant, () => build(postItem()), status, code);
+      await expectUnchanged(t, tenant, () => build(postItem()), status, code);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
   });
@@ -91,7 +91,7 @@ describe('hostile input', () => {
       ['DELETE /api/items (no id)', () => t.http.delete('/api/items').set(tenant.auth)],
       ['GET /api/items/:id/qty (wrong method)', () => t.http.get(`/api/items/${item.id}/qty`).set(tenant.auth)],
     ])('%s is a JSON 404', async (_label, send) => {
-      await expectRejected(t, tenant, send, 404, 'not_found');
+      await expectUnchanged(t, tenant, send, 404, 'not_found');
     });
   });
 });

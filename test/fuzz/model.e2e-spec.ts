@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import { ReservationExpiryService } from '../../src/reservations/reservation-expiry.service.js';
-import { newTenant, tenantsOfThisFile, type TestTenant } from '../support/fixtures.js';
+import { newTenant, type TestTenant } from '../support/fixtures.js';
+import { ALLOWED, type OrderStatus } from '../support/orders.js';
+import { lapse, reservationStatus, sweep } from '../support/reservations.js';
+import { sleep } from '../support/util.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { announceSeed, expectContract, FUZZ_SEED, propertyTimeout } from './support/fuzz-kit.js';
 
@@ -22,17 +24,7 @@ import { announceSeed, expectContract, FUZZ_SEED, propertyTimeout } from './supp
 const RUNS = Number(process.env.MODEL_RUNS ?? 30);
 const MAX_COMMANDS = Number(process.env.MODEL_MAX_COMMANDS ?? 25);
 
-type OrderStatus = 'pending' | 'confirmed' | 'processing' | 'shipped' | 'delivered' | 'cancelled';
 type ResStatus = 'active' | 'released' | 'expired' | 'committed';
-
-const TRANSITIONS: Record<OrderStatus, OrderStatus[]> = {
-  pending: ['confirmed', 'cancelled'],
-  confirmed: ['processing', 'cancelled'],
-  processing: ['shipped'],
-  shipped: ['delivered'],
-  delivered: [],
-  cancelled: [],
-};
 
 interface ItemM {
   id: string;
@@ -183,19 +175,14 @@ class Expire implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>) => m.reservations.length > 0;
   async run(m: Model, r: Real) {
     const { value: res } = pick(m.reservations, this.n);
-    await r.t.db.query(
-      `UPDATE reservation SET expires_at = now() - interval '1 second', created_at = now() - interval '1 minute' WHERE id = $1`,
-      [res.id],
-    );
-    const sweeper = r.t.app.get(ReservationExpiryService);
-    await sweeper.sweep(undefined, { tenantIds: [...tenantsOfThisFile] });
+    await lapse(r.t, res.id);
+    await sweep(r.t);
     if (res.status !== 'active') return;
     // Another suite's sweep may hold this reservation (SKIP LOCKED) and commit a moment later.
     for (let i = 0; i < 50; i++) {
-      const [row] = await r.t.db.query('SELECT status FROM reservation WHERE id = $1', [res.id]);
-      if (row.status !== 'active') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      await sweeper.sweep(undefined, { tenantIds: [...tenantsOfThisFile] });
+      if ((await reservationStatus(r.t, res.id)) !== 'active') break;
+      await sleep(100);
+      await sweep(r.t);
     }
     unhold(m, res, false);
     res.status = 'expired';
@@ -252,7 +239,7 @@ class Transition implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>) => m.orders.length > 0;
   async run(m: Model, r: Real) {
     const { index, value: order } = pick(m.orders, this.n);
-    const allowed = TRANSITIONS[order.status].includes(this.to);
+    const allowed = ALLOWED[order.status].includes(this.to);
     const expected: Expected = allowed ? { status: 200, changes: true } : { status: 400, error: 'invalid_transition', changes: false };
     const { res, requestId } = await send(r, 'post', `/api/orders/${order.id}/transitions`, { to: this.to });
     await expectAnswer(r, `${this.toString()} of order ${index} (${order.status})`, res, requestId, expected);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { auditRows, newItem, newTenant, snapshot, type TestTenant } from '../support/fixtures.js';
+import { lapse } from '../support/reservations.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 describe('Idempotency-Key', () => {
@@ -126,10 +127,7 @@ describe('Idempotency-Key', () => {
     const item = await newItem(t, tenant, { qty: 2 });
     const order = await t.http.post('/api/orders').set(tenant.auth)
       .send({ currency: 'EUR', lines: [{ item_id: item.id, quantity: 2, unit_price: 100 }] }).expect(201);
-    await t.db.query(
-      `UPDATE reservation SET created_at = now() - interval '1 hour', expires_at = now() - interval '1 second' WHERE id = $1`,
-      [order.body.data.reservation_id],
-    );
+    await lapse(t, order.body.data.reservation_id);
     const key = randomUUID();
     const confirm = () => t.http.post(`/api/orders/${order.body.data.id}/transitions`).set(tenant.auth).set('Idempotency-Key', key).send({ to: 'confirmed' });
     const first = await confirm();

@@ -1,16 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { newItem, newTenant, type TestTenant } from '../support/fixtures.js';
-import {
-  auditOf,
-  driveTo,
-  expectUnchanged,
-  getOrder,
-  orderOf,
-  type OrderStatus,
-  stockOf,
-  transition,
-  transitionOk,
-} from '../support/order-fixtures.js';
+import { auditOf, expectUnchanged, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
+import { stockOf } from '../support/stock.js';
+import { driveTo, getOrder, orderOf, type OrderStatus, transition, transitionOk } from '../support/orders.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /**

@@ -4,7 +4,7 @@ import {
   adjustQty,
   allPages,
   auditRows,
-  expectRejected,
+  expectUnchanged,
   newItem,
   newTenant,
   snapshot,
@@ -102,7 +102,7 @@ describe('items', () => {
     ['a 2001-character description', { name: 'desc', description: 'd'.repeat(2001) }],
     ['an unknown field', { name: 'extra', price: 5 }],
   ])('refuses %s with validation_failed and changes nothing', async (_label, body) => {
-    const res = await expectRejected(t, tenant, () => t.http.post('/api/items').set(tenant.auth).send(body), 400, 'validation_failed');
+    const res = await expectUnchanged(t, tenant, () => t.http.post('/api/items').set(tenant.auth).send(body), 400, 'validation_failed');
     expect(res.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ field: expect.any(String), message: expect.any(String) })]));
   });
 
@@ -111,19 +111,19 @@ describe('items', () => {
     ['a NUL character in the description', { name: 'nul-desc', description: 'a\u0000b' }],
     ['a 255-character name plus a variation selector (256 code points)', { name: `${'v'.repeat(255)}\uFE0F` }],
   ])('refuses %s as bad input (400), not a 500', async (_label, body) => {
-    await expectRejected(t, tenant, () => t.http.post('/api/items').set(tenant.auth).send(body), 400, 'validation_failed');
+    await expectUnchanged(t, tenant, () => t.http.post('/api/items').set(tenant.auth).send(body), 400, 'validation_failed');
   });
 
   it('refuses a duplicate name among live items (compared after trimming)', async () => {
     const item = await newItem(t, tenant);
     const send = () => t.http.post('/api/items').set(tenant.auth).send({ name: `  ${item.name}  ` });
-    await expectRejected(t, tenant, send, 400, 'duplicate_name');
+    await expectUnchanged(t, tenant, send, 400, 'duplicate_name');
   });
 
   it('refuses a duplicate sku', async () => {
     const sku = `DUP-${randomUUID().slice(0, 8).toUpperCase()}`;
     await newItem(t, tenant, { sku });
-    await expectRejected(t, tenant, () => t.http.post('/api/items').set(tenant.auth).send({ name: `other-${sku}`, sku }), 400, 'duplicate_sku');
+    await expectUnchanged(t, tenant, () => t.http.post('/api/items').set(tenant.auth).send({ name: `other-${sku}`, sku }), 400, 'duplicate_sku');
   });
 
   // --- read ---------------------------------------------------------------
@@ -138,7 +138,7 @@ describe('items', () => {
     ['an unknown id', () => randomUUID()],
     ['a non-UUID id', () => 'not-a-uuid'],
   ])('GET with %s is 404 not_found', async (_label, id) => {
-    await expectRejected(t, tenant, () => t.http.get(`/api/items/${id()}`).set(tenant.auth), 404, 'not_found');
+    await expectUnchanged(t, tenant, () => t.http.get(`/api/items/${id()}`).set(tenant.auth), 404, 'not_found');
   });
 
   // --- delete -------------------------------------------------------------
@@ -169,7 +169,7 @@ describe('items', () => {
   });
 
   it('deleting a non-UUID id is 404 not_found', async () => {
-    await expectRejected(t, tenant, () => t.http.delete('/api/items/123').set(tenant.auth), 404, 'not_found');
+    await expectUnchanged(t, tenant, () => t.http.delete('/api/items/123').set(tenant.auth), 404, 'not_found');
   });
 
   it('a deleted item frees its name and sku', async () => {
@@ -211,7 +211,7 @@ describe('items', () => {
 
   it('refuses to exceed the integer column with quantity_out_of_range', async () => {
     const item = await newItem(t, tenant, { qty: 2147483647 });
-    await expectRejected(t, tenant, () => adjustQty(t, tenant, item.id, { delta: 1 }), 400, 'quantity_out_of_range');
+    await expectUnchanged(t, tenant, () => adjustQty(t, tenant, item.id, { delta: 1 }), 400, 'quantity_out_of_range');
   });
 
   it.each([
@@ -219,23 +219,23 @@ describe('items', () => {
     ['delta +1', { delta: 1 }],
     ['delta 0', { delta: 0 }],
   ])('adjusting an unknown item (%s) is 404', async (_label, body) => {
-    await expectRejected(t, tenant, () => adjustQty(t, tenant, randomUUID(), body), 404, 'not_found');
+    await expectUnchanged(t, tenant, () => adjustQty(t, tenant, randomUUID(), body), 404, 'not_found');
   });
 
   it('adjusting a non-UUID id is 404', async () => {
-    await expectRejected(t, tenant, () => adjustQty(t, tenant, 'abc', { delta: 1 }), 404, 'not_found');
+    await expectUnchanged(t, tenant, () => adjustQty(t, tenant, 'abc', { delta: 1 }), 404, 'not_found');
   });
 
   it.each([[-1], [1], [0]])('adjusting a deleted item (delta %d) is 404', async (delta) => {
     const item = await newItem(t, tenant, { qty: 5 });
     await t.http.delete(`/api/items/${item.id}`).set(tenant.auth).expect(204);
-    await expectRejected(t, tenant, () => adjustQty(t, tenant, item.id, { delta }), 404, 'not_found');
+    await expectUnchanged(t, tenant, () => adjustQty(t, tenant, item.id, { delta }), 404, 'not_found');
   });
 
   it.each([[-1], [1], [0]])('adjusting in an unknown warehouse (delta %d) is 404', async (delta) => {
     const item = await newItem(t, tenant, { qty: 5 });
     const send = () => adjustQty(t, tenant, item.id, { delta, warehouse_id: randomUUID() });
-    await expectRejected(t, tenant, send, 404, 'not_found');
+    await expectUnchanged(t, tenant, send, 404, 'not_found');
   });
 
   it.each([
@@ -247,12 +247,12 @@ describe('items', () => {
     ['a numeric reason', { delta: 1, reason: 7 }],
   ])('refuses %s with validation_failed', async (_label, body) => {
     const item = await newItem(t, tenant, { qty: 5 });
-    await expectRejected(t, tenant, () => adjustQty(t, tenant, item.id, body), 400, 'validation_failed');
+    await expectUnchanged(t, tenant, () => adjustQty(t, tenant, item.id, body), 400, 'validation_failed');
   });
 
   it('refuses a reason with a NUL character as bad input (400), not a 500', async () => {
     const item = await newItem(t, tenant, { qty: 5 });
-    await expectRejected(t, tenant, () => adjustQty(t, tenant, item.id, { delta: -1, reason: 'a\u0000b' }), 400, 'validation_failed');
+    await expectUnchanged(t, tenant, () => adjustQty(t, tenant, item.id, { delta: -1, reason: 'a\u0000b' }), 400, 'validation_failed');
   });
 });
 
@@ -306,15 +306,15 @@ describe('items list', () => {
   });
 
   it.each([['0'], ['101'], ['abc'], ['1.5'], ['-1'], ['']])('refuses limit=%s with validation_failed', async (limit) => {
-    await expectRejected(t, tenant, () => t.http.get(`/api/items?limit=${limit}`).set(tenant.auth), 400, 'validation_failed');
+    await expectUnchanged(t, tenant, () => t.http.get(`/api/items?limit=${limit}`).set(tenant.auth), 400, 'validation_failed');
   });
 
   it('refuses an unknown query parameter', async () => {
-    await expectRejected(t, tenant, () => t.http.get('/api/items?color=red').set(tenant.auth), 400, 'validation_failed');
+    await expectUnchanged(t, tenant, () => t.http.get('/api/items?color=red').set(tenant.auth), 400, 'validation_failed');
   });
 
   it('refuses a name filter with a NUL character as bad input (400), not a 500', async () => {
-    await expectRejected(t, tenant, () => t.http.get('/api/items?name=%00').set(tenant.auth), 400, 'validation_failed');
+    await expectUnchanged(t, tenant, () => t.http.get('/api/items?name=%00').set(tenant.auth), 400, 'validation_failed');
   });
 
   it('refuses a tampered cursor with invalid_cursor', async () => {
@@ -322,13 +322,13 @@ describe('items list', () => {
     const [payload, signature] = first.body.page.next_cursor.split('.');
     const forged = Buffer.from(JSON.stringify(['items', 'a', randomUUID()])).toString('base64url');
     for (const cursor of [`${forged}.${signature}`, `${payload}.${signature.slice(1)}x`, 'garbage', `${payload}`]) {
-      await expectRejected(t, tenant, () => t.http.get('/api/items').set(tenant.auth).query({ cursor }), 400, 'invalid_cursor');
+      await expectUnchanged(t, tenant, () => t.http.get('/api/items').set(tenant.auth).query({ cursor }), 400, 'invalid_cursor');
     }
   });
 
   it('refuses a cursor issued by another list (audit logs)', async () => {
     const audit = await t.http.get('/api/audit-logs').set(tenant.auth).query({ limit: 1 }).expect(200);
     const cursor = audit.body.page.next_cursor;
-    await expectRejected(t, tenant, () => t.http.get('/api/items').set(tenant.auth).query({ cursor }), 400, 'invalid_cursor');
+    await expectUnchanged(t, tenant, () => t.http.get('/api/items').set(tenant.auth).query({ cursor }), 400, 'invalid_cursor');
   });
 });

@@ -1,20 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { adjustQty, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
 import {
+  adjustQty,
   auditOf,
   expectUnchanged,
-  getOrder,
-  lapse,
-  newWarehouse,
-  orderOf,
-  putStock,
-  reservationOk,
-  reservationStatus,
-  stockOf,
-  sweep,
+  newItem,
+  newTenant,
   tally,
-} from '../support/order-fixtures.js';
-import { assertInvariant } from '../support/reservation-fixtures.js';
+  type TestTenant,
+} from '../support/fixtures.js';
+import { newWarehouse, putStockBySql, stockOf } from '../support/stock.js';
+import { assertInvariant, lapse, reservationStatus, reserveOk, sweep } from '../support/reservations.js';
+import { getOrder, orderOf } from '../support/orders.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -33,7 +29,7 @@ describe('lapsed holds and items', () => {
 
   const getItem = (id: string) => t.http.get(`/api/items/${id}`).set(tenant.auth).expect(200);
   const deleteItem = (id: string) => t.http.delete(`/api/items/${id}`).set(tenant.auth);
-  const hold = (itemId: string, quantity: number) => reservationOk(t, tenant, [{ item_id: itemId, quantity }]);
+  const hold = (itemId: string, quantity: number) => reserveOk(t, tenant, { lines: [{ item_id: itemId, quantity }] });
 
   it('item reads do not count a lapsed hold as reserved (get and list)', async () => {
     const item = await newItem(t, tenant, { qty: 5 });
@@ -50,9 +46,9 @@ describe('lapsed holds and items', () => {
 
   it('item reads subtract only the lapsed lines of each stock row', async () => {
     const item = await newItem(t, tenant, { qty: 10 });
-    const w2 = await newWarehouse(t, tenant, 1000);
-    await putStock(t, tenant, item.id, w2, 4);
-    const lapsed = await reservationOk(t, tenant, [{ item_id: item.id, quantity: 12 }]); // 10 in default, 2 in w2
+    const w2 = (await newWarehouse(t, tenant, { priority: 1000 })).id;
+    await putStockBySql(t, tenant, item.id, w2, 4);
+    const lapsed = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 12 }] }); // 10 in default, 2 in w2
     const live = await hold(item.id, 1); // w2
     await lapse(t, lapsed.id);
     const view = (await getItem(item.id)).body.data;
@@ -78,10 +74,12 @@ describe('lapsed holds and items', () => {
   it('freeing a lapsed hold returns its units on every stock row it held, also of other items', async () => {
     const a = await newItem(t, tenant, { qty: 3 });
     const b = await newItem(t, tenant, { qty: 3 });
-    const r = await reservationOk(t, tenant, [
-      { item_id: a.id, quantity: 3 },
-      { item_id: b.id, quantity: 2 },
-    ]);
+    const r = await reserveOk(t, tenant, {
+      lines: [
+        { item_id: a.id, quantity: 3 },
+        { item_id: b.id, quantity: 2 },
+      ],
+    });
     await lapse(t, r.id);
     await adjustQty(t, tenant, a.id, { delta: -3 }).expect(200);
     expect(await stockOf(t, a.id)).toEqual({ [tenant.defaultWarehouseId]: { on_hand: 0, reserved: 0 } });

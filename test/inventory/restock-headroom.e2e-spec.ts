@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { adjustQty, newItem, newTenant, tally, type TestTenant } from '../support/fixtures.js';
-import {
-  driveTo,
-  expectUnchanged,
-  newWarehouse,
-  orderOf,
-  putStock,
-  stockOf,
-  transitionOk,
-} from '../support/order-fixtures.js';
+import { adjustQty, expectUnchanged, newItem, newTenant, tally, type TestTenant } from '../support/fixtures.js';
+import { newWarehouse, putStockBySql, stockOf } from '../support/stock.js';
+import { driveTo, orderOf, transitionOk } from '../support/orders.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const MAX = 2_147_483_647;
@@ -68,8 +61,8 @@ describe('restock headroom', () => {
 
   it('counts the units out per stock row: an order from another warehouse leaves this one alone', async () => {
     const item = await newItem(t, tenant, { qty: 0 });
-    const w2 = await newWarehouse(t, tenant, 1000);
-    await putStock(t, tenant, item.id, w2, 10);
+    const w2 = (await newWarehouse(t, tenant, { priority: 1000 })).id;
+    await putStockBySql(t, tenant, item.id, w2, 10);
     const order = await orderOf(t, tenant, item.id, 10); // all from w2
     await transitionOk(t, tenant, order.id, 'confirmed');
     const fill = async (warehouseId: string, room: number) => {

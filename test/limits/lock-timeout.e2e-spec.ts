@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { QueryRunner } from 'typeorm';
 import type { Response } from 'supertest';
-import { newItem, newTenant, type ItemData, type TestTenant } from '../support/fixtures.js';
-import { expectUnchanged } from '../support/order-fixtures.js';
+import { expectUnchanged, type ItemData, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
+import { lockStock, releaseStockLocks } from '../support/stock.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const LOCK_TIMEOUT_MS = 300;
@@ -11,7 +10,6 @@ describe(`a row lock held longer than DB_LOCK_TIMEOUT_MS (${LOCK_TIMEOUT_MS} ms)
   let t: TestApp;
   let tenant: TestTenant;
   let item: ItemData;
-  let holder: QueryRunner;
 
   beforeAll(async () => {
     t = await startTestApp({ DB_LOCK_TIMEOUT_MS: String(LOCK_TIMEOUT_MS), ENABLE_CRON: 'false' });
@@ -19,24 +17,9 @@ describe(`a row lock held longer than DB_LOCK_TIMEOUT_MS (${LOCK_TIMEOUT_MS} ms)
     item = await newItem(t, tenant, { qty: 10 });
   });
   afterAll(async () => {
-    if (holder && !holder.isReleased) {
-      if (holder.isTransactionActive) await holder.rollbackTransaction();
-      await holder.release();
-    }
+    await releaseStockLocks();
     await t.close();
   });
-
-  /** Another session (not a request of the app) holds the stock row of `itemId` FOR UPDATE until released. */
-  async function lockStock(itemId: string): Promise<() => Promise<void>> {
-    holder = t.db.createQueryRunner();
-    await holder.connect();
-    await holder.startTransaction();
-    await holder.query('SELECT 1 FROM stock WHERE item_id = $1 FOR UPDATE', [itemId]);
-    return async () => {
-      await holder.rollbackTransaction();
-      await holder.release();
-    };
-  }
 
   /** The request must give up after about the lock timeout: a 503, not a hang and not a 500. */
   async function expect503(send: () => PromiseLike<Response>): Promise<void> {

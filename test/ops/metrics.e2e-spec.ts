@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { ReservationExpiryService } from '../../src/reservations/reservation-expiry.service.js';
-import { expectError, newItem, newTenant, tenantsOfThisFile, type TestTenant } from '../support/fixtures.js';
+import { expectError, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
+import { lapse, sweep } from '../support/reservations.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { EXPOSITION_LINE, sample } from './support/prometheus.js';
 
@@ -14,14 +14,6 @@ async function delta(t: TestApp, act: () => Promise<unknown>, ...series: [string
   await act();
   const after = await scrape(t);
   return series.map(([name, labels]) => sample(after, name, labels) - sample(before, name, labels));
-}
-
-/** Makes a reservation's time pass: expired `secondsAgo` seconds ago (the CHECK wants expires_at > created_at). */
-async function lapse(t: TestApp, reservationId: string, secondsAgo = 1) {
-  await t.db.query(
-    `UPDATE reservation SET created_at = now() - interval '1 day', expires_at = now() - make_interval(secs => $2) WHERE id = $1`,
-    [reservationId, secondsAgo],
-  );
 }
 
 describe('GET /metrics', () => {
@@ -134,7 +126,7 @@ describe('GET /metrics', () => {
       t,
       async () => {
         await lapse(t, order.reservation_id);
-        await t.app.get(ReservationExpiryService).sweep(undefined, { tenantIds: [...tenantsOfThisFile] });
+        await sweep(t);
         const [row] = await t.db.query('SELECT status FROM orders WHERE id = $1', [order.id]);
         expect(row.status).toBe('cancelled');
       },

@@ -1,18 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Response } from 'supertest';
-import { newItem, newTenant, type TestTenant } from '../support/fixtures.js';
-import {
-  createOrder,
-  getOrder,
-  newWarehouse,
-  orderOf,
-  prng,
-  putStock,
-  reservationOk,
-  stockOf,
-  tally,
-  transition,
-} from '../support/order-fixtures.js';
+import { newItem, newTenant, tally, type TestTenant } from '../support/fixtures.js';
+import { newWarehouse, putStockBySql, stockOf } from '../support/stock.js';
+import { reserveOk } from '../support/reservations.js';
+import { createOrder, getOrder, orderOf, transition } from '../support/orders.js';
+import { prng } from '../support/util.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
@@ -119,9 +111,9 @@ describe('many orders on one item', () => {
 describe('orders over two items and two warehouses', () => {
   it('lines in either order, created, confirmed and cancelled in parallel: no deadlock, no 5xx, stock exact', async () => {
     const [x, y] = [await newItem(t, tenant, { qty: 40 }), await newItem(t, tenant, { qty: 40 })];
-    const w2 = await newWarehouse(t, tenant, 1000);
-    await putStock(t, tenant, x.id, w2, 40);
-    await putStock(t, tenant, y.id, w2, 40);
+    const w2 = (await newWarehouse(t, tenant, { priority: 1000 })).id;
+    await putStockBySql(t, tenant, x.id, w2, 40);
+    await putStockBySql(t, tenant, y.id, w2, 40);
     const random = prng(7);
     const line = (id: string) => ({ item_id: id, quantity: 1 + Math.floor(random() * 4), unit_price: 1 }); // 16 × 4 < 80: all fit
     const bodies = Array.from({ length: 16 }, (_, i) => ({ currency: 'EUR', lines: i % 2 ? [line(x.id), line(y.id)] : [line(y.id), line(x.id)] }));
@@ -156,7 +148,7 @@ describe('racing for one reservation', () => {
   it('two orders taking over the same reservation: exactly one 201, the other reservation_in_use', async () => {
     const item = await newItem(t, tenant, { qty: 10 });
     for (let round = 0; round < 5; round++) {
-      const r = await reservationOk(t, tenant, [{ item_id: item.id, quantity: 1 }]);
+      const r = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] });
       const body = { currency: 'EUR', reservation_id: r.id, prices: [{ item_id: item.id, unit_price: 3 }] };
       const res = await Promise.all([createOrder(t, tenant, body), createOrder(t, tenant, body)]);
       expect(tally(res)).toEqual({ '201': 1, '400 reservation_in_use': 1 });

@@ -1,20 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { expectError, newItem, newTenant, sendRaw, type TestTenant } from '../support/fixtures.js';
 import {
   auditOf,
-  createOrder,
-  createOrderOk,
+  expectError,
   expectUnchanged,
-  getOrder,
-  orderOf,
-  reservationOk,
-  reservationStatus,
-  sendWhileLapsed,
-  sweep,
-  stockOf,
-  transition,
-  transitionOk,
-} from '../support/order-fixtures.js';
+  newItem,
+  newTenant,
+  sendRaw,
+  type TestTenant,
+} from '../support/fixtures.js';
+import { stockOf } from '../support/stock.js';
+import { reservationStatus, reserveOk, sendWhileLapsed, sweep } from '../support/reservations.js';
+import { createOrder, createOrderOk, getOrder, orderOf, transition, transitionOk } from '../support/orders.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const MAX = Number.MAX_SAFE_INTEGER; // 2^53 - 1
@@ -59,7 +55,7 @@ describe('creating orders', () => {
 
   it('from an active reservation with prices: takes the hold over', async () => {
     const a = await newItem(t, tenant, { qty: 10 });
-    const r = await reservationOk(t, tenant, [{ item_id: a.id, quantity: 4 }]);
+    const r = await reserveOk(t, tenant, { lines: [{ item_id: a.id, quantity: 4 }] });
     const order = await createOrderOk(t, tenant, { currency: 'USD', reservation_id: r.id, prices: [{ item_id: a.id, unit_price: 25 }] });
     expect(order).toMatchObject({ status: 'pending', currency: 'USD', total_amount: 100, reservation_id: r.id, customer_ref: null });
     expect(order.lines).toEqual([{ item_id: a.id, warehouse_id: tenant.defaultWarehouseId, quantity: 4, unit_price: 25, line_total: 100 }]);
@@ -102,7 +98,7 @@ describe('creating orders', () => {
       400,
       'amount_out_of_range',
     );
-    const r = await reservationOk(t, tenant, [{ item_id: a.id, quantity: 3 }]);
+    const r = await reserveOk(t, tenant, { lines: [{ item_id: a.id, quantity: 3 }] });
     await expectUnchanged(t, tenant, () => createOrder(t, tenant, { currency: 'EUR', reservation_id: r.id, prices: [{ item_id: a.id, unit_price: 4 * 10 ** 15 }] }), 400, 'amount_out_of_range');
     expect(await reservationStatus(t, r.id)).toBe('active');
   });
@@ -141,7 +137,7 @@ describe('creation errors leave everything unchanged', () => {
   });
 
   it('body shape: lines xor reservation_id, prices only with reservation_id, one price per item', async () => {
-    const r = await reservationOk(t, tenant, [{ item_id: item.id, quantity: 1 }]);
+    const r = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] });
     const prices = [{ item_id: item.id, unit_price: 5 }];
     const bodies: unknown[] = [
       { currency: 'EUR' }, // neither
@@ -160,13 +156,13 @@ describe('creation errors leave everything unchanged', () => {
 
   // ttl_seconds only applies to the order's own hold; with reservation_id it would be silently ignored.
   it('ttl_seconds goes with lines only, like prices with reservation_id only', async () => {
-    const r = await reservationOk(t, tenant, [{ item_id: item.id, quantity: 1 }]);
+    const r = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] });
     const body = { currency: 'EUR', reservation_id: r.id, ttl_seconds: 5, prices: [{ item_id: item.id, unit_price: 5 }] };
     await expectUnchanged(t, tenant, () => createOrder(t, tenant, body), 400, 'validation_failed');
   });
 
   it('missing or extra prices for the reservation', async () => {
-    const r = await reservationOk(t, tenant, [{ item_id: item.id, quantity: 1 }, { item_id: other.id, quantity: 1 }]);
+    const r = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }, { item_id: other.id, quantity: 1 }] });
     await expectUnchanged(t, tenant, () => createOrder(t, tenant, { currency: 'EUR', reservation_id: r.id, prices: [{ item_id: item.id, unit_price: 5 }] }), 400, 'validation_failed');
     const extra = [{ item_id: item.id, unit_price: 5 }, { item_id: other.id, unit_price: 5 }, { item_id: NO_SUCH, unit_price: 5 }];
     await expectUnchanged(t, tenant, () => createOrder(t, tenant, { currency: 'EUR', reservation_id: r.id, prices: extra }), 400, 'validation_failed');
@@ -199,7 +195,7 @@ describe('creation errors leave everything unchanged', () => {
     const price = (id: string) => [{ item_id: id, unit_price: 7 }];
     // Lapsed but not swept yet, then swept (expired). Sweepers of other test
     // workers may expire a lapsed hold any time, so S' = S is asserted once it is swept.
-    const expired = await reservationOk(t, tenant, [{ item_id: item.id, quantity: 1 }]);
+    const expired = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] });
     const ordersBefore = await t.db.query('SELECT id, status FROM orders WHERE tenant_id = $1 ORDER BY id', [tenant.id]);
     const lapsed = await sendWhileLapsed(t, expired.id, () =>
       createOrder(t, tenant, { currency: 'EUR', reservation_id: expired.id, prices: price(item.id) }),
@@ -210,7 +206,7 @@ describe('creation errors leave everything unchanged', () => {
     expect(await reservationStatus(t, expired.id)).toBe('expired');
     await expectUnchanged(t, tenant, () => createOrder(t, tenant, { currency: 'EUR', reservation_id: expired.id, prices: price(item.id) }), 400, 'reservation_expired');
 
-    const released = await reservationOk(t, tenant, [{ item_id: item.id, quantity: 1 }]);
+    const released = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] });
     await t.http.post(`/api/reservations/${released.id}/release`).set(tenant.auth).expect(200);
     await expectUnchanged(t, tenant, () => createOrder(t, tenant, { currency: 'EUR', reservation_id: released.id, prices: price(item.id) }), 400, 'invalid_transition');
 
@@ -225,7 +221,7 @@ describe('creation errors leave everything unchanged', () => {
   it("an order's reservation cannot be released directly", async () => {
     const pending = await orderOf(t, tenant, item.id);
     await expectUnchanged(t, tenant, () => t.http.post(`/api/reservations/${pending.reservation_id}/release`).set(tenant.auth), 400, 'invalid_transition');
-    const r = await reservationOk(t, tenant, [{ item_id: item.id, quantity: 1 }]);
+    const r = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] });
     const taken = await createOrderOk(t, tenant, { currency: 'EUR', reservation_id: r.id, prices: [{ item_id: item.id, unit_price: 1 }] });
     await expectUnchanged(t, tenant, () => t.http.post(`/api/reservations/${r.id}/release`).set(tenant.auth), 400, 'invalid_transition');
     expect((await getOrder(t, tenant, taken.id)).status).toBe('pending');
@@ -237,7 +233,7 @@ describe('tenant isolation', () => {
     const b = await newTenant(t);
     const item = await newItem(t, tenant, { qty: 5 });
     const order = await orderOf(t, tenant, item.id, 2);
-    const r = await reservationOk(t, tenant, [{ item_id: item.id, quantity: 1 }]);
+    const r = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] });
     const both = [tenant, b];
     await expectUnchanged(t, both, () => t.http.get(`/api/orders/${order.id}`).set(b.auth), 404, 'not_found');
     for (const to of ['confirmed', 'cancelled']) {

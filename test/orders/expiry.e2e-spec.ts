@@ -1,20 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { newItem, newTenant, type TestTenant } from '../support/fixtures.js';
-import {
-  auditOf,
-  createOrderOk,
-  expectUnchanged,
-  getOrder,
-  lapse,
-  orderOf,
-  orderState,
-  reservationOk,
-  reservationStatus,
-  stockOf,
-  sweep,
-  transition,
-  transitionOk,
-} from '../support/order-fixtures.js';
+import { auditOf, expectUnchanged, newItem, newTenant, snapshot, type TestTenant } from '../support/fixtures.js';
+import { stockOf } from '../support/stock.js';
+import { lapse, reservationStatus, reserveOk, sweep } from '../support/reservations.js';
+import { createOrderOk, getOrder, orderOf, transition, transitionOk } from '../support/orders.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
@@ -46,7 +34,7 @@ describe('orders and the reservation sweeper', () => {
   it('cancels pending orders whose hold lapsed (own or taken-over reservation); units return; live ones stay', async () => {
     const item = await newItem(t, tenant, { qty: 10 });
     const own = await orderOf(t, tenant, item.id, 3);
-    const r = await reservationOk(t, tenant, [{ item_id: item.id, quantity: 2 }]);
+    const r = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 2 }] });
     const taken = await createOrderOk(t, tenant, { currency: 'EUR', reservation_id: r.id, prices: [{ item_id: item.id, unit_price: 1 }] });
     const live = await orderOf(t, tenant, item.id, 4);
     expect(await stockOf(t, item.id)).toEqual({ [tenant.defaultWarehouseId]: { on_hand: 10, reserved: 9 } });
@@ -63,9 +51,9 @@ describe('orders and the reservation sweeper', () => {
 
     // Final: a late confirm is refused and changes nothing; a second sweep does nothing to it.
     await expectUnchanged(t, tenant, () => transition(t, tenant, own.id, 'confirmed'), 400, 'invalid_transition');
-    const before = await orderState(t, tenant.id);
+    const before = await snapshot(t, tenant.id);
     await sweep(t);
-    expect(await orderState(t, tenant.id)).toEqual(before);
+    expect(await snapshot(t, tenant.id)).toEqual(before);
   });
 
   it("leaves confirmed (committed), cancelled and delivered orders' reservations alone", async () => {
@@ -78,9 +66,9 @@ describe('orders and the reservation sweeper', () => {
     await transitionOk(t, tenant, cancelled.id, 'cancelled');
     for (const o of [confirmed, delivered, cancelled]) await lapse(t, o.reservation_id);
 
-    const before = await orderState(t, tenant.id);
+    const before = await snapshot(t, tenant.id);
     await sweep(t);
-    expect(await orderState(t, tenant.id)).toEqual(before);
+    expect(await snapshot(t, tenant.id)).toEqual(before);
     expect(await reservationStatus(t, confirmed.reservation_id)).toBe('committed');
     expect(await stockOf(t, item.id)).toEqual({ [tenant.defaultWarehouseId]: { on_hand: 7, reserved: 0 } });
   });

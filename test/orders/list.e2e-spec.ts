@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { countQueries, expectError, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
 import {
-  driveTo,
+  countQueries,
+  expectError,
   expectUnchanged,
-  getOrder,
-  listPages,
-  orderOf,
-  type OrderStatus,
-} from '../support/order-fixtures.js';
+  newItem,
+  newTenant,
+  type TestTenant,
+} from '../support/fixtures.js';
+import { driveTo, getOrder, orderOf, orderPages, type OrderStatus } from '../support/orders.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 interface Known {
@@ -98,7 +98,7 @@ describe('GET /api/orders: sorts, filters, keyset pages', () => {
   describe.each(SORTS)('sort=%s', (sort) => {
     it.each(FILTERS)('filter "%s"', async (query, keep) => {
       const expected = known.filter(keep).sort(COMPARE[sort]).map((o) => o.id);
-      const pages = await listPages(t, a, [query, `sort=${sort}`].filter(Boolean).join('&'), 4);
+      const pages = await orderPages(t, a, [query, `sort=${sort}`].filter(Boolean).join('&'), 4);
       expect(pages.flat().map((o) => o.id)).toEqual(expected);
       expect(pages).toHaveLength(Math.max(1, Math.ceil(expected.length / 4)));
     });
@@ -111,7 +111,7 @@ describe('GET /api/orders: sorts, filters, keyset pages', () => {
   });
 
   it('list rows carry their lines, not their history, and match GET one', async () => {
-    const [first] = (await listPages(t, a, 'sort=highest_value', 1))[0]!;
+    const [first] = (await orderPages(t, a, 'sort=highest_value', 1))[0]!;
     const { history, ...one } = await getOrder(t, a, first!.id);
     expect(history!.length).toBeGreaterThan(0);
     expect(first).toEqual(one);
@@ -119,9 +119,9 @@ describe('GET /api/orders: sorts, filters, keyset pages', () => {
   });
 
   it("another tenant's orders never appear", async () => {
-    const ofB = (await listPages(t, b, 'customer_ref=alice', 2)).flat().map((o) => o.id);
+    const ofB = (await orderPages(t, b, 'customer_ref=alice', 2)).flat().map((o) => o.id);
     expect(ofB.sort()).toEqual([...knownB].sort());
-    const ofA = (await listPages(t, a, 'customer_ref=alice', 100)).flat().map((o) => o.id);
+    const ofA = (await orderPages(t, a, 'customer_ref=alice', 100)).flat().map((o) => o.id);
     expect(ofA.filter((id) => knownB.includes(id))).toEqual([]);
   });
 });
@@ -142,7 +142,7 @@ describe('cursors', () => {
     const behind = await orderOf(t, c, item.id, 1, 1);
     await setCreatedAt(behind.id, BASE - HOUR);
     const ahead = await orderOf(t, c, item.id, 1, 1000);
-    const rest = (await listPages(t, c, `sort=${sort}`, 2, first.body.page.next_cursor)).flat();
+    const rest = (await orderPages(t, c, `sort=${sort}`, 2, first.body.page.next_cursor)).flat();
     expect(rest.map((o) => o.id)).toEqual([...before.slice(2), ahead.id]);
   });
 

@@ -1,21 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { countQueries, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
-import {
-  ALLOWED,
-  auditOf,
-  driveTo,
-  expectUnchanged,
-  getOrder,
-  newWarehouse,
-  orderOf,
-  putStock,
-  reservationStatus,
-  sendWhileLapsed,
-  STATUSES,
-  stockOf,
-  transition,
-  transitionOk,
-} from '../support/order-fixtures.js';
+import { auditOf, countQueries, expectUnchanged, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
+import { newWarehouse, putStockBySql, stockOf } from '../support/stock.js';
+import { reservationStatus, sendWhileLapsed } from '../support/reservations.js';
+import { ALLOWED, driveTo, getOrder, orderOf, STATUSES, transition, transitionOk } from '../support/orders.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
@@ -75,8 +62,8 @@ describe('stock effects of transitions', () => {
   it('confirm deducts per warehouse, cancel from confirmed restocks; audit has old and new quantities', async () => {
     const item = await newItem(t, tenant, { qty: 3 });
     const w1 = tenant.defaultWarehouseId;
-    const w2 = await newWarehouse(t, tenant, 1000); // allocated after the default warehouse
-    await putStock(t, tenant, item.id, w2, 5);
+    const w2 = (await newWarehouse(t, tenant, { priority: 1000 })).id; // allocated after the default warehouse
+    await putStockBySql(t, tenant, item.id, w2, 5);
 
     const order = await orderOf(t, tenant, item.id, 6, 250);
     expect(order.total_amount).toBe(1500);
@@ -121,8 +108,8 @@ describe('stock effects of transitions', () => {
 
   it('round trips: a confirm writes stock, reservation, status, history and audit rows in one statement', async () => {
     const item = await newItem(t, tenant, { qty: 3 });
-    const w2 = await newWarehouse(t, tenant, 1000);
-    await putStock(t, tenant, item.id, w2, 5);
+    const w2 = (await newWarehouse(t, tenant, { priority: 1000 })).id;
+    await putStockBySql(t, tenant, item.id, w2, 5);
     const order = await orderOf(t, tenant, item.id, 6);
     const queries = await countQueries(() => transitionOk(t, tenant, order.id, 'confirmed'));
     // The key lookup, BEGIN, the order, reservation, lines and stock rows locked or read,

@@ -1,21 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Response } from 'supertest';
-import { newItem, newTenant, type TestTenant } from '../support/fixtures.js';
-import {
-  addStock,
-  assertInvariant,
-  auditOf,
-  extend,
-  newWarehouse,
-  prng,
-  release,
-  reserve,
-  reserveOk,
-  state,
-  stockRow,
-  tally,
-  type HoldLine,
-} from '../support/reservation-fixtures.js';
+import { auditOf, newItem, newTenant, snapshot, tally, type TestTenant } from '../support/fixtures.js';
+import { addStock, newWarehouse, stockRow } from '../support/stock.js';
+import { assertInvariant, extend, type HoldLine, release, reserve, reserveOk } from '../support/reservations.js';
+import { prng } from '../support/util.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /** Only these outcomes are acceptable under contention: never a 500 (deadlock) or 503 (lock timeout). */
@@ -79,14 +67,14 @@ describe('reservations under concurrency', () => {
   it('all or nothing: a line that cannot be served keeps the other line from holding anything, even in parallel', async () => {
     const a = await newItem(t, tenant, { qty: 100 });
     const b = await newItem(t, tenant, { qty: 2 });
-    const before = await state(t, tenant.id);
+    const before = await snapshot(t, tenant.id);
     const shortOnB = await Promise.all(
       Array.from({ length: 20 }, () =>
         reserve(t, tenant, { lines: [{ item_id: a.id, quantity: 1 }, { item_id: b.id, quantity: 3 }] }),
       ),
     );
     expect(tally(shortOnB)).toEqual({ '400 insufficient_stock': 20 });
-    expect(await state(t, tenant.id)).toEqual(before);
+    expect(await snapshot(t, tenant.id)).toEqual(before);
 
     const racing = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>

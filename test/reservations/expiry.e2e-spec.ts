@@ -1,26 +1,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Response } from 'supertest';
-import { newItem, newTenant, type TestTenant } from '../support/fixtures.js';
+import { auditOf, expectUnchanged, newItem, newTenant, snapshot, tally, type TestTenant } from '../support/fixtures.js';
+import { addStock, lockStock, newWarehouse, stockRow } from '../support/stock.js';
 import {
-  addStock,
   assertInvariant,
-  auditOf,
-  expectUnchanged,
   extend,
   getReservation,
   lapse,
-  newWarehouse,
-  prng,
-  rawStatus,
   release,
+  reservationStatus,
   reserve,
   reserveOk,
-  sleep,
-  state,
-  stockRow,
   sweep,
-  tally,
-} from '../support/reservation-fixtures.js';
+} from '../support/reservations.js';
+import { prng, sleep } from '../support/util.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 // sweep() is global: it also expires lapsed holds of other test files' tenants.
@@ -52,11 +45,8 @@ describe('reservation expiry', () => {
     await lapse(t, [r1.id, r2.id]);
 
     expect(await sweep(t)).toBeGreaterThanOrEqual(2);
-    expect([await rawStatus(t, r1.id), await rawStatus(t, r2.id), await rawStatus(t, live.id)]).toEqual([
-      'expired',
-      'expired',
-      'active',
-    ]);
+    const statuses = [r1, r2, live].map((r) => reservationStatus(t, r.id));
+    expect(await Promise.all(statuses)).toEqual(['expired', 'expired', 'active']);
     expect(await stockRow(t, item.id, tenant.defaultWarehouseId)).toEqual({ on_hand: 5, reserved: 1 });
     const rows = await auditOf(t, tenant.id, 'reservation.expired');
     expect(rows.map((a: { object_id: string }) => a.object_id).sort()).toEqual([r1.id, r2.id].sort());
@@ -72,9 +62,9 @@ describe('reservation expiry', () => {
     expect((await getReservation(t, tenant, r1.id).expect(200)).body.data.status).toBe('expired');
 
     // A second sweep finds nothing more of this tenant.
-    const before = await state(t, tenant.id);
+    const before = await snapshot(t, tenant.id);
     await sweep(t);
-    expect(await state(t, tenant.id)).toEqual(before);
+    expect(await snapshot(t, tenant.id)).toEqual(before);
     await assertInvariant(t, tenant.id);
   });
 
@@ -85,7 +75,7 @@ describe('reservation expiry', () => {
     await sleep(1100);
     expect((await getReservation(t, tenant, r.id).expect(200)).body.data.status).toBe('expired');
     await sweep(t);
-    expect(await rawStatus(t, r.id)).toBe('expired');
+    expect(await reservationStatus(t, r.id)).toBe('expired');
     expect(await stockRow(t, item.id, tenant.defaultWarehouseId)).toEqual({ on_hand: 1, reserved: 0 });
   });
 
@@ -113,7 +103,7 @@ describe('reservation expiry', () => {
     const counts = await Promise.all([sweep(t, 4), sweep(t, 4), sweep(t2, 4), sweep(t2, 4)]);
     expect(counts.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(30);
     expect(await expiredIds()).toEqual([...ids].sort());
-    for (const id of ids) expect(await rawStatus(t, id)).toBe('expired');
+    for (const id of ids) expect(await reservationStatus(t, id)).toBe('expired');
     for (const [item, wh] of [[a.id, tenant.defaultWarehouseId], [a.id, w.id], [b.id, tenant.defaultWarehouseId]] as const) {
       expect((await stockRow(t, item, wh))!.reserved).toBe(0);
     }
@@ -130,7 +120,7 @@ describe('reservation expiry', () => {
     expect((await list('expired')).body.data.map((x: { id: string }) => x.id)).toEqual([r.id]);
     expect((await list('active')).body.data).toEqual([]);
     await expectUnchanged(t, tenant, () => extend(t, tenant, r.id, { ttl_seconds: 600 }), 400, 'reservation_expired');
-    expect(await rawStatus(t, r.id)).toBe('active');
+    expect(await reservationStatus(t, r.id)).toBe('active');
   });
 
   it('its units are reusable at once: the reserving request expires it and writes reservation.expired', async () => {
@@ -140,7 +130,7 @@ describe('reservation expiry', () => {
     await lapse(t, old.id);
     const res = await reserve(t, tenant, { lines: [{ item_id: a.id, quantity: 2 }] });
     expect(res.status).toBe(201);
-    expect(await rawStatus(t, old.id)).toBe('expired');
+    expect(await reservationStatus(t, old.id)).toBe('expired');
     // The whole lapsed hold is gone, including its line on the other item.
     expect(await stockRow(t, a.id, tenant.defaultWarehouseId)).toEqual({ on_hand: 2, reserved: 2 });
     expect(await stockRow(t, b.id, tenant.defaultWarehouseId)).toEqual({ on_hand: 1, reserved: 0 });
@@ -157,20 +147,16 @@ describe('reservation expiry', () => {
     const b = await newItem(t, tenant, { qty: 1 });
     const old = await reserveOk(t, tenant, { lines: [{ item_id: a.id, quantity: 2 }, { item_id: b.id, quantity: 1 }] });
     await lapse(t, old.id);
-    const qr = t.db.createQueryRunner();
-    await qr.connect();
+    const unlock = await lockStock(b.id);
     try {
-      await qr.startTransaction();
-      await qr.query('SELECT 1 FROM stock WHERE item_id = $1 FOR UPDATE', [b.id]);
       const started = Date.now();
       await expectUnchanged(t, tenant, () => reserve(t, tenant, { lines: [{ item_id: a.id, quantity: 2 }] }), 400, 'insufficient_stock');
       expect(Date.now() - started).toBeLessThan(2_000);
     } finally {
-      await qr.rollbackTransaction();
-      await qr.release();
+      await unlock();
     }
     await reserveOk(t, tenant, { lines: [{ item_id: a.id, quantity: 2 }] });
-    expect(await rawStatus(t, old.id)).toBe('expired');
+    expect(await reservationStatus(t, old.id)).toBe('expired');
     await assertInvariant(t, tenant.id);
   });
 
@@ -181,7 +167,7 @@ describe('reservation expiry', () => {
     const res = await release(t, tenant, r.id);
     expect(res.status).toBe(200);
     expect(res.body.data.status).toBe('expired');
-    expect(await rawStatus(t, r.id)).toBe('expired');
+    expect(await reservationStatus(t, r.id)).toBe('expired');
     expect(await stockRow(t, item.id, tenant.defaultWarehouseId)).toEqual({ on_hand: 2, reserved: 0 });
     expect(await auditOf(t, tenant.id, 'reservation.expired', r.id)).toEqual([
       expect.objectContaining({ actor: 'system', request_id: res.headers['x-request-id'] }),
@@ -194,12 +180,12 @@ describe('reservation expiry', () => {
     const r = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 2 }] });
     await lapse(t, r.id);
     await sweep(t);
-    expect(await rawStatus(t, r.id)).toBe('expired');
-    const before = await state(t, tenant.id);
+    expect(await reservationStatus(t, r.id)).toBe('expired');
+    const before = await snapshot(t, tenant.id);
     const rel = await release(t, tenant, r.id);
     expect(rel.status).toBe(200);
     expect(rel.body.data.status).toBe('expired');
-    expect(await state(t, tenant.id)).toEqual(before);
+    expect(await snapshot(t, tenant.id)).toEqual(before);
     await expectUnchanged(t, tenant, () => extend(t, tenant, r.id, { ttl_seconds: 60 }), 400, 'reservation_expired');
   });
 

@@ -1,17 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { newItem, newTenant, type ItemData, type TestTenant } from '../support/fixtures.js';
-import {
-  assertInvariant,
-  expectUnchanged,
-  extend,
-  newWarehouse,
-  reserve,
-  reserveOk,
-  state,
-  stockRow,
-  type ReservationData,
-} from '../support/reservation-fixtures.js';
+import { expectUnchanged, type ItemData, newItem, newTenant, snapshot, type TestTenant } from '../support/fixtures.js';
+import { newWarehouse, stockRow } from '../support/stock.js';
+import { assertInvariant, extend, type ReservationData, reserve, reserveOk } from '../support/reservations.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 describe('reservations: hostile input', () => {
@@ -162,11 +153,11 @@ describe('reservations: hostile input', () => {
   });
 
   it('a request without or with a wrong API key is 401 and changes nothing', async () => {
-    const before = await state(t, A.id);
+    const before = await snapshot(t, A.id);
     const anon = await t.http.post('/api/reservations').send({ lines: [line()] });
     expect(anon.status).toBe(401);
     const wrong = await t.http.post('/api/reservations').set('Authorization', 'Bearer nope').send({ lines: [line()] });
     expect(wrong.status).toBe(401);
-    expect(await state(t, A.id)).toEqual(before);
+    expect(await snapshot(t, A.id)).toEqual(before);
   });
 });

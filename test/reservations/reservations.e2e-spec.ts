@@ -1,24 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import { countQueries, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
+import {
+  auditOf,
+  countQueries,
+  expectUnchanged,
+  newItem,
+  newTenant,
+  snapshot,
+  type TestTenant,
+} from '../support/fixtures.js';
+import { newWarehouse, stockRow } from '../support/stock.js';
 import {
   assertInvariant,
-  auditOf,
   commitBySql,
-  expectUnchanged,
   extend,
   getReservation,
   lapse,
-  newWarehouse,
-  rawStatus,
   release,
+  type ReservationData,
+  reservationStatus,
   reserve,
   reserveOk,
-  state,
-  stockRow,
-  type ReservationData,
-} from '../support/reservation-fixtures.js';
+} from '../support/reservations.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 describe('reservations: create, read, release, extend, list, isolation', () => {
@@ -112,11 +116,11 @@ describe('reservations: create, read, release, extend, list, isolation', () => {
       },
     ]);
 
-    const before = await state(t, A.id);
+    const before = await snapshot(t, A.id);
     const again = await release(t, A, r.id);
     expect(again.status).toBe(200);
     expect(again.body.data.status).toBe('released');
-    expect(await state(t, A.id)).toEqual(before);
+    expect(await snapshot(t, A.id)).toEqual(before);
     await assertInvariant(t, A.id);
   });
 
@@ -194,7 +198,7 @@ describe('reservations: create, read, release, extend, list, isolation', () => {
       expect(await ids({ status: 'committed' })).toEqual([r.committed!.id]);
       // Lapsed and (usually) not swept: the raw column says active, every read says expired.
       // Another test file's sweep() is global and may have expired it already; reads agree either way.
-      expect(['active', 'expired']).toContain(await rawStatus(t, r.lapsed!.id));
+      expect(['active', 'expired']).toContain(await reservationStatus(t, r.lapsed!.id));
       expect(await ids({ status: 'expired' })).toEqual([r.lapsed!.id]);
       const all = await t.http.get('/api/reservations').set(C.auth).expect(200);
       expect(all.body.data.find((x: ReservationData) => x.id === r.lapsed!.id).status).toBe('expired');

@@ -1,22 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import { newItem, newTenant, type TestTenant } from '../support/fixtures.js';
-import {
-  addStock,
-  assertInvariant,
-  auditOf,
-  expectUnchanged,
-  newWarehouse,
-  release,
-  reserve,
-  reserveOk,
-  reservedByWarehouse,
-  sortLines,
-  stockRow,
-  tally,
-  type WarehouseData,
-} from '../support/reservation-fixtures.js';
+import { auditOf, expectUnchanged, newItem, newTenant, tally, type TestTenant } from '../support/fixtures.js';
+import { addStock, newWarehouse, reservedByWarehouse, stockRow, type WarehouseData } from '../support/stock.js';
+import { assertInvariant, release, reserve, reserveOk, sortLines } from '../support/reservations.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 describe('warehouses', () => {

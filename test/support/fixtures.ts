@@ -1,7 +1,12 @@
 import { expect, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import type { Response, Test } from 'supertest';
 import { ADMIN_TOKEN, type TestApp } from './test-app.js';
+
+// Tenants and items, the checks every refused request gets (the error envelope,
+// S' = S over everything the tenant owns), and the audit rows tests look at.
+// Warehouses and stock: stock.ts; reservations: reservations.ts; orders: orders.ts.
 
 export interface TestTenant {
   id: string;
@@ -45,11 +50,8 @@ export interface ItemData {
   stock: { warehouse_id: string; on_hand: number; reserved: number; available: number }[];
 }
 
-export async function newItem(
-  t: TestApp,
-  tenant: TestTenant,
-  body: Record<string, unknown> = {},
-): Promise<ItemData> {
+/** POST /api/items that must succeed (a unique name unless `body` gives one; `qty` lands in the default warehouse). */
+export async function newItem(t: TestApp, tenant: TestTenant, body: Record<string, unknown> = {}): Promise<ItemData> {
   const res = await t.http
     .post('/api/items')
     .set(tenant.auth)
@@ -58,80 +60,17 @@ export async function newItem(
   return res.body.data;
 }
 
-/**
- * Everything a tenant owns, in a stable order: compare before and after a
- * failed request to prove it changed nothing (S' = S).
- */
-export async function snapshot(t: TestApp, tenantId: string): Promise<unknown> {
-  const q = (sql: string) => t.db.query(sql, [tenantId]);
-  return {
-    items: await q('SELECT * FROM item WHERE tenant_id = $1 ORDER BY id'),
-    stock: await q('SELECT * FROM stock WHERE tenant_id = $1 ORDER BY item_id, warehouse_id'),
-    warehouses: await q('SELECT * FROM warehouse WHERE tenant_id = $1 ORDER BY id'),
-    apiKeys: await q('SELECT id, label, revoked_at FROM api_key WHERE tenant_id = $1 ORDER BY id'),
-    audit: await q('SELECT id FROM audit_log WHERE tenant_id = $1 ORDER BY id'),
-  };
-}
-
-export async function auditRows(t: TestApp, tenantId: string, action?: string) {
-  return t.db.query(
-    `SELECT * FROM audit_log WHERE tenant_id = $1 ${action ? 'AND action = $2' : ''} ORDER BY created_at, id`,
-    action ? [tenantId, action] : [tenantId],
-  );
-}
-
-// ---------------------------------------------------------------------------
-// Assertion helpers: every failing request is checked for the error envelope
-// and for S' = S on every tenant it could have touched.
-
-type HttpResponse = import('supertest').Response;
-
-/** The error envelope of the API contract: JSON (never HTML), the code, a message, the request id. */
-export function expectError(res: HttpResponse, status: number, code: string): void {
-  expect({ status: res.status, error: res.body?.error }).toEqual({ status, error: code });
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.body.request_id).toEqual(res.headers['x-request-id']);
-  expect(typeof res.body.message).toBe('string');
-  expect(res.body).not.toHaveProperty('data');
-}
-
-/** Snapshots of several tenants, to compare before and after. */
-export async function snapshots(t: TestApp, tenants: TestTenant[]): Promise<unknown[]> {
-  const result: unknown[] = [];
-  for (const tenant of tenants) result.push(await snapshot(t, tenant.id));
-  return result;
-}
-
-/**
- * Sends a request that must fail with `status` / `code`, and asserts that it
- * changed nothing that belongs to `tenants`. Returns the response.
- */
-export async function expectRejected(
-  t: TestApp,
-  tenants: TestTenant | TestTenant[],
-  send: () => PromiseLike<HttpResponse>,
-  status: number,
-  code: string,
-): Promise<HttpResponse> {
-  const list = Array.isArray(tenants) ? tenants : [tenants];
-  const before = await snapshots(t, list);
-  const res = await send();
-  expectError(res, status, code);
-  expect(await snapshots(t, list)).toEqual(before);
-  return res;
-}
-
-/** PATCH /api/items/:id/qty. */
-export function adjustQty(t: TestApp, tenant: TestTenant, itemId: string, body: unknown) {
+/** PATCH /api/items/:id/qty, whatever it answers. */
+export function adjustQty(t: TestApp, tenant: TestTenant, itemId: string, body: unknown): Test {
   return t.http.patch(`/api/items/${itemId}/qty`).set(tenant.auth).send(body as object);
 }
 
 /** Sends a raw JSON text (malformed JSON, `__proto__` keys, ...) exactly as given. */
-export function sendRaw(test: import('supertest').Test, text: string) {
+export function sendRaw(test: Test, text: string): Test {
   return test.set('Content-Type', 'application/json').send(text);
 }
 
-/** Follows `next_cursor` from the first page to the last; returns every page's data. */
+/** Follows `next_cursor` of GET `path` from the first page to the last; returns every page's data. */
 export async function allPages<T = Record<string, unknown>>(
   t: TestApp,
   tenant: TestTenant,
@@ -141,7 +80,7 @@ export async function allPages<T = Record<string, unknown>>(
   const pages: T[][] = [];
   let cursor: string | null = null;
   do {
-    const res: HttpResponse = await t.http
+    const res: Response = await t.http
       .get(path)
       .set(tenant.auth)
       .query({ ...query, ...(cursor ? { cursor } : {}) })
@@ -153,31 +92,76 @@ export async function allPages<T = Record<string, unknown>>(
   return pages;
 }
 
-/** GET /api/audit-logs with filters, as the tenant. */
-export async function listAudit(t: TestApp, tenant: TestTenant, query: Record<string, string | number> = {}) {
-  const res = await t.http.get('/api/audit-logs').set(tenant.auth).query({ limit: 100, ...query }).expect(200);
-  return res.body.data as { id: string; action: string; object_type: string; object_id: string; request_id: string; actor: string; old_value: any; new_value: any; created_at: string }[];
+// ---------------------------------------------------------------------------
+// Refused requests: the error envelope, and S' = S on every tenant they could touch
+
+/** The error envelope of the API contract: JSON (never HTML), the code, a message, the request id. */
+export function expectError(res: Response, status: number, code: string): void {
+  expect({ status: res.status, error: res.body?.error }).toEqual({ status, error: code });
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  expect(res.body.request_id).toEqual(res.headers['x-request-id']);
+  expect(typeof res.body.message).toBe('string');
+  expect(res.body).not.toHaveProperty('data');
+}
+
+/**
+ * Everything a tenant owns, in a stable order: items, stock, warehouses, API keys,
+ * audit rows, reservations and their lines, orders, their lines and history.
+ * Compare before and after a request to prove it changed nothing (S' = S).
+ */
+export async function snapshot(t: TestApp, tenantId: string): Promise<Record<string, unknown[]>> {
+  const q = (sql: string): Promise<unknown[]> => t.db.query(sql, [tenantId]);
+  return {
+    items: await q('SELECT * FROM item WHERE tenant_id = $1 ORDER BY id'),
+    stock: await q('SELECT * FROM stock WHERE tenant_id = $1 ORDER BY item_id, warehouse_id'),
+    warehouses: await q('SELECT * FROM warehouse WHERE tenant_id = $1 ORDER BY id'),
+    apiKeys: await q('SELECT id, label, revoked_at FROM api_key WHERE tenant_id = $1 ORDER BY id'),
+    audit: await q('SELECT id FROM audit_log WHERE tenant_id = $1 ORDER BY id'),
+    reservations: await q('SELECT * FROM reservation WHERE tenant_id = $1 ORDER BY id'),
+    reservationLines: await q(
+      'SELECT * FROM reservation_line WHERE tenant_id = $1 ORDER BY reservation_id, item_id, warehouse_id',
+    ),
+    orders: await q('SELECT * FROM orders WHERE tenant_id = $1 ORDER BY id'),
+    orderLines: await q('SELECT * FROM order_line WHERE tenant_id = $1 ORDER BY order_id, item_id, warehouse_id'),
+    orderHistory: await q('SELECT * FROM order_status_history WHERE tenant_id = $1 ORDER BY id'),
+  };
+}
+
+/** The snapshots of several tenants, in the order given. */
+export async function snapshots(t: TestApp, tenants: TestTenant[]): Promise<unknown[]> {
+  const result: unknown[] = [];
+  for (const tenant of tenants) result.push(await snapshot(t, tenant.id));
+  return result;
+}
+
+/**
+ * Sends a request that must be refused with `status` / `code` (the error envelope
+ * checked by expectError) and asserts that it changed nothing `tenants` own
+ * (their snapshots before and after are equal). Returns the response.
+ */
+export async function expectUnchanged(
+  t: TestApp,
+  tenants: TestTenant | TestTenant[],
+  send: () => PromiseLike<Response>,
+  status: number,
+  code: string,
+): Promise<Response> {
+  const list = Array.isArray(tenants) ? tenants : [tenants];
+  const before = await snapshots(t, list);
+  const res = await send();
+  expectError(res, status, code);
+  expect(await snapshots(t, list)).toEqual(before);
+  return res;
 }
 
 /** Counts responses by `status error` (e.g. `{ '200': 5, '400 insufficient_stock': 45 }`). */
-export function tally(responses: HttpResponse[]): Record<string, number> {
+export function tally(responses: Response[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const r of responses) {
     const key = r.status < 300 ? String(r.status) : `${r.status} ${r.body?.error}`;
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;
-}
-
-/** A small deterministic PRNG, so a failing concurrent run can be replayed with the same inputs. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(s ^ (s >>> 15), 1 | s);
-    x ^= x + Math.imul(x ^ (x >>> 7), 61 | x);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** How many queries the service sends to PostgreSQL (BEGIN and COMMIT included) while `send` runs. */
@@ -189,4 +173,50 @@ export async function countQueries(send: () => Promise<unknown>): Promise<number
   } finally {
     spy.mockRestore();
   }
+}
+
+// ---------------------------------------------------------------------------
+// Audit
+
+/** Whole audit rows of a tenant (every column), optionally of one action, oldest first: to compare rows as stored. */
+export function auditRows(t: TestApp, tenantId: string, action?: string) {
+  return t.db.query(
+    `SELECT * FROM audit_log WHERE tenant_id = $1 ${action ? 'AND action = $2' : ''} ORDER BY created_at, id`,
+    action ? [tenantId, action] : [tenantId],
+  );
+}
+
+/**
+ * What the audit says of one action (optionally on one object), oldest first: actor,
+ * action, object type and id, old and new value, request id; no ids or timestamps,
+ * so that rows can be compared with toEqual.
+ */
+export function auditOf(t: TestApp, tenantId: string, action: string, objectId?: string) {
+  return t.db.query(
+    `SELECT actor, action, object_type, object_id, old_value, new_value, request_id FROM audit_log
+     WHERE tenant_id = $1 AND action = $2 ${objectId ? 'AND object_id = $3' : ''} ORDER BY created_at, id`,
+    objectId ? [tenantId, action, objectId] : [tenantId, action],
+  );
+}
+
+export interface AuditEntry {
+  id: string;
+  action: string;
+  object_type: string;
+  object_id: string;
+  request_id: string;
+  actor: string;
+  old_value: any;
+  new_value: any;
+  created_at: string;
+}
+
+/** GET /api/audit-logs with filters (up to 100 rows), as the tenant. */
+export async function listAudit(
+  t: TestApp,
+  tenant: TestTenant,
+  query: Record<string, string | number> = {},
+): Promise<AuditEntry[]> {
+  const res = await t.http.get('/api/audit-logs').set(tenant.auth).query({ limit: 100, ...query }).expect(200);
+  return res.body.data;
 }
