@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { sql, type SqlPart } from '../database/sql.js';
+import { sql } from '../database/sql.js';
 import type { UnitOfWork } from '../database/unit-of-work.js';
 import type { OrderStatus } from './order-transitions.js';
 
@@ -109,29 +109,15 @@ export function addStatusChange(
   actor: string,
   reason: string | null = null,
 ): void {
-  for (const [name, part] of statusChangeParts(orders, from, to, actor, reason)) uow.add(name, part);
-}
-
-/** addStatusChange's parts. */
-export function statusChangeParts(
-  orders: { id: string; tenant_id: string }[],
-  from: OrderStatus | null,
-  to: OrderStatus,
-  actor: string,
-  reason: string | null = null,
-): [string, SqlPart][] {
-  const history: SqlPart = {
+  if (from !== null) {
+    uow.add('order_status', {
+      text: 'UPDATE orders SET status = $2, updated_at = now() WHERE id = ANY($1::uuid[])',
+      params: [orders.map((o) => o.id), to],
+    });
+  }
+  uow.add('order_history', {
     text: `INSERT INTO order_status_history (order_id, tenant_id, from_status, to_status, actor, reason)
            SELECT o.id, o.tenant_id, $3, $4, $5, $6 FROM unnest($1::uuid[], $2::uuid[]) AS o(id, tenant_id)`,
     params: [orders.map((o) => o.id), orders.map((o) => o.tenant_id), from, to, actor, reason],
-  };
-  if (from === null) return [['order_history', history]];
-  const status: SqlPart = {
-    text: 'UPDATE orders SET status = $2, updated_at = now() WHERE id = ANY($1::uuid[])',
-    params: [orders.map((o) => o.id), to],
-  };
-  return [
-    ['order_status', status],
-    ['order_history', history],
-  ];
+  });
 }

@@ -22,12 +22,17 @@ export const EFFECTS: Readonly<Partial<Record<`${OrderStatus}->${OrderStatus}`, 
   'confirmed->cancelled': 'restock',
 };
 
-/** Throws invalid_transition (naming the current status and the allowed targets) unless `from -> to` is in the table. */
+/** The invalid_transition error (naming the current status and the allowed targets) unless `from -> to` is in the table. */
+export function transitionError(from: OrderStatus, to: OrderStatus): InvalidTransitionError | undefined {
+  if (TRANSITIONS[from].includes(to)) return undefined;
+  return new InvalidTransitionError(`An order cannot go from ${from} to ${to}`, [
+    { current_status: from, allowed: TRANSITIONS[from] },
+  ]);
+}
+
+/** Throws invalid_transition unless `from -> to` is in the table; returns its stock effect. */
 export function assertTransition(from: OrderStatus, to: OrderStatus): StockEffect | undefined {
-  if (!TRANSITIONS[from].includes(to)) {
-    throw new InvalidTransitionError(`An order cannot go from ${from} to ${to}`, [
-      { current_status: from, allowed: TRANSITIONS[from] },
-    ]);
-  }
+  const error = transitionError(from, to);
+  if (error) throw error;
   return EFFECTS[`${from}->${to}`];
 }

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type AuditEntry, AuditService } from '../audit/audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import { CursorCodec } from '../common/cursor.js';
 import {
   AmountOutOfRangeError,
   NotFoundError,
-  ReservationExpiredError,
   ReservationUnavailableError,
   ValidationFailedError,
 } from '../common/errors.js';
@@ -18,7 +17,7 @@ import { sql, type SqlPart } from '../database/sql.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import type { HoldLine } from '../reservations/allocation.js';
-import { type LockedStock, lockStockRows, moveStockPart, stockKey, uniqueKeys } from '../reservations/holds.js';
+import { lockStockRows, moveStockPart, uniqueKeys } from '../reservations/holds.js';
 import { ReservationExpiryService } from '../reservations/reservation-expiry.service.js';
 import { linesOf, lockReservation, setStatusPart } from '../reservations/reservation-store.js';
 import { ReservationHoldsService } from '../reservations/reservation-holds.service.js';
@@ -32,12 +31,10 @@ import {
   type OrderRow,
   type OrderView,
   addStatusChange,
-  statusChangeParts,
   toOrderView,
 } from './order-store.js';
-import { assertTransition, type OrderStatus, type StockEffect } from './order-transitions.js';
-
-type TransitionOutcome = { order: OrderView } | { expired: true };
+import type { OrderStatus } from './order-transitions.js';
+import { type LockedHold, needsHold, planTransition, type TransitionPlan } from './transition-plan.js';
 
 @Injectable()
 export class OrdersService {
@@ -114,83 +111,51 @@ export class OrdersService {
   }
 
   /**
-   * Moves an order along the TRANSITIONS table. The order row is locked first,
-   * so racing transitions serialize; the stock effect, the new status, its
-   * history and every audit row are then written by one statement, and commit
-   * together. Confirming an order whose hold lapsed cancels it (that commits)
-   * and then answers reservation_expired.
+   * Moves an order along the TRANSITIONS table: locks what the move reads (the
+   * order, then, if it moves units, its reservation and their stock rows: the
+   * global lock order), plans it (planTransition), writes the plan in one
+   * statement and answers. A plan may answer an error after its writes: a
+   * confirm that finds the hold lapsed cancels the order, and that commits.
    */
   async transition(ctx: RequestContext, id: string, to: OrderStatus): Promise<OrderView> {
-    const outcome = await this.tx.run<TransitionOutcome>(async (manager) => {
+    const answer = await this.tx.run(async (manager) => {
       const order = await lockOrder(manager, ctx.tenantId, id);
       if (!order) throw new NotFoundError('Order');
-      const effect = assertTransition(order.status, to);
-      const writes = effect ? await this.effectWrites(manager, ctx, order, effect) : NO_WRITES;
-      if (writes === HOLD_LAPSED) {
-        await this.write(manager, ctx, statusWrites(order, 'cancelled', 'reservation_expired', ctx));
-        return { expired: true };
-      }
-      await this.write(manager, ctx, writes, statusWrites(order, to, null, ctx));
-      return { order: (await findOrder(manager, ctx.tenantId, id))! };
+      const hold = needsHold(order, to) ? await this.lockHold(manager, ctx, order) : undefined;
+      const plan = planTransition(order, to, hold);
+      const uow = new UnitOfWork(manager);
+      this.addPlan(uow, ctx, plan);
+      await uow.flush();
+      if ('error' in plan.answer) return plan.answer;
+      return { view: (await findOrder(manager, ctx.tenantId, id))! };
     });
-    if ('expired' in outcome) throw new ReservationExpiredError('The reservation has expired; the order was cancelled');
-    return outcome.order;
+    if ('error' in answer) throw answer.error;
+    return answer.view;
+  }
+
+  /** The order's reservation, its lines and their stock rows, locked in that order. */
+  private async lockHold(manager: EntityManager, ctx: RequestContext, order: LockedOrder): Promise<LockedHold> {
+    const reservation = await lockReservation(manager, ctx.tenantId, order.reservation_id);
+    if (!reservation) throw new Error(`order ${order.id} has no reservation`);
+    const lines = await linesOf(manager, [reservation.id]);
+    return { reservation, lines, stock: await lockStockRows(manager, uniqueKeys(lines)) };
   }
 
   /**
-   * What the stock effect of a transition writes, with the reservation and its
-   * stock rows locked (in the global order: order, reservation, stock). HOLD_LAPSED
-   * when a confirm finds the hold lapsed (it is then expired here, at once).
+   * Every row a transition writes: the expiry of a hold that lapsed, the units
+   * moved on the locked stock rows, the reservation's status, the order's status
+   * and history, the audit rows.
    */
-  private async effectWrites(
-    manager: EntityManager,
-    ctx: RequestContext,
-    order: LockedOrder,
-    effect: StockEffect,
-  ): Promise<Writes | typeof HOLD_LAPSED> {
-    const r = await lockReservation(manager, ctx.tenantId, order.reservation_id);
-    if (!r) throw new Error(`order ${order.id} has no reservation`);
-    const lines = await linesOf(manager, [r.id]);
-    const locked = await lockStockRows(manager, uniqueKeys(lines));
-    const holdsAlive = r.status === 'active' && !r.lapsed;
-
-    if (effect === 'restock') return stockWrites('stock.restocked', order.id, lines, locked, { onHand: 1, reserved: 0 });
-    if (!holdsAlive) {
-      if (r.status === 'active') {
-        const uow = new UnitOfWork(manager);
-        this.expiry.expire(uow, [r], lines, ctx.requestId);
-        await uow.flush();
-      }
-      if (effect === 'commit_reservation') return HOLD_LAPSED;
-      return NO_WRITES; // cancelling: the units already went back when the hold ended
+  private addPlan(uow: UnitOfWork, ctx: RequestContext, { stock, reservation, order, audit }: TransitionPlan): void {
+    if (reservation?.kind === 'expire') {
+      this.expiry.expire(uow, [reservation.reservation], reservation.lines, ctx.requestId);
     }
-    const released = effect === 'release_reservation';
-    const status = released ? 'released' : 'committed';
-    // Releasing returns the held units; committing takes them out of the warehouse.
-    const stock = released
-      ? { entries: [], parts: { held_stock: moveStockPart(lines, { onHand: 0, reserved: -1 }) } }
-      : stockWrites('stock.deducted', order.id, lines, locked, { onHand: -1, reserved: -1 });
-    return {
-      entries: [
-        ...stock.entries,
-        {
-          action: `reservation.${status}`,
-          objectType: 'reservation',
-          objectId: r.id,
-          oldValue: { status: 'active' },
-          newValue: { status, order_id: order.id },
-        },
-      ],
-      parts: { ...stock.parts, reservation_status: setStatusPart([r.id], status) },
-    };
-  }
-
-  /** Every change of a transition and its audit rows: one statement. */
-  private async write(manager: EntityManager, ctx: RequestContext, ...writes: Writes[]): Promise<void> {
-    const uow = new UnitOfWork(manager);
-    for (const w of writes) for (const [name, part] of Object.entries(w.parts)) uow.add(name, part);
-    this.audit.add(uow, AuditService.of(ctx, writes.flatMap((w) => w.entries)));
-    await uow.flush();
+    if (stock) uow.add('held_stock', moveStockPart(stock.lines, stock.signs));
+    if (reservation?.kind === 'status') {
+      uow.add('reservation_status', setStatusPart([reservation.id], reservation.status));
+    }
+    if (order) addStatusChange(uow, [order], order.from, order.to, ctx.actor, order.reason);
+    this.audit.add(uow, AuditService.of(ctx, audit));
   }
 
   /** An active, unexpired reservation of the tenant that no order uses yet. */
@@ -234,71 +199,6 @@ export class OrdersService {
     }
     return prices;
   }
-
-}
-
-/** Changes a transition makes besides the order row lock: audit entries and statement parts (see sqlParts). */
-interface Writes {
-  entries: AuditEntry[];
-  parts: Record<string, SqlPart>;
-}
-
-const NO_WRITES: Writes = { entries: [], parts: {} };
-
-/** A confirm found its hold lapsed. */
-const HOLD_LAPSED = Symbol('hold lapsed');
-
-/** The new status of an order, its history row and its audit row. */
-function statusWrites(order: LockedOrder, to: OrderStatus, reason: string | null, ctx: RequestContext): Writes {
-  return {
-    entries: [
-      {
-        action: 'order.status_changed',
-        objectType: 'order',
-        objectId: order.id,
-        oldValue: { status: order.status },
-        newValue: { status: to, ...(reason ? { reason } : {}) },
-      },
-    ],
-    parts: Object.fromEntries(statusChangeParts([order], order.status, to, ctx.actor, reason)),
-  };
-}
-
-/**
- * Moving the units of a reservation's lines on their locked stock rows, with one
- * audit row per row moved (its quantities before and after, from the locked counts).
- */
-function stockWrites(
-  action: 'stock.deducted' | 'stock.restocked',
-  orderId: string,
-  lines: HoldLine[],
-  locked: LockedStock[],
-  signs: { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 },
-): Writes {
-  const quantities = new Map<string, number>();
-  for (const l of lines) quantities.set(stockKey(l), (quantities.get(stockKey(l)) ?? 0) + l.quantity);
-  return {
-    entries: locked.flatMap((s) => {
-      const quantity = quantities.get(stockKey(s));
-      if (!quantity) return [];
-      return [
-        {
-          action,
-          objectType: 'item',
-          objectId: s.item_id,
-          oldValue: { warehouse_id: s.warehouse_id, on_hand: s.on_hand, reserved: s.reserved },
-          newValue: {
-            warehouse_id: s.warehouse_id,
-            on_hand: s.on_hand + signs.onHand * quantity,
-            reserved: s.reserved + signs.reserved * quantity,
-            quantity,
-            order_id: orderId,
-          },
-        },
-      ];
-    }),
-    parts: { held_stock: moveStockPart(lines, signs) },
-  };
 }
 
 function orderLinesPart(orderId: string, tenantId: string, holds: HoldLine[], prices: Map<string, number>): SqlPart {
