@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { call, newTenantKey, scratchDatabase, sleep, startService, withClient, type ScratchDatabase, type ServiceProcess } from './support/harness.js';
+import { sleep } from '../support/util.js';
+import { call, newTenantKey, scratchDatabase, startService, withClient, type ScratchDatabase, type ServiceProcess } from './support/harness.js';
 import { figures, MixedLoad, summary, verify } from './support/load.js';
 
 // kill -9 in the middle of a mixed load, restart on the same database, and

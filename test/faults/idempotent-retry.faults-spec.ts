@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { call, newTenantKey, scratchDatabase, sleep, startService, withClient, type ScratchDatabase, type ServiceProcess } from './support/harness.js';
+import { sleep } from '../support/util.js';
+import { call, newTenantKey, scratchDatabase, startService, withClient, type ScratchDatabase, type ServiceProcess } from './support/harness.js';
 
 // Retries across a crash: reservations sent with Idempotency-Key while the server
 // is killed (SIGKILL), then every key retried on the restarted server. Each key

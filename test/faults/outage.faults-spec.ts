@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { call, newTenantKey, scratchDatabase, sleep, startService, type Answer, type ScratchDatabase, type ServiceProcess } from './support/harness.js';
+import { sleep } from '../support/util.js';
+import { call, newTenantKey, scratchDatabase, startService, type Answer, type ScratchDatabase, type ServiceProcess } from './support/harness.js';
 import { figures, MixedLoad, summary, verify, type Entry } from './support/load.js';
 
 // The database goes away under load and comes back. Meanwhile every request

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { call, newTenantKey, prng, scratchDatabase, sleep, startService, withClient, type ScratchDatabase, type ServiceProcess } from './support/harness.js';
+import { prng, sleep } from '../support/util.js';
+import { call, newTenantKey, scratchDatabase, startService, withClient, type ScratchDatabase, type ServiceProcess } from './support/harness.js';
 import { figures, summary, verify, type Entry } from './support/load.js';
 
 // Two instances on one database, both sweeping expired holds every second, under

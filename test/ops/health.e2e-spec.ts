@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { expectError } from '../support/fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { startAppOn, withDatabase } from './support/app.js';
+import { withDatabase } from '../support/util.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 const databaseUrl = () => process.env.DATABASE_URL!;
@@ -41,14 +41,14 @@ describe('health probes', () => {
 
 describe('readiness when the database goes away', () => {
   let proxy: TcpProxy;
-  let app: Awaited<ReturnType<typeof startAppOn>>;
+  let app: TestApp;
 
   beforeAll(async () => {
     const target = new URL(databaseUrl());
     proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
     const viaProxy = new URL(databaseUrl());
     viaProxy.host = `127.0.0.1:${proxy.port}`;
-    app = await startAppOn(viaProxy.toString());
+    app = await startTestApp({ DATABASE_URL: viaProxy.toString() });
   });
   afterAll(async () => {
     await proxy.open();
@@ -83,13 +83,13 @@ describe('readiness when the database goes away', () => {
 describe('readiness with a pending migration', () => {
   const name = `inventory_ops_${randomBytes(4).toString('hex')}`;
   let admin: pg.Client;
-  let app: Awaited<ReturnType<typeof startAppOn>> | undefined;
+  let app: TestApp | undefined;
 
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: databaseUrl() });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
-    app = await startAppOn(withDatabase(databaseUrl(), name)); // migrates the scratch database on start
+    app = await startTestApp({ DATABASE_URL: withDatabase(databaseUrl(), name) }); // migrates the scratch database on start
   });
   afterAll(async () => {
     await app?.close();

@@ -4,7 +4,8 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { freePort, ROOT, run, startServer } from './support/processes.js';
+import { freePort } from '../support/util.js';
+import { ROOT, run, startServer } from './support/processes.js';
 
 // A newcomer as root on a fresh machine: `git clone … ~/app && npm ci && npm start`
 // with /root at mode 0700, which the postgres user (PostgreSQL refuses root) cannot

@@ -4,6 +4,7 @@ import http from 'node:http';
 import { connect } from 'node:net';
 import pg from 'pg';
 import { ADMIN_TOKEN } from '../support/test-app.js';
+import { sleep } from '../support/util.js';
 import { startServer, type ServerProcess } from './support/processes.js';
 
 // SIGTERM on the built server while requests are in flight on keep-alive
@@ -58,8 +59,6 @@ async function query<T>(statement: string, params: unknown[]): Promise<T[]> {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** A keep-alive agent with `connections` open sockets, each used once. */
 async function warmAgent(server: ServerProcess, key: string, connections: number): Promise<http.Agent> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
@@ -70,7 +69,7 @@ async function warmAgent(server: ServerProcess, key: string, connections: number
 }
 
 /** What happened to a group of requests, printed so that it can be quoted. */
-function tally(outcomes: Outcome[], signalledAt: number) {
+function outcomesOf(outcomes: Outcome[], signalledAt: number) {
   const count = (f: (o: Outcome) => boolean) => outcomes.filter(f).length;
   return {
     sent: outcomes.length,
@@ -114,7 +113,7 @@ describe('graceful shutdown of the built server', () => {
     busy.destroy();
     idle.destroy();
 
-    const figures = { exit_code: code, exit_ms: exitMs, in_flight: tally(early, signalledAt), sent_after_sigterm: tally(after, signalledAt) };
+    const figures = { exit_code: code, exit_ms: exitMs, in_flight: outcomesOf(early, signalledAt), sent_after_sigterm: outcomesOf(after, signalledAt) };
     console.log(`shutdown figures: ${JSON.stringify(figures)}`);
     const outcomes = [...early, ...after];
     expect(outcomes.filter((o) => o.error !== undefined)).toEqual([]);

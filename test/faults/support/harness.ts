@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { testLog } from '../../support/test-logs.js';
+import { freePort, sleep, withDatabase } from '../../support/util.js';
 import { startEmbeddedPostgres, type DatabaseHandle } from '../../../src/database/embedded-postgres.js';
 
 // The faults suites run the built service (dist/src/main.js) as real child
@@ -14,17 +14,6 @@ import { startEmbeddedPostgres, type DatabaseHandle } from '../../../src/databas
 // and only 127.0.0.1 is ever addressed.
 
 export const ADMIN_TOKEN = 'faults-admin-token-0123456789';
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------
 // PostgreSQL
@@ -49,10 +38,8 @@ export async function scratchDatabase(name: string, options: { mustOwn?: boolean
   if (external && !options.mustOwn) {
     const database = `inventory_faults_${name}_${Date.now()}_${randomBytes(2).toString('hex')}`;
     await withClient(external, (c) => c.query(`CREATE DATABASE ${database}`));
-    const url = new URL(external);
-    url.pathname = `/${database}`;
     return {
-      url: url.toString(),
+      url: withDatabase(external, database),
       embedded: false,
       stop: () => Promise.reject(new Error('cannot stop an external PostgreSQL')),
       start: () => Promise.reject(new Error('cannot start an external PostgreSQL')),
@@ -217,15 +204,4 @@ export async function newTenantKey(base: string): Promise<{ id: string; key: str
   const res = await call(base, 'POST', '/api/admin/tenants', ADMIN_TOKEN, { name: `faults-${randomBytes(4).toString('hex')}` });
   if (res.status !== 201) throw new Error(`create tenant: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.data.tenant.id, key: res.body.data.api_key.key };
-}
-
-/** A small deterministic PRNG, so a run can be replayed from its printed seed. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(s ^ (s >>> 15), 1 | s);
-    x ^= x + Math.imul(x ^ (x >>> 7), 61 | x);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }

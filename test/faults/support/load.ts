@@ -1,4 +1,5 @@
-import { call, prng, sleep, withClient, type Answer } from './harness.js';
+import { prng, sleep } from '../../support/util.js';
+import { call, withClient, type Answer } from './harness.js';
 
 // A mixed load over HTTP (reservations, releases, orders, confirms, cancels,
 // stock adjustments) that remembers every request and its answer, and the

@@ -1,20 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { testLog } from '../../support/test-logs.js';
+import { freePort } from '../../support/util.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const MAIN = resolve(ROOT, 'dist/src/main.js');
-
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (address && typeof address === 'object' ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
 
 export interface Output {
   stdout: string;
