@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { sql } from '../database/sql.js';
+import { LAPSED_UNITS_SQL } from '../reservations/reservation.repository.js';
 
 export interface StockView {
   warehouse_id: string;
@@ -32,22 +33,6 @@ export interface ItemRow {
   updated_at: Date;
   stock: StockView[];
 }
-
-/**
- * Units of a stock row `s` held by active holds whose time has passed: they are
- * expired for every read, swept or not. Found from the lapsed holds (few: the
- * sweeper runs every 30 s) by reservation_active_expiry_idx, each line by its
- * key; never from the row's lines, which are its whole history. The CASE
- * condition repeats the two before it for the planner: it has statistics on that
- * expression (reservation_lapse_stats), so it expects a few lapsed holds, not
- * every active one times every expired one. Rows with nothing reserved skip it.
- */
-const LAPSED_UNITS_SQL = `CASE WHEN s.reserved = 0 THEN 0 ELSE (
-    SELECT COALESCE(sum(l.quantity), 0)::int
-    FROM reservation r
-    JOIN reservation_line l ON l.reservation_id = r.id AND l.item_id = s.item_id AND l.warehouse_id = s.warehouse_id
-    WHERE r.tenant_id = s.tenant_id AND r.status = 'active' AND r.expires_at <= now()
-      AND (CASE WHEN r.status = 'active' THEN r.expires_at END) <= now()) END`;
 
 /**
  * Live items with their stock per warehouse, in one query; callers add

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../common/request-context.js';
 import { inSavepoint } from '../database/savepoint.js';
-import type { LockedStock } from '../reservations/holds.js';
+import type { LockedStock } from './stock.repository.js';
 import type { ReservationExpiryService } from '../reservations/reservation-expiry.service.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { sql } from '../database/sql.js';
-import type { LockedStock } from '../reservations/holds.js';
+import type { LockedStock } from './stock.repository.js';
 
 export interface AdjustedStock {
   on_hand: number;

@@ -5,7 +5,7 @@ import { isPgError, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
 import { outstandingUnits } from '../orders/outstanding-units.js';
-import type { LockedStock } from '../reservations/holds.js';
+import type { LockedStock } from './stock.repository.js';
 import { ReservationExpiryService } from '../reservations/reservation-expiry.service.js';
 import { findItemView } from './item-view.js';
 import { retryAfterFreeingLapsedHolds } from './lapsed-holds.js';

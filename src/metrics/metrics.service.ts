@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { oldestLapsedAgeSeconds } from '../reservations/reservation.repository.js';
 import { routeTemplate } from '../common/route-template.js';
 
 /** Node.js process metrics are per process, not per application instance: registered once. */
@@ -164,15 +165,11 @@ export class MetricsService {
   private async oldestUnsweptHoldAge(): Promise<number | undefined> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      const query = this.dataSource.query<{ age: number }[]>(
-        `SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(expires_at)), 0)::float8 AS age
-         FROM reservation WHERE status = 'active' AND expires_at <= now()`,
-      );
+      const query = oldestLapsedAgeSeconds(this.dataSource);
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('timed out')), SCRAPE_QUERY_TIMEOUT_MS);
       });
-      const [row] = await Promise.race([query, timeout]);
-      return row?.age ?? 0;
+      return await Promise.race([query, timeout]);
     } catch (err) {
       this.logger.warn(`oldest expired hold not measured: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;

@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { sql } from '../database/sql.js';
 import type { UnitOfWork } from '../database/unit-of-work.js';
 import { type HoldOwner, HoldOwners, type OwnersExpiry } from '../reservations/hold-owners.js';
-import { addStatusChange } from './order-store.js';
+import { addStatusChange } from './order.repository.js';
 
 interface PendingOrder {
   id: string;

@@ -1,7 +1,7 @@
 import type { CursorCodec } from '../common/cursor.js';
 import { cursorTimestamp, SqlWhere } from '../common/keyset.js';
 import type { ListOrdersQuery, OrderSort } from './dto/list-orders.query.js';
-import { orderSelect } from './order-store.js';
+import { orderSelect } from './order.repository.js';
 
 interface SortSpec {
   column: 'created_at' | 'total_amount';

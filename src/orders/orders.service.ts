@@ -17,9 +17,9 @@ import { sql, type SqlPart } from '../database/sql.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import type { HoldLine } from '../reservations/allocation.js';
-import { lockStockRows, moveStockPart, uniqueKeys } from '../reservations/holds.js';
+import { lockStockRows, moveStockPart, uniqueKeys } from '../inventory/stock.repository.js';
 import { ReservationExpiryService } from '../reservations/reservation-expiry.service.js';
-import { linesOf, lockReservation, setStatusPart } from '../reservations/reservation-store.js';
+import { linesOf, lockReservation, setStatusPart } from '../reservations/reservation.repository.js';
 import { ReservationHoldsService } from '../reservations/reservation-holds.service.js';
 import type { CreateOrderDto } from './dto/create-order.dto.js';
 import type { ListOrdersQuery } from './dto/list-orders.query.js';
@@ -32,7 +32,7 @@ import {
   type OrderView,
   addStatusChange,
   toOrderView,
-} from './order-store.js';
+} from './order.repository.js';
 import type { OrderStatus } from './order-transitions.js';
 import { type LockedHold, needsHold, planTransition, type TransitionPlan } from './transition-plan.js';
 

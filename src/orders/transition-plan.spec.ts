@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DomainError } from '../common/errors.js';
-import type { LockedReservation } from '../reservations/reservation-store.js';
+import type { LockedReservation } from '../reservations/reservation.repository.js';
 import { ORDER_STATUSES, type OrderStatus, TRANSITIONS } from './order-transitions.js';
 import { type LockedHold, needsHold, planTransition, type TransitionPlan } from './transition-plan.js';
 

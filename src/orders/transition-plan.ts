@@ -1,8 +1,8 @@
 import type { AuditEntry } from '../audit/audit.service.js';
 import { type DomainError, ReservationExpiredError } from '../common/errors.js';
-import { type LockedStock, stockKey } from '../reservations/holds.js';
-import type { HeldLine, LockedReservation } from '../reservations/reservation-store.js';
-import type { LockedOrder } from './order-store.js';
+import { type LockedStock, stockKey } from '../inventory/stock.repository.js';
+import type { HeldLine, LockedReservation } from '../reservations/reservation.repository.js';
+import type { LockedOrder } from './order.repository.js';
 import { EFFECTS, type OrderStatus, transitionError } from './order-transitions.js';
 
 /** What a transition that moves units needs locked besides the order (in this order): its reservation, lines, stock rows. */

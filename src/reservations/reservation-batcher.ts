@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { BatchQueue } from '../common/batch-queue.js';
 import { isDatabaseUnavailable, isLockTimeout, isPgError, isRetryable, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { Env } from '../config/env.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import { type HoldJob, type HoldRequest, type HoldResult, ReservationHoldsService } from './reservation-holds.service.js';
-import type { ReservationView } from './reservation-store.js';
+import type { ReservationView } from './reservation.repository.js';
 import { Slots } from '../common/slots.js';
 
 const MAX_BATCH = 128;
@@ -62,7 +63,7 @@ export class ReservationBatcher {
   private readonly waitSlots: Slots;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
     private readonly holds: ReservationHoldsService,
     private readonly env: Env,
   ) {
@@ -123,7 +124,7 @@ export class ReservationBatcher {
   private async attempt(batch: Pending[], work: (manager: EntityManager) => Promise<HoldResult[]>, lockWaitEnds = false): Promise<Attempt> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return { results: await this.dataSource.transaction(work) };
+        return { results: await this.tx.runOwn(work) };
       } catch (err) {
         if (isRetryable(err) && attempt < MAX_ATTEMPTS) continue;
         if (lockWaitEnds && (isLockTimeout(err) || isPgError(err, PgCode.queryCanceled))) return { lockWaitEnded: err };
@@ -135,7 +136,7 @@ export class ReservationBatcher {
         this.logger.warn(`batch of ${batch.length} failed (${String(err)}); retrying one by one`);
         for (const job of batch) {
           try {
-            job.resolve(await this.dataSource.transaction((m) => this.holds.reserveIn(m, job.ctx, job.request)));
+            job.resolve(await this.tx.runOwn((m) => this.holds.reserveIn(m, job.ctx, job.request)));
           } catch (error) {
             job.reject(error);
           }

@@ -1,23 +1,27 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { isLockTimeout } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
-import { type LockedStock, lockStockRows, moveStockPart, stockKey, uniqueKeys } from './holds.js';
+import { type LockedStock, lockStockRows, moveStockPart, stockKey, uniqueKeys } from '../inventory/stock.repository.js';
 import { HoldOwners } from './hold-owners.js';
-import { type HeldLine, linesOf, setStatusPart } from './reservation-store.js';
+import {
+  claimLapsed,
+  claimLapsedOn,
+  claimLapsedOne,
+  type HeldLine,
+  type LapsedReservation,
+  linesOf,
+  setStatusPart,
+} from './reservation.repository.js';
 
 /** How long the sweeper waits for the stock rows of one hold that a batch had to leave out. */
 const SWEEP_LOCK_WAIT_MS = 200;
 
-export interface LapsedReservation {
-  id: string;
-  tenant_id: string;
-  expires_at: Date;
-}
 
 /**
  * Returns the units of holds whose time has passed. The cron sweeps them in
@@ -29,7 +33,7 @@ export class ReservationExpiryService {
   private readonly logger = new Logger('ReservationExpiry');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
     private readonly owners: HoldOwners,
   ) {}
@@ -53,16 +57,8 @@ export class ReservationExpiryService {
     const busy: string[] = [];
     let total = 0;
     for (;;) {
-      const { claimed, expired, blocked, left } = await this.dataSource.transaction(async (manager) => {
-        const claimed = await sql<LapsedReservation>(
-          manager,
-          `SELECT id, tenant_id, expires_at FROM reservation
-           WHERE status = 'active' AND expires_at <= now() AND ($2::uuid[] IS NULL OR tenant_id = ANY($2::uuid[]))
-             AND id <> ALL($3::uuid[])
-           ORDER BY expires_at LIMIT $1
-           FOR UPDATE SKIP LOCKED`,
-          [batchSize, scope.tenantIds ?? null, seen],
-        );
+      const { claimed, expired, blocked, left } = await this.tx.runOwn(async (manager) => {
+        const claimed = await claimLapsed(manager, { limit: batchSize, tenantIds: scope.tenantIds, except: seen });
         return { claimed: claimed.length, ...(await this.expireClaimed(manager, claimed, requestId, { wait: false })) };
       });
       total += expired;
@@ -73,14 +69,8 @@ export class ReservationExpiryService {
     const busyRows = new Set<string>();
     for (const id of busy) {
       try {
-        total += await this.dataSource.transaction(async (manager) => {
-          const [claimed] = await sql<LapsedReservation>(
-            manager,
-            `SELECT id, tenant_id, expires_at FROM reservation
-             WHERE id = $1 AND status = 'active' AND expires_at <= now()
-             FOR UPDATE SKIP LOCKED`,
-            [id],
-          );
+        total += await this.tx.runOwn(async (manager) => {
+          const claimed = await claimLapsedOne(manager, id);
           const lines = claimed ? await linesOf(manager, [id]) : [];
           if (!claimed || lines.some((l) => busyRows.has(stockKey(l)))) return 0;
           await sql(manager, `SET LOCAL lock_timeout = ${SWEEP_LOCK_WAIT_MS}`);
@@ -150,18 +140,7 @@ export class ReservationExpiryService {
    * counts it has locked instead of reading (or locking) the rows again.
    */
   async expireLapsedOn(manager: EntityManager, ctx: RequestContext, locked: LockedStock[]): Promise<HeldLine[]> {
-    const candidates = await sql<LapsedReservation>(
-      manager,
-      `SELECT r.id, r.tenant_id, r.expires_at FROM reservation r
-       WHERE r.tenant_id = $1 AND r.status = 'active' AND r.expires_at <= now()
-         AND EXISTS (SELECT 1 FROM reservation_line l
-                     JOIN unnest($2::uuid[], $3::uuid[]) AS k(item_id, warehouse_id)
-                       ON l.item_id = k.item_id AND l.warehouse_id = k.warehouse_id
-                     WHERE l.reservation_id = r.id)
-       ORDER BY r.expires_at
-       FOR UPDATE OF r SKIP LOCKED`,
-      [ctx.tenantId, locked.map((s) => s.item_id), locked.map((s) => s.warehouse_id)],
-    );
+    const candidates = await claimLapsedOn(manager, ctx.tenantId, locked);
     if (candidates.length === 0) return [];
     const owners = await this.owners.lockForExpiry(
       manager,

@@ -6,12 +6,12 @@ import { Env } from '../config/env.js';
 import { type DomainError, InsufficientStockError, NotFoundError } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { inSavepoint } from '../database/savepoint.js';
-import { sql } from '../database/sql.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
+import { WarehousesService } from '../warehouses/warehouses.service.js';
 import { allocate, type HoldLine, mergeLines, type RequestedLine, type Shortage, type StockLevel } from './allocation.js';
-import { compareIds, type LockedStock, lockForReservation, moveStockPart, type PrioritizedStock, stockKey } from './holds.js';
+import { compareIds, type LockedStock, lockForReservation, moveStockPart, type PrioritizedStock, stockKey } from '../inventory/stock.repository.js';
 import { ReservationExpiryService } from './reservation-expiry.service.js';
-import type { ReservationView } from './reservation-store.js';
+import { addNewReservations, type ReservationView } from './reservation.repository.js';
 
 export interface HoldRequest {
   lines: RequestedLine[];
@@ -53,6 +53,7 @@ export class ReservationHoldsService {
   constructor(
     private readonly audit: AuditService,
     private readonly expiry: ReservationExpiryService,
+    private readonly warehouses: WarehousesService,
     private readonly env: Env,
   ) {}
 
@@ -192,38 +193,9 @@ export class ReservationHoldsService {
   ): Promise<(id: string) => boolean> {
     const known = new Set(stock.map((s) => s.warehouse_id));
     const unseen = [...new Set(lines.flat().flatMap((l) => (l.warehouse_id && !known.has(l.warehouse_id) ? [l.warehouse_id] : [])))];
-    if (unseen.length > 0) {
-      const found = await sql<{ id: string }>(manager, 'SELECT id FROM warehouse WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [
-        tenantId,
-        unseen,
-      ]);
-      found.forEach((w) => known.add(w.id));
-    }
+    for (const id of await this.warehouses.existing(manager, tenantId, unseen)) known.add(id);
     return (id) => known.has(id);
   }
-}
-
-/** Inserts reservations and their lines. The timestamps are the transaction's `now()`, as the views say. */
-function addNewReservations(uow: UnitOfWork, tenantId: string, views: ReservationView[]): void {
-  const lines = views.flatMap((v) => v.lines.map((l) => ({ ...l, reservation_id: v.id })));
-  uow.add('new_reservations', {
-    text: `INSERT INTO reservation (id, tenant_id, reference, expires_at, created_at, updated_at)
-           SELECT r.id, $1, r.reference, r.expires_at, now(), now()
-           FROM unnest($2::uuid[], $3::text[], $4::timestamptz[]) AS r(id, reference, expires_at)`,
-    params: [tenantId, views.map((v) => v.id), views.map((v) => v.reference), views.map((v) => v.expires_at)],
-  });
-  uow.add('new_reservation_lines', {
-    text: `INSERT INTO reservation_line (reservation_id, tenant_id, item_id, warehouse_id, quantity)
-           SELECT l.reservation_id, $1, l.item_id, l.warehouse_id, l.quantity
-           FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[]) AS l(reservation_id, item_id, warehouse_id, quantity)`,
-    params: [
-      tenantId,
-      lines.map((l) => l.reservation_id),
-      lines.map((l) => l.item_id),
-      lines.map((l) => l.warehouse_id),
-      lines.map((l) => l.quantity),
-    ],
-  });
 }
 
 interface Plan {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { WarehousesModule } from '../warehouses/warehouses.module.js';
 import { HoldOwners } from './hold-owners.js';
 import { ReservationExpiryCron } from './reservation-expiry.cron.js';
 import { ReservationExpiryService } from './reservation-expiry.service.js';
@@ -8,6 +9,7 @@ import { ReservationsController } from './reservations.controller.js';
 import { ReservationsService } from './reservations.service.js';
 
 @Module({
+  imports: [WarehousesModule],
   controllers: [ReservationsController],
   providers: [
     ReservationsService,

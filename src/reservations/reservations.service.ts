@@ -16,7 +16,7 @@ import type { CreateReservationDto } from './dto/create-reservation.dto.js';
 import type { ListReservationsQuery } from './dto/list-reservations.query.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { HoldOwners } from './hold-owners.js';
-import { lockStockRows, moveStockPart, uniqueKeys } from './holds.js';
+import { lockStockRows, moveStockPart, uniqueKeys } from '../inventory/stock.repository.js';
 import { ReservationBatcher } from './reservation-batcher.js';
 import { ReservationExpiryService } from './reservation-expiry.service.js';
 import { ReservationHoldsService } from './reservation-holds.service.js';
@@ -30,7 +30,7 @@ import {
   type ReservationView,
   setStatusPart,
   toReservationView,
-} from './reservation-store.js';
+} from './reservation.repository.js';
 
 const CURSOR_KIND = 'reservations';
 

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { OrderLineView, OrderView, StatusChangeView } from '../order-store.js';
+import type { OrderLineView, OrderView, StatusChangeView } from '../order.repository.js';
 import { ORDER_STATUSES, type OrderStatus } from '../order-transitions.js';
 
 export class OrderLineResponse implements OrderLineView {

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { HoldLine } from '../allocation.js';
 import { RESERVATION_STATUSES, type ReservationStatus } from '../reservation-status.js';
-import type { ReservationView } from '../reservation-store.js';
+import type { ReservationView } from '../reservation.repository.js';
 
 export class HoldLineResponse implements HoldLine {
   @ApiProperty({ format: 'uuid', example: '5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11' })

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { sql, type SqlPart } from '../database/sql.js';
-import type { HoldLine } from './allocation.js';
+import type { HoldLine } from '../reservations/allocation.js';
 
 export interface LockedStock {
   item_id: string;
