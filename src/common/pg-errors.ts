@@ -23,7 +23,7 @@ export interface PgErrorInfo {
 
 /** The driver error behind a TypeORM QueryFailedError (or the error itself). */
 export function pgError(err: unknown): PgErrorInfo | undefined {
-  const source = err instanceof QueryFailedError ? err.driverError : err;
+  const source: unknown = err instanceof QueryFailedError ? err.driverError : err;
   if (source && typeof source === 'object' && 'code' in source) {
     return source as PgErrorInfo;
   }

@@ -9,6 +9,6 @@ export const UNMATCHED_ROUTE = '(unmatched)';
  * series per resource.
  */
 export function routeTemplate(req: Request): string {
-  const path: unknown = req.route?.path;
+  const path: unknown = (req.route as { path?: unknown } | undefined)?.path;
   return typeof path === 'string' ? `${req.baseUrl ?? ''}${path}` : UNMATCHED_ROUTE;
 }

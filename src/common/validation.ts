@@ -18,26 +18,26 @@ export function Optional(options?: ValidationOptions): PropertyDecorator {
 export function IsId(options?: ValidationOptions): PropertyDecorator {
   return (target, key) => {
     IsUUID('all', options)(target, key);
-    Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))(target, key);
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value))(target, key);
   };
 }
 
 /** Trims a string, leaving any other type as it is so that validation rejects it. */
-export const Trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
+export const Trim = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
 
 /**
  * Query strings are text: converts a plain decimal integer ("20") to a number and
  * leaves anything else ("1.5", "abc", "") untouched so that @IsInt() rejects it.
  */
 export const QueryInt = () =>
-  Transform(({ value }) =>
+  Transform(({ value }: { value: unknown }) =>
     typeof value === 'string' && /^-?\d{1,16}$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : value,
   );
 
 /** A query parameter given once or several times (`?status=a&status=b`, or `a,b`) as an array. */
 export const QueryList = () =>
-  Transform(({ value }) => {
-    const list = Array.isArray(value) ? value : [value];
+  Transform(({ value }: { value: unknown }) => {
+    const list: unknown[] = Array.isArray(value) ? value : [value];
     return list.flatMap((v) => (typeof v === 'string' ? v.split(',') : [v])).filter((v) => v !== '');
   });
 

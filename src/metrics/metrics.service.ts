@@ -66,29 +66,27 @@ export class MetricsService {
   });
 
   constructor(private readonly dataSource: DataSource) {
-    const metrics = this;
-    new Gauge({
+    // prom-client calls collect() on every scrape; the gauges read this service's state.
+    const oldest: Gauge = new Gauge({
       name: 'inventory_expired_holds_oldest_age_seconds',
       help: 'Seconds since the oldest active reservation past its expiry was due (0: none waits for the sweeper)',
       registers: [this.registry],
-      async collect() {
-        const age = await metrics.oldestUnsweptHoldAge();
-        if (age === undefined) this.set(Number.NaN);
-        else this.set(age);
+      collect: async () => {
+        const age = await this.oldestUnsweptHoldAge();
+        oldest.set(age ?? Number.NaN);
       },
     });
-    const poolGauge = (name: string, help: string, read: (pool: PgPool) => number | undefined) =>
-      new Gauge({
+    const poolGauge = (name: string, help: string, read: (pool: PgPool) => number | undefined) => {
+      const gauge: Gauge = new Gauge({
         name,
         help,
         registers: [this.registry],
-        collect() {
-          const pool = metrics.pool();
-          const value = pool && read(pool);
-          if (value === undefined) this.set(Number.NaN);
-          else this.set(value);
+        collect: () => {
+          const pool = this.pool();
+          gauge.set((pool && read(pool)) ?? Number.NaN);
         },
       });
+    };
     poolGauge('inventory_db_pool_connections_in_use', 'Database connections checked out of the pool', (p) => p.totalCount - p.idleCount);
     poolGauge('inventory_db_pool_connections_idle', 'Open database connections waiting in the pool', (p) => p.idleCount);
     poolGauge('inventory_db_pool_waiting_requests', 'Queries waiting for a free database connection', (p) => p.waitingCount);

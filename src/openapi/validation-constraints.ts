@@ -50,7 +50,7 @@ function queryClassesByOperation(app: INestApplication, operationId: (controller
         const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, metatype, method) ?? {}) as Record<string, { index: number }>;
         const types = (Reflect.getMetadata('design:paramtypes', proto, method) ?? []) as Type<unknown>[];
         for (const [key, { index }] of Object.entries(args)) {
-          if (Number(key.split(':')[0]) === RouteParamtypes.QUERY && types[index]) {
+          if (Number(key.split(':')[0]) === Number(RouteParamtypes.QUERY) && types[index]) {
             result.set(operationId(metatype.name, method), types[index]);
           }
         }

@@ -79,7 +79,7 @@ export class ReservationHoldsService {
     jobs: HoldJob[],
     options: ReserveOptions = {},
   ): Promise<HoldResult[]> {
-    const results: HoldResult[] = new Array(jobs.length);
+    const results = new Array<HoldResult>(jobs.length);
     const lines = jobs.map((job) => mergeLines(job.request.lines));
     const itemIds = [...new Set(lines.flat().map((l) => l.item_id))];
     const { live, stock, now, contended } = await lockForReservation(manager, tenantId, itemIds, options);
