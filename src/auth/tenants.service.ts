@@ -5,6 +5,7 @@ import { DuplicateError, NotFoundError } from '../common/errors.js';
 import { isPgError, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import { WarehousesService } from '../warehouses/warehouses.service.js';
 import { generateApiKey } from './api-key-secret.js';
 
@@ -27,6 +28,7 @@ export interface ApiKeyView {
 export class TenantsService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
     private readonly warehouses: WarehousesService,
   ) {}
@@ -34,7 +36,7 @@ export class TenantsService {
   /** A tenant, its default warehouse and its first API key, in one transaction. */
   async create(name: string, actor: string, requestId: string): Promise<{ tenant: TenantView; api_key: ApiKeyView }> {
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      return await this.tx.run(async (manager) => {
         const [row] = await sql<{ id: string; name: string; created_at: Date }>(
           manager,
           'INSERT INTO tenant (name) VALUES ($1) RETURNING id, name, created_at',
@@ -59,7 +61,7 @@ export class TenantsService {
   }
 
   async createApiKey(tenantId: string, label: string, actor: string, requestId: string): Promise<ApiKeyView> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.tx.run(async (manager) => {
       const [tenant] = await sql(manager, 'SELECT 1 FROM tenant WHERE id = $1', [tenantId]);
       if (!tenant) throw new NotFoundError('Tenant');
       return this.insertApiKey(manager, { tenantId, actor, requestId }, label);

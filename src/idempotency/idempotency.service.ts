@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource, type QueryRunner } from 'typeorm';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 import { Env } from '../config/env.js';
 import { DomainError, IdempotencyKeyInUseError, IdempotencyKeyReusedError } from '../common/errors.js';
 import { isPgError, PgCode } from '../common/pg-errors.js';
 import { toErrorResponse } from '../common/error-response.js';
+import { sql } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 
 export interface StoredResponse {
@@ -16,17 +17,27 @@ export type IdempotentOutcome = { replay: StoredResponse } | { body: unknown };
 /** How long a retry waits for the first request's claim before it answers 409. */
 const CLAIM_WAIT_MS = 100;
 
+/** An error answer that is stored and replayed: a domain answer (4xx) other than invalid input. */
+function isStoredAnswer(err: unknown): err is DomainError {
+  return (
+    err instanceof DomainError && err.status < HttpStatus.INTERNAL_SERVER_ERROR && err.code !== 'validation_failed'
+  );
+}
+
 /**
  * Stripe-style idempotency keys. The request runs inside one transaction that
  * first claims (tenant, key), then performs the request, then stores its
  * response: the effect and the stored response commit together or not at all.
  * So a retry after a crash either replays the response or performs the request
- * for the first time, never twice.
+ * for the first time, never twice. That transaction is one of its own
+ * (`runOwn`), handed to the handler with `within`: the services' `run` become
+ * savepoints of it.
  */
 @Injectable()
 export class IdempotencyService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
     private readonly env: Env,
   ) {}
 
@@ -34,35 +45,28 @@ export class IdempotencyService {
     scope: { tenantId: string; key: string; fingerprint: Buffer; requestId: string; status: number },
     handle: () => Promise<unknown>,
   ): Promise<IdempotentOutcome> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-      const claimed = await this.claim(runner, scope.tenantId, scope.key, scope.fingerprint);
-      if (!claimed) {
-        const stored = await this.stored(runner, scope.tenantId, scope.key, scope.fingerprint);
-        await runner.rollbackTransaction();
-        return { replay: stored };
+    const outcome = await this.tx.runOwn(async (manager): Promise<IdempotentOutcome | { storedError: DomainError }> => {
+      if (!(await this.claim(manager, scope.tenantId, scope.key, scope.fingerprint))) {
+        // Claimed before: this transaction wrote nothing and only reads the stored response.
+        return { replay: await this.stored(manager, scope.tenantId, scope.key, scope.fingerprint) };
       }
       let body: unknown;
       try {
-        body = await TransactionRunner.within(runner.manager, handle);
+        body = await TransactionRunner.within(manager, handle);
       } catch (err) {
         // A domain answer (4xx) of a request that ran is stored and replayed like a
-        // success; invalid input, conflicts and server errors store nothing.
-        if (!(err instanceof DomainError) || err.status >= 500 || err.code === 'validation_failed') throw err;
+        // success: it commits, then the caller gets the error. Invalid input,
+        // conflicts and server errors store nothing.
+        if (!isStoredAnswer(err)) throw err;
         const { status, body: errorBody } = toErrorResponse(err, scope.requestId);
-        await this.complete(runner, scope, status, errorBody);
-        await runner.commitTransaction();
-        throw err;
+        await this.complete(manager, scope, status, errorBody);
+        return { storedError: err };
       }
-      await this.complete(runner, scope, scope.status, body ?? null);
-      await runner.commitTransaction();
+      await this.complete(manager, scope, scope.status, body ?? null);
       return { body };
-    } finally {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      await runner.release();
-    }
+    });
+    if ('storedError' in outcome) throw outcome.storedError;
+    return outcome;
   }
 
   /** Deletes keys older than IDEMPOTENCY_TTL_HOURS; returns how many. */
@@ -75,10 +79,11 @@ export class IdempotencyService {
   }
 
   /** Inserts the key; false when it already exists (committed). Waits briefly on an in-flight twin, then 409. */
-  private async claim(runner: QueryRunner, tenantId: string, key: string, fingerprint: Buffer): Promise<boolean> {
-    await runner.query(`SET LOCAL lock_timeout = ${CLAIM_WAIT_MS}`);
+  private async claim(manager: EntityManager, tenantId: string, key: string, fingerprint: Buffer): Promise<boolean> {
+    await sql(manager, `SET LOCAL lock_timeout = ${CLAIM_WAIT_MS}`);
     try {
-      const rows = await runner.query(
+      const rows = await sql(
+        manager,
         `INSERT INTO idempotency_key (tenant_id, key, request_hash) VALUES ($1, $2, $3)
          ON CONFLICT (tenant_id, key) DO NOTHING RETURNING 1`,
         [tenantId, key, fingerprint],
@@ -88,28 +93,35 @@ export class IdempotencyService {
       if (isPgError(err, PgCode.lockNotAvailable)) throw new IdempotencyKeyInUseError();
       throw err;
     } finally {
-      if (runner.isTransactionActive) {
-        await runner.query(`SET LOCAL lock_timeout = ${this.env.DB_LOCK_TIMEOUT_MS}`).catch(() => undefined);
+      if (manager.queryRunner?.isTransactionActive) {
+        await sql(manager, `SET LOCAL lock_timeout = ${this.env.DB_LOCK_TIMEOUT_MS}`).catch(() => undefined);
       }
     }
   }
 
-  private async stored(runner: QueryRunner, tenantId: string, key: string, fingerprint: Buffer): Promise<StoredResponse> {
-    const [row] = await runner.query(
+  private async stored(
+    manager: EntityManager,
+    tenantId: string,
+    key: string,
+    fingerprint: Buffer,
+  ): Promise<StoredResponse> {
+    const [row] = await sql<{ request_hash: Buffer; response_status: number; response_body: unknown }>(
+      manager,
       `SELECT request_hash, response_status, response_body FROM idempotency_key WHERE tenant_id = $1 AND key = $2`,
       [tenantId, key],
     );
-    if (!row || !(row.request_hash as Buffer).equals(fingerprint)) throw new IdempotencyKeyReusedError();
+    if (!row || !row.request_hash.equals(fingerprint)) throw new IdempotencyKeyReusedError();
     return { status: row.response_status, body: row.response_body };
   }
 
   private async complete(
-    runner: QueryRunner,
+    manager: EntityManager,
     scope: { tenantId: string; key: string },
     status: number,
     body: unknown,
   ): Promise<void> {
-    await runner.query(
+    await sql(
+      manager,
       `UPDATE idempotency_key SET response_status = $3, response_body = $4 WHERE tenant_id = $1 AND key = $2`,
       [scope.tenantId, scope.key, status, JSON.stringify(body)],
     );
