@@ -4,9 +4,11 @@
 // load the machine on purpose) and longer timeouts.
 import { readFileSync } from 'node:fs';
 
-const { globalSetup: _setup, globalTeardown: _teardown, ...base } = JSON.parse(
-  readFileSync(new URL('./package.json', import.meta.url), 'utf8'),
-).jest;
+const {
+  globalSetup: _setup,
+  globalTeardown: _teardown,
+  ...base
+} = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).jest;
 
 export default {
   ...base,

@@ -34,11 +34,15 @@ if (created.status !== 201) {
 const itemId = created.body.data.id;
 
 const results = await Promise.all(
-  Array.from({ length: attempts }, () => api('POST', '/api/reservations', { lines: [{ item_id: itemId, quantity: 1 }] })),
+  Array.from({ length: attempts }, () =>
+    api('POST', '/api/reservations', { lines: [{ item_id: itemId, quantity: 1 }] }),
+  ),
 );
 const succeeded = results.filter((r) => r.status === 201).length;
 const rejected = results.filter((r) => r.status === 400 && r.body.error === 'insufficient_stock').length;
-const unexpected = results.filter((r) => r.status !== 201 && !(r.status === 400 && r.body.error === 'insufficient_stock'));
+const unexpected = results.filter(
+  (r) => r.status !== 201 && !(r.status === 400 && r.body.error === 'insufficient_stock'),
+);
 const item = (await api('GET', `/api/items/${itemId}`)).body.data;
 
 console.log(`Item: ${itemId} (stock ${stock}, ${attempts} parallel attempts)`);

@@ -26,12 +26,15 @@ const RUNS = Number(values.runs);
 const database = await openBenchDatabase();
 const client = await connect(database.url);
 const tenant = await benchTenant(client, 'bench-orders');
-const have = Number((await client.query('SELECT count(*) FROM orders WHERE tenant_id = $1', [tenant.id])).rows[0].count);
+const have = Number(
+  (await client.query('SELECT count(*) FROM orders WHERE tenant_id = $1', [tenant.id])).rows[0].count,
+);
 if (have < ORDERS) {
   console.log(`Seeding ${(ORDERS - have).toLocaleString()} orders…`);
   await seedOrders(client, { tenantId: tenant.id, warehouseId: tenant.warehouseId, count: ORDERS - have });
 }
-const month = (await client.query(`SELECT (now() - interval '60 days') AS f, (now() - interval '30 days') AS t`)).rows[0];
+const month = (await client.query(`SELECT (now() - interval '60 days') AS f, (now() - interval '30 days') AS t`))
+  .rows[0];
 const server = await startServer(database.url);
 const cursors = new CursorCodec(process.env.CURSOR_SECRET ?? 'inventory-service-cursor-secret');
 const get = httpClient(server.url, { Authorization: `Bearer ${tenant.key}` });
@@ -43,8 +46,14 @@ const VARIANTS = [
   { name: 'lowest_value', query: { sort: 'lowest_value' } },
   { name: 'newest, page 2 (cursor)', query: {}, secondPage: true },
   { name: 'status=pending, newest', query: { status: ['pending'] } },
-  { name: 'status=confirmed,shipped, highest_value', query: { status: ['confirmed', 'shipped'], sort: 'highest_value' } },
-  { name: 'created in a 30-day window, newest', query: { created_from: month.f.toISOString(), created_to: month.t.toISOString() } },
+  {
+    name: 'status=confirmed,shipped, highest_value',
+    query: { status: ['confirmed', 'shipped'], sort: 'highest_value' },
+  },
+  {
+    name: 'created in a 30-day window, newest',
+    query: { created_from: month.f.toISOString(), created_to: month.t.toISOString() },
+  },
   { name: 'total 10000..20000, lowest_value', query: { min_total: 10000, max_total: 20000, sort: 'lowest_value' } },
   { name: 'customer_ref, newest', query: { customer_ref: 'cust-42' } },
 ];
@@ -95,7 +104,9 @@ try {
     samples.sort((a, b) => a - b);
     floor.push({ p50: percentile(samples, 50), p95: percentile(samples, 95) });
   }
-  console.log(`HTTP floor (GET /health/live): p50 ${median(floor.map((f) => f.p50)).toFixed(2)} ms, p95 ${median(floor.map((f) => f.p95)).toFixed(2)} ms`);
+  console.log(
+    `HTTP floor (GET /health/live): p50 ${median(floor.map((f) => f.p50)).toFixed(2)} ms, p95 ${median(floor.map((f) => f.p95)).toFixed(2)} ms`,
+  );
   for (const variant of VARIANTS) {
     const query = { ...variant.query };
     if (variant.secondPage) {
@@ -109,7 +120,12 @@ try {
     for (let r = 0; r < RUNS; r++) {
       const http = await timeHttp(search);
       const sql = await timeSql(query);
-      runs.push({ httpP50: percentile(http, 50), httpP95: percentile(http, 95), sqlP50: percentile(sql, 50), sqlP95: percentile(sql, 95) });
+      runs.push({
+        httpP50: percentile(http, 50),
+        httpP95: percentile(http, 95),
+        sqlP50: percentile(sql, 50),
+        sqlP95: percentile(sql, 95),
+      });
     }
     const row = {
       variant: variant.name,
@@ -133,6 +149,21 @@ try {
 
 const orders = ORDERS;
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/orders-list.json', JSON.stringify({ orders, requests: REQUESTS, runs: RUNS, http_floor: { p50_ms: median(floor.map((f) => f.p50)), p95_ms: median(floor.map((f) => f.p95)) }, rows }, null, 2));
+writeFileSync(
+  'bench/results/orders-list.json',
+  JSON.stringify(
+    {
+      orders,
+      requests: REQUESTS,
+      runs: RUNS,
+      http_floor: { p50_ms: median(floor.map((f) => f.p50)), p95_ms: median(floor.map((f) => f.p95)) },
+      rows,
+    },
+    null,
+    2,
+  ),
+);
 const worst = Math.max(...rows.map((r) => r.ratio_p95));
-console.log(`\n${orders.toLocaleString()} orders, ${REQUESTS} requests x ${RUNS} runs per variant (medians). Worst p95 ratio ${worst.toFixed(2)} (target <= 2.0): ${worst <= 2 ? 'met' : 'NOT met'}`);
+console.log(
+  `\n${orders.toLocaleString()} orders, ${REQUESTS} requests x ${RUNS} runs per variant (medians). Worst p95 ratio ${worst.toFixed(2)} (target <= 2.0): ${worst <= 2 ? 'met' : 'NOT met'}`,
+);

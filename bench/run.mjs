@@ -63,48 +63,92 @@ try {
   // Rounds: run i of every scenario, then run i+1 of every scenario, so that a
   // drift of this shared machine hits the service and its baseline alike.
   const scenarios = [
-    ['http-floor', async () => {
-      const r = await measure({ path: '/api/me', method: 'GET', connections: 64 });
-      return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
-    }],
+    [
+      'http-floor',
+      async () => {
+        const r = await measure({ path: '/api/me', method: 'GET', connections: 64 });
+        return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+      },
+    ],
 
-    ['hot-item', async (tag) => {
-      const rss = sampleRss(server.pid);
-      const r = await measure((ref) => ({
-        path: '/api/reservations',
-        method: 'POST',
-        connections: 64,
-        body: JSON.stringify({ lines: [{ item_id: hot, quantity: 1 }], reference: ref }),
-      }), { tag });
-      const maxRssMb = rss.stop();
-      await verifyReservations(tag, r['2xx']);
-      return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, max_rss_mb: maxRssMb };
-    }],
+    [
+      'hot-item',
+      async (tag) => {
+        const rss = sampleRss(server.pid);
+        const r = await measure(
+          (ref) => ({
+            path: '/api/reservations',
+            method: 'POST',
+            connections: 64,
+            body: JSON.stringify({ lines: [{ item_id: hot, quantity: 1 }], reference: ref }),
+          }),
+          { tag },
+        );
+        const maxRssMb = rss.stop();
+        await verifyReservations(tag, r['2xx']);
+        return {
+          rps: r['2xx'] / seconds(r),
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+          errors: r.non2xx + r.errors,
+          max_rss_mb: maxRssMb,
+        };
+      },
+    ],
 
-    ['spread', async (tag) => {
-      const r = await measure((ref) => reservations(ref, () => spread[Math.floor(Math.random() * spread.length)]), { tag });
-      await verifyReservations(tag, r['2xx']);
-      return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
-    }],
+    [
+      'spread',
+      async (tag) => {
+        const r = await measure((ref) => reservations(ref, () => spread[Math.floor(Math.random() * spread.length)]), {
+          tag,
+        });
+        await verifyReservations(tag, r['2xx']);
+        return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+      },
+    ],
 
-    ['order-flow', async (tag) => {
-      const r = await measure((ref) => ({ connections: 32, requests: orderFlow(ref) }), { tag });
-      const confirmed = Number(
-        (await client.query(`SELECT count(*) FROM orders WHERE tenant_id = $1 AND customer_ref = $2 AND status = 'confirmed'`, [tenant.id, tag]))
-          .rows[0].count,
-      );
-      await verifyInvariants();
-      return { rps: confirmed / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, confirmed };
-    }],
+    [
+      'order-flow',
+      async (tag) => {
+        const r = await measure((ref) => ({ connections: 32, requests: orderFlow(ref) }), { tag });
+        const confirmed = Number(
+          (
+            await client.query(
+              `SELECT count(*) FROM orders WHERE tenant_id = $1 AND customer_ref = $2 AND status = 'confirmed'`,
+              [tenant.id, tag],
+            )
+          ).rows[0].count,
+        );
+        await verifyInvariants();
+        return {
+          rps: confirmed / seconds(r),
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+          errors: r.non2xx + r.errors,
+          confirmed,
+        };
+      },
+    ],
 
     // Not one of the issue's scenarios: hot-item as a careful client sends it, with a
     // fresh Idempotency-Key per request. Such a request runs in a transaction of its
     // own (its stored response commits with its effect), so it is not group-committed.
-    ['hot-item idempotent', async (tag) => {
-      const r = await measure((ref) => reservations(ref, () => hot, () => ({ 'Idempotency-Key': randomUUID() })), { tag });
-      await verifyReservations(tag, r['2xx']);
-      return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
-    }],
+    [
+      'hot-item idempotent',
+      async (tag) => {
+        const r = await measure(
+          (ref) =>
+            reservations(
+              ref,
+              () => hot,
+              () => ({ 'Idempotency-Key': randomUUID() }),
+            ),
+          { tag },
+        );
+        await verifyReservations(tag, r['2xx']);
+        return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+      },
+    ],
   ];
   if (pgbench) {
     scenarios.splice(2, 0, ['pgbench hot-item', () => runPgbench('hot'), { verify: false }]);
@@ -149,7 +193,10 @@ process.exit(failed ? 1 : 0);
 
 async function createItem(name, qty) {
   const item = (
-    await client.query(`INSERT INTO item (tenant_id, name, sku) VALUES ($1, $2, upper($2)) RETURNING id`, [tenant.id, name])
+    await client.query(`INSERT INTO item (tenant_id, name, sku) VALUES ($1, $2, upper($2)) RETURNING id`, [
+      tenant.id,
+      name,
+    ])
   ).rows[0];
   await client.query(`INSERT INTO stock (tenant_id, item_id, warehouse_id, on_hand) VALUES ($1, $2, $3, $4)`, [
     tenant.id,
@@ -169,7 +216,10 @@ function summarize(name, runs) {
     ...(runs[0].max_rss_mb !== undefined ? { max_rss_mb: Math.max(...runs.map((r) => r.max_rss_mb)) } : {}),
     runs,
   };
-  writeFileSync(`bench/results/${name.replace(/\W+/g, '-')}.json`, JSON.stringify({ scenario: name, ...summary }, null, 2));
+  writeFileSync(
+    `bench/results/${name.replace(/\W+/g, '-')}.json`,
+    JSON.stringify({ scenario: name, ...summary }, null, 2),
+  );
   return summary;
 }
 
@@ -196,7 +246,9 @@ async function measure(options, { tag = 'untagged' } = {}) {
 
 function cannon({ path = '', ...options }) {
   return new Promise((resolve, reject) => {
-    autocannon({ url: `${server.url}${path}`, headers: auth, ...options }, (err, result) => (err ? reject(err) : resolve(result)));
+    autocannon({ url: `${server.url}${path}`, headers: auth, ...options }, (err, result) =>
+      err ? reject(err) : resolve(result),
+    );
   });
 }
 
@@ -251,14 +303,19 @@ function orderFlow(tag) {
     },
     {
       method: 'POST',
-      setupRequest: (req, context) => ({ ...req, path: `/api/orders/${context.order}/transitions`, body: '{"to":"confirmed"}' }),
+      setupRequest: (req, context) => ({
+        ...req,
+        path: `/api/orders/${context.order}/transitions`,
+        body: '{"to":"confirmed"}',
+      }),
     },
   ];
 }
 
 async function verifyReservations(tag, ok) {
   const rows = Number(
-    (await client.query(`SELECT count(*) FROM reservation WHERE tenant_id = $1 AND reference = $2`, [tenant.id, tag])).rows[0].count,
+    (await client.query(`SELECT count(*) FROM reservation WHERE tenant_id = $1 AND reference = $2`, [tenant.id, tag]))
+      .rows[0].count,
   );
   if (rows !== ok) throw new Error(`${tag}: ${ok} successful responses but ${rows} reservations created`);
   await verifyInvariants();
@@ -275,7 +332,8 @@ async function verifyInvariants() {
      WHERE s.tenant_id = $1 AND (s.reserved <> COALESCE(a.held, 0) OR s.reserved > s.on_hand)`,
     [tenant.id],
   );
-  if (bad.rowCount > 0) throw new Error(`invariant violated on ${bad.rowCount} stock row(s): ${JSON.stringify(bad.rows[0])}`);
+  if (bad.rowCount > 0)
+    throw new Error(`invariant violated on ${bad.rowCount} stock row(s): ${JSON.stringify(bad.rows[0])}`);
 }
 
 function sampleRss(pid) {
@@ -320,11 +378,33 @@ COMMIT;
   const pgbenchFor = (seconds, logged) =>
     execFileSync(
       pgbench,
-      ['-n', '-M', 'prepared', '-c', '64', '-j', '2', '-T', String(seconds), '-f', join(dir, 'script.sql'),
+      [
+        '-n',
+        '-M',
+        'prepared',
+        '-c',
+        '64',
+        '-j',
+        '2',
+        '-T',
+        String(seconds),
+        '-f',
+        join(dir, 'script.sql'),
         ...(logged ? ['-l', '--log-prefix', join(dir, 'log')] : []),
-        '-D', `tenant=${tenant.id}`, '-D', `wh=${tenant.warehouseId}`, url.pathname.slice(1)],
+        '-D',
+        `tenant=${tenant.id}`,
+        '-D',
+        `wh=${tenant.warehouseId}`,
+        url.pathname.slice(1),
+      ],
       {
-        env: { ...process.env, PGHOST: url.hostname, PGPORT: url.port, PGUSER: decodeURIComponent(url.username), PGPASSWORD: decodeURIComponent(url.password) },
+        env: {
+          ...process.env,
+          PGHOST: url.hostname,
+          PGPORT: url.port,
+          PGUSER: decodeURIComponent(url.username),
+          PGPASSWORD: decodeURIComponent(url.password),
+        },
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -334,10 +414,20 @@ COMMIT;
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
   const latencies = readdirSync(dir)
     .filter((f) => f.startsWith('log'))
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n').map((line) => Number(line.split(' ')[2]) / 1000))
+    .flatMap((f) =>
+      readFileSync(join(dir, f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => Number(line.split(' ')[2]) / 1000),
+    )
     .sort((a, b) => a - b);
   const failedTx = Number(/number of failed transactions: (\d+)/.exec(out)?.[1] ?? 0);
-  return { rps: tps, p50: latencies[Math.floor(latencies.length * 0.5)], p99: latencies[Math.floor(latencies.length * 0.99)], errors: failedTx };
+  return {
+    rps: tps,
+    p50: latencies[Math.floor(latencies.length * 0.5)],
+    p99: latencies[Math.floor(latencies.length * 0.99)],
+    errors: failedTx,
+  };
 }
 
 function findPgbench() {
@@ -345,7 +435,8 @@ function findPgbench() {
   if (inPath) return inPath;
   const root = '/usr/lib/postgresql';
   if (existsSync(root)) {
-    for (const v of readdirSync(root).sort().reverse()) if (existsSync(join(root, v, 'bin/pgbench'))) return join(root, v, 'bin/pgbench');
+    for (const v of readdirSync(root).sort().reverse())
+      if (existsSync(join(root, v, 'bin/pgbench'))) return join(root, v, 'bin/pgbench');
   }
   return undefined;
 }
@@ -377,7 +468,8 @@ function report() {
     row('order-flow (completed orders)', results['order-flow']),
     row('http-floor (GET /api/me)', results['http-floor']),
   ];
-  if (results['hot-item']?.max_rss_mb) lines.push(`Server max RSS under hot-item: ${results['hot-item'].max_rss_mb} MB`);
+  if (results['hot-item']?.max_rss_mb)
+    lines.push(`Server max RSS under hot-item: ${results['hot-item'].max_rss_mb} MB`);
   console.log(lines.join('\n'));
   writeFileSync('bench/results/summary.md', `${lines.join('\n')}\n`);
 }

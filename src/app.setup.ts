@@ -42,7 +42,11 @@ export async function createApp(
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   const origins = corsOrigins(env);
   if (origins.length > 0) {
-    app.enableCors({ origin: origins, exposedHeaders: ['X-Request-Id', 'Retry-After', 'Idempotent-Replayed'], maxAge: 600 });
+    app.enableCors({
+      origin: origins,
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'Idempotent-Replayed'],
+      maxAge: 600,
+    });
   }
   app.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(expressErrorHandler);
@@ -51,7 +55,9 @@ export async function createApp(
   await app.init();
   // Registered after init so they sit behind every route: JSON for unknown paths
   // outside /api too, never Express's HTML page.
-  app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`Route ${req.method} ${req.path}`)));
+  app.use((req: Request, _res: Response, next: NextFunction) =>
+    next(new NotFoundError(`Route ${req.method} ${req.path}`)),
+  );
   app.use(expressErrorHandler);
   return app;
 }

@@ -25,10 +25,16 @@ async function bootstrap(): Promise<void> {
   if (database.kind === 'embedded') {
     // As root the data may live elsewhere than EMBEDDED_PG_DIR (see root-placement.ts): say where it is.
     const dataDir = database.dataDir ?? env.EMBEDDED_PG_DIR;
-    log.info({ database: 'embedded', data_dir: dataDir, port: env.EMBEDDED_PG_PORT }, `Embedded PostgreSQL on 127.0.0.1:${env.EMBEDDED_PG_PORT}, data in ${dataDir}`);
+    log.info(
+      { database: 'embedded', data_dir: dataDir, port: env.EMBEDDED_PG_PORT },
+      `Embedded PostgreSQL on 127.0.0.1:${env.EMBEDDED_PG_PORT}, data in ${dataDir}`,
+    );
   } else {
     const url = new URL(database.url);
-    log.info({ database: 'external', host: url.host, name: url.pathname.slice(1) }, `External PostgreSQL at ${url.host}${url.pathname} (DATABASE_URL)`);
+    log.info(
+      { database: 'external', host: url.host, name: url.pathname.slice(1) },
+      `External PostgreSQL at ${url.host}${url.pathname} (DATABASE_URL)`,
+    );
   }
 
   const app = await createApp(env, database.url, { logging });

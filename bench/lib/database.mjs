@@ -17,7 +17,16 @@ export async function openBenchDatabase(database = 'inventory') {
         database,
         port: Number(process.env.BENCH_PG_PORT ?? 54339),
         // Sized for bulk loads and a million orders on this 24 GiB machine; durability as usual.
-        settings: ['-c', 'shared_buffers=2GB', '-c', 'max_wal_size=8GB', '-c', 'checkpoint_timeout=30min', '-c', 'work_mem=32MB'],
+        settings: [
+          '-c',
+          'shared_buffers=2GB',
+          '-c',
+          'max_wal_size=8GB',
+          '-c',
+          'checkpoint_timeout=30min',
+          '-c',
+          'work_mem=32MB',
+        ],
       });
   if (handle.kind === 'external' && database !== 'inventory') await createDatabase(process.env.DATABASE_URL, database);
   const dataSource = new DataSource(dataSourceOptions(handle.url));

@@ -11,7 +11,8 @@ export async function seedOrders(client, { tenantId, warehouseId, count, log = c
   const started = Date.now();
   await client.query(`SET synchronous_commit = off`);
   // Consistent by construction, so foreign-key triggers are skipped for the bulk load (superuser only).
-  const superuser = (await client.query(`SELECT rolsuper FROM pg_roles WHERE rolname = current_user`)).rows[0]?.rolsuper;
+  const superuser = (await client.query(`SELECT rolsuper FROM pg_roles WHERE rolname = current_user`)).rows[0]
+    ?.rolsuper;
   if (superuser) await client.query(`SET session_replication_role = replica`);
 
   await client.query(
@@ -21,16 +22,19 @@ export async function seedOrders(client, { tenantId, warehouseId, count, log = c
     [tenantId],
   );
   const items = (
-    await client.query(`SELECT array_agg(id ORDER BY name) AS ids FROM item WHERE tenant_id = $1 AND name LIKE 'seed-item-%'`, [
-      tenantId,
-    ])
+    await client.query(
+      `SELECT array_agg(id ORDER BY name) AS ids FROM item WHERE tenant_id = $1 AND name LIKE 'seed-item-%'`,
+      [tenantId],
+    )
   ).rows[0].ids;
   await client.query(
     `INSERT INTO stock (tenant_id, item_id, warehouse_id, on_hand)
      SELECT $1, id, $2, 0 FROM unnest($3::uuid[]) AS id ON CONFLICT DO NOTHING`,
     [tenantId, warehouseId, items],
   );
-  const offset = Number((await client.query(`SELECT count(*) FROM orders WHERE tenant_id = $1`, [tenantId])).rows[0].count);
+  const offset = Number(
+    (await client.query(`SELECT count(*) FROM orders WHERE tenant_id = $1`, [tenantId])).rows[0].count,
+  );
 
   // A bulk load builds the non-unique indexes once at the end instead of row by row
   // (this is a tool for benchmark databases: other users of these tables are slowed meanwhile).
@@ -122,6 +126,8 @@ async function loadChunks(client, { tenantId, warehouseId, count, offset, items,
       [tenantId],
     );
     await client.query('COMMIT');
-    log(`  seeded ${end.toLocaleString()} / ${count.toLocaleString()} orders (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    log(
+      `  seeded ${end.toLocaleString()} / ${count.toLocaleString()} orders (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
   }
 }

@@ -13,7 +13,14 @@ import { TenantsService } from './tenants.service.js';
 @ApiBearerAuth()
 @AdminOnly()
 // Without ADMIN_TOKEN the admin routes answer 404 not_found; a tenant key gets 403.
-@ApiErrors({ 401: ['unauthorized'], 403: ['forbidden'], 404: ['not_found'], 413: ['payload_too_large'], 500: ['internal_error'], 503: ['service_unavailable'] })
+@ApiErrors({
+  401: ['unauthorized'],
+  403: ['forbidden'],
+  404: ['not_found'],
+  413: ['payload_too_large'],
+  500: ['internal_error'],
+  503: ['service_unavailable'],
+})
 @Controller('admin/tenants')
 export class AdminController {
   constructor(private readonly tenants: TenantsService) {}

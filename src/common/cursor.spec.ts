@@ -11,7 +11,8 @@ const signed = (payloadText: string) => {
   return `${payload}.${createHmac('sha256', SECRET).update(payload).digest('base64url').slice(0, 22)}`;
 };
 
-const rejects = (cursor: string, kind = 'items', arity = 2) => expect(() => codec.decode(kind, cursor, arity)).toThrow(InvalidCursorError);
+const rejects = (cursor: string, kind = 'items', arity = 2) =>
+  expect(() => codec.decode(kind, cursor, arity)).toThrow(InvalidCursorError);
 
 describe('CursorCodec', () => {
   it.each([
@@ -52,7 +53,10 @@ describe('CursorCodec', () => {
     rejects(new CursorCodec('some-other-secret-of-16+chars').encode('items', ['apple', 'id-1']));
   });
 
-  it.each([[''], ['.'], ['abc'], ['abc.'], ['.abc'], ['a.b.c'], ['%%%.%%%']])('refuses the malformed cursor %j', (cursor) => rejects(cursor));
+  it.each([[''], ['.'], ['abc'], ['abc.'], ['.abc'], ['a.b.c'], ['%%%.%%%']])(
+    'refuses the malformed cursor %j',
+    (cursor) => rejects(cursor),
+  );
 
   it('refuses a cursor over 1024 characters even when authentic', () => {
     const cursor = codec.encode('items', ['x'.repeat(1000), 'id']);

@@ -64,7 +64,14 @@ function isBodyParserError(err: unknown): err is BodyParserError {
  */
 function isExposedClientError(err: unknown): err is { status: number } {
   const e = err as { status?: unknown; expose?: unknown } | null;
-  return typeof e === 'object' && e !== null && e.expose === true && typeof e.status === 'number' && e.status >= 400 && e.status < 500;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    e.expose === true &&
+    typeof e.status === 'number' &&
+    e.status >= 400 &&
+    e.status < 500
+  );
 }
 
 const logger = new Logger('ExceptionFilter');
@@ -100,7 +107,11 @@ export function toErrorResponse(err: unknown, requestId: string): { status: numb
   }
   if (isDatabaseUnavailable(err)) {
     logger.warn(`[${requestId}] database unavailable: ${err instanceof Error ? err.message : String(err)}`);
-    return body(HttpStatus.SERVICE_UNAVAILABLE, 'service_unavailable', 'The database is unavailable or busy; retry later');
+    return body(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'service_unavailable',
+      'The database is unavailable or busy; retry later',
+    );
   }
   logger.error(`[${requestId}] unhandled error`, err instanceof Error ? err.stack : String(err));
   return body(HttpStatus.INTERNAL_SERVER_ERROR, 'internal_error', 'Internal server error');

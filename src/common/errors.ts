@@ -99,7 +99,11 @@ export class AmountOutOfRangeError extends DomainError {
 
 export class IdempotencyKeyInUseError extends DomainError {
   constructor() {
-    super('idempotency_key_in_use', 'A request with this Idempotency-Key is still in progress; retry later', HttpStatus.CONFLICT);
+    super(
+      'idempotency_key_in_use',
+      'A request with this Idempotency-Key is still in progress; retry later',
+      HttpStatus.CONFLICT,
+    );
   }
 }
 

@@ -76,7 +76,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   // TypeORM releases a query runner whose connection failed (PostgreSQL shutting
   // down or gone mid-transaction); the transaction's next statement then throws
   // the first, and a savepoint opened on it (manager.transaction) the second.
-  if (err instanceof QueryRunnerAlreadyReleasedError || err instanceof QueryRunnerProviderAlreadyReleasedError) return true;
+  if (err instanceof QueryRunnerAlreadyReleasedError || err instanceof QueryRunnerProviderAlreadyReleasedError)
+    return true;
   const info = pgError(err);
   if (info?.code && UNAVAILABLE_CODES.has(info.code)) return true;
   const message = err instanceof Error ? err.message : '';

@@ -9,8 +9,10 @@ import { ValidationFailedError } from './errors.js';
 import { createValidationPipe, flattenValidationErrors, Optional, QueryInt, QueryList, Trim } from './validation.js';
 
 const pipe = createValidationPipe();
-const body = (metatype: ArgumentMetadata['metatype'], value: unknown) => pipe.transform(value, { type: 'body', metatype });
-const query = (metatype: ArgumentMetadata['metatype'], value: unknown) => pipe.transform(value, { type: 'query', metatype });
+const body = (metatype: ArgumentMetadata['metatype'], value: unknown) =>
+  pipe.transform(value, { type: 'body', metatype });
+const query = (metatype: ArgumentMetadata['metatype'], value: unknown) =>
+  pipe.transform(value, { type: 'query', metatype });
 
 /** The details of the ValidationFailedError a transform rejects with. */
 async function rejection(promise: Promise<unknown>): Promise<{ field: string; message: string }[]> {
@@ -24,13 +26,20 @@ async function rejection(promise: Promise<unknown>): Promise<{ field: string; me
 const fields = async (promise: Promise<unknown>) => [...new Set((await rejection(promise)).map((d) => d.field))];
 
 class Probe {
-  @Optional() @Trim() @IsString()
+  @Optional()
+  @Trim()
+  @IsString()
   label?: string;
 
-  @Optional() @QueryInt() @IsInt()
+  @Optional()
+  @QueryInt()
+  @IsInt()
   n?: number;
 
-  @Optional() @QueryList() @IsArray() @IsString({ each: true })
+  @Optional()
+  @QueryList()
+  @IsArray()
+  @IsString({ each: true })
   tags?: string[];
 }
 
@@ -106,7 +115,9 @@ describe('strict validation pipe: strings', () => {
 
   it('counts length in code points as PostgreSQL does (a variation selector is a character)', async () => {
     expect(await fields(body(CreateItemDto, { name: `${'a'.repeat(255)}\uFE0F` }))).toEqual(['name']);
-    expect(await body(CreateItemDto, { name: '\u{1F600}'.repeat(255) })).toMatchObject({ name: '\u{1F600}'.repeat(255) });
+    expect(await body(CreateItemDto, { name: '\u{1F600}'.repeat(255) })).toMatchObject({
+      name: '\u{1F600}'.repeat(255),
+    });
   });
 });
 
@@ -137,9 +148,22 @@ describe('query parameters', () => {
 describe('flattenValidationErrors', () => {
   it('names nested fields with dotted paths and keeps every message', () => {
     const errors: ValidationError[] = [
-      { property: 'lines', constraints: { isArray: 'lines must be an array' }, children: [
-        { property: '0', children: [{ property: 'qty', constraints: { isInt: 'qty must be an integer', min: 'qty must not be less than 1' }, children: [] }] },
-      ] },
+      {
+        property: 'lines',
+        constraints: { isArray: 'lines must be an array' },
+        children: [
+          {
+            property: '0',
+            children: [
+              {
+                property: 'qty',
+                constraints: { isInt: 'qty must be an integer', min: 'qty must not be less than 1' },
+                children: [],
+              },
+            ],
+          },
+        ],
+      },
     ];
     expect(flattenValidationErrors(errors)).toEqual([
       { field: 'lines', message: 'lines must be an array' },

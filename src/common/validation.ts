@@ -18,12 +18,16 @@ export function Optional(options?: ValidationOptions): PropertyDecorator {
 export function IsId(options?: ValidationOptions): PropertyDecorator {
   return (target, key) => {
     IsUUID('all', options)(target, key);
-    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value))(target, key);
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value))(
+      target,
+      key,
+    );
   };
 }
 
 /** Trims a string, leaving any other type as it is so that validation rejects it. */
-export const Trim = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+export const Trim = () =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
 
 /**
  * Query strings are text: converts a plain decimal integer ("20") to a number and
@@ -31,7 +35,9 @@ export const Trim = () => Transform(({ value }: { value: unknown }) => (typeof v
  */
 export const QueryInt = () =>
   Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^-?\d{1,16}$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : value,
+    typeof value === 'string' && /^-?\d{1,16}$/.test(value) && Number.isSafeInteger(Number(value))
+      ? Number(value)
+      : value,
   );
 
 /** A query parameter given once or several times (`?status=a&status=b`, or `a,b`) as an array. */
@@ -52,7 +58,12 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
 // Also every name Object.prototype answers to (toString, valueOf, hasOwnProperty, ...):
 // class-transformer skips such keys, so without this they would be dropped silently
 // instead of refused as unknown fields.
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
+const FORBIDDEN_KEYS = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+  ...Object.getOwnPropertyNames(Object.prototype),
+]);
 export const MAX_JSON_DEPTH = 32;
 
 /**

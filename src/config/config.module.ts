@@ -16,7 +16,13 @@ export class ConfigModule {
     return {
       module: ConfigModule,
       imports: [
-        NestConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, ignoreEnvVars: true, skipProcessEnv: true, load: [() => ({ ...env })] }),
+        NestConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          ignoreEnvVars: true,
+          skipProcessEnv: true,
+          load: [() => ({ ...env })],
+        }),
       ],
       providers: [{ provide: Env, useValue: env }],
       exports: [Env],

@@ -1,6 +1,17 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 
 // Environment values are strings: convert exactly the well-formed ones and leave
 // anything else as it is, so that validation names the variable.
@@ -21,95 +32,146 @@ export class Env {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @EnvInt() @IsInt() @Min(0) @Max(65535)
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT: number = 3000;
 
   /** External PostgreSQL; when unset an embedded server is started with its data under EMBEDDED_PG_DIR. */
-  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
   @IsString()
   EMBEDDED_PG_DIR: string = '.data/postgres';
 
-  @EnvInt() @IsInt() @Min(1024) @Max(65535)
+  @EnvInt()
+  @IsInt()
+  @Min(1024)
+  @Max(65535)
   EMBEDDED_PG_PORT: number = 54329;
 
-  @EnvInt() @IsInt() @Min(1) @Max(200)
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(200)
   DB_POOL_SIZE: number = 10;
 
   /** Longest a request waits for a row lock before it answers 503. */
-  @EnvInt() @IsInt() @Min(100) @Max(60000)
+  @EnvInt()
+  @IsInt()
+  @Min(100)
+  @Max(60000)
   DB_LOCK_TIMEOUT_MS: number = 5000;
 
-  @EnvInt() @IsInt() @Min(100) @Max(600000)
+  @EnvInt()
+  @IsInt()
+  @Min(100)
+  @Max(600000)
   DB_STATEMENT_TIMEOUT_MS: number = 15000;
 
   /** Enables /api/admin; unset means the admin routes do not exist (404). */
-  @IsOptional() @IsString() @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
   ADMIN_TOKEN?: string;
 
   /** How long a verified API key is remembered in memory (0: look it up on every request). */
-  @EnvInt() @IsInt() @Min(0) @Max(300000)
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  @Max(300000)
   AUTH_CACHE_TTL_MS: number = 10000;
 
   /** Requests one API key may make per minute in this instance (429 rate_limited beyond); 0 turns limiting off. */
-  @EnvInt() @IsInt() @Min(0) @Max(1000000)
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  @Max(1000000)
   RATE_LIMIT_PER_MINUTE: number = 6000;
 
   /** How long Idempotency-Key responses are kept for replay. */
-  @EnvInt() @IsInt() @Min(1) @Max(720)
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(720)
   IDEMPOTENCY_TTL_HOURS: number = 24;
 
   /** Key for the HMAC that makes pagination cursors tamper-evident. */
-  @IsString() @MinLength(16)
+  @IsString()
+  @MinLength(16)
   CURSOR_SECRET: string = 'inventory-service-cursor-secret';
 
-  @EnvBool() @IsBoolean()
+  @EnvBool()
+  @IsBoolean()
   BOOTSTRAP_DEFAULT_TENANT: boolean = true;
 
   /** Hold time of a reservation that does not name one. */
-  @EnvInt() @IsInt() @Min(1) @Max(86400)
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(86400)
   RESERVATION_DEFAULT_TTL_SECONDS: number = 600;
 
   /** Runs the scheduled jobs (reservation expiry) in this instance. */
-  @EnvBool() @IsBoolean()
+  @EnvBool()
+  @IsBoolean()
   ENABLE_CRON: boolean = true;
 
   /** When the expiry sweeper runs (cron syntax with seconds). */
-  @IsString() @Matches(/^\S+( \S+){4,5}$/, { message: 'RESERVATION_SWEEP_CRON must be a cron expression' })
+  @IsString()
+  @Matches(/^\S+( \S+){4,5}$/, { message: 'RESERVATION_SWEEP_CRON must be a cron expression' })
   RESERVATION_SWEEP_CRON: string = '*/30 * * * * *';
 
   /** Lowest level logged (pino names; Nest's `log`/`verbose` mean info/trace). Unset: info, or warn when NODE_ENV=test. */
-  @IsOptional() @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  @IsOptional()
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: LogLevelName;
 
   /** Human-readable logs (pino-pretty) instead of JSON lines. Unset: pretty only on a terminal outside production. */
-  @IsOptional() @EnvBool() @IsBoolean()
+  @IsOptional()
+  @EnvBool()
+  @IsBoolean()
   LOG_PRETTY?: boolean;
 
   /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
-  @IsOptional() @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
   METRICS_TOKEN?: string;
 
   /**
    * After SIGTERM/SIGINT, how long /health/ready answers 503 while every request is still served, so that
    * load balancers stop sending before connections close. 0 outside the Docker image (which sets 5000).
    */
-  @EnvInt() @IsInt() @Min(0) @Max(300000)
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  @Max(300000)
   SHUTDOWN_DELAY_MS: number = 0;
 
   /** Longest shutdown, from the signal to exit; past it, open connections are cut and the process exits 1. */
-  @EnvInt() @IsInt() @Min(1000) @Max(600000)
+  @EnvInt()
+  @IsInt()
+  @Min(1000)
+  @Max(600000)
   SHUTDOWN_TIMEOUT_MS: number = 10000;
 
   /** Comma-separated origins allowed to call the API from a browser (CORS); unset: CORS off. */
-  @IsOptional() @Matches(ORIGIN_LIST, { message: 'CORS_ORIGINS must be a comma-separated list of origins such as https://shop.example.com' })
+  @IsOptional()
+  @Matches(ORIGIN_LIST, {
+    message: 'CORS_ORIGINS must be a comma-separated list of origins such as https://shop.example.com',
+  })
   CORS_ORIGINS?: string;
 }
 
 /** The origins CORS_ORIGINS lists (empty: CORS off). */
 export function corsOrigins(env: Env): string[] {
-  return (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  return (env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
 }
 
 /** Parses and validates the environment; throws one line per bad variable. */

@@ -79,7 +79,10 @@ interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
-async function embeddedServer(options: EmbeddedOptions, onLog: (message: string) => void): Promise<{ server: EmbeddedServer; dir: string }> {
+async function embeddedServer(
+  options: EmbeddedOptions,
+  onLog: (message: string) => void,
+): Promise<{ server: EmbeddedServer; dir: string }> {
   const persistent = options.persistent ?? true;
   const flags = [
     ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
@@ -99,7 +102,17 @@ async function embeddedServer(options: EmbeddedOptions, onLog: (message: string)
     dir = place.dataDir;
     if (place.binariesMoved) {
       const { user, binaries } = place;
-      const server = new PostgresProcess({ binaries, user, dataDir: dir, port: options.port, superuser: USER, password: PASSWORD, flags, persistent, onLog });
+      const server = new PostgresProcess({
+        binaries,
+        user,
+        dataDir: dir,
+        port: options.port,
+        superuser: USER,
+        password: PASSWORD,
+        flags,
+        persistent,
+        onLog,
+      });
       return { server, dir };
     }
   }

@@ -41,7 +41,13 @@ export class PostgresProcess {
     await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
     try {
       await chown(passwordFile, user.uid, user.gid);
-      const args = [`--pgdata=${dataDir}`, '--auth=password', `--username=${superuser}`, `--pwfile=${passwordFile}`, '--lc-messages=C'];
+      const args = [
+        `--pgdata=${dataDir}`,
+        '--auth=password',
+        `--username=${superuser}`,
+        `--pwfile=${passwordFile}`,
+        '--lc-messages=C',
+      ];
       await this.untilExit(this.spawn(this.options.binaries.initdb, args), 'initdb');
     } finally {
       await unlink(passwordFile).catch(() => undefined);
@@ -104,7 +110,9 @@ export class PostgresProcess {
     child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
     return new Promise((resolve, reject) => {
       child.once('error', reject);
-      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${name} failed with code ${code}: ${output.trim()}`))));
+      child.once('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`${name} failed with code ${code}: ${output.trim()}`)),
+      );
     });
   }
 }

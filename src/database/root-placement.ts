@@ -87,13 +87,21 @@ function nearestExisting(path: string): string {
 
 /** `/root/app/.data/postgres` → `root-app-.data-postgres-<hash>`: readable, and one per directory. */
 function dataName(dir: string): string {
-  const readable = dir.split(sep).filter(Boolean).join('-').replace(/[^\w.-]/g, '_').slice(-80);
+  const readable = dir
+    .split(sep)
+    .filter(Boolean)
+    .join('-')
+    .replace(/[^\w.-]/g, '_')
+    .slice(-80);
   return `${readable}-${createHash('sha256').update(dir).digest('hex').slice(0, 8)}`;
 }
 
 async function cachedBinaries(user: PostgresUser, binaries: Binaries): Promise<Binaries> {
   const native = dirname(dirname(binaries.postgres)); // <package>/native, holding bin/, lib/ and share/
-  const pkg = JSON.parse(await readFile(join(native, '..', 'package.json'), 'utf8')) as { name: string; version: string };
+  const pkg = JSON.parse(await readFile(join(native, '..', 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
   const cache = join(CACHE_ROOT, `${pkg.name.replace(/^@/, '').replace(/\//g, '-')}-${pkg.version}`);
   const cached = { postgres: join(cache, 'bin', 'postgres'), initdb: join(cache, 'bin', 'initdb') };
   if (!existsSync(cached.postgres)) {
@@ -106,10 +114,12 @@ async function cachedBinaries(user: PostgresUser, binaries: Binaries): Promise<B
       await rename(partial, cache);
     } catch (err) {
       await rm(partial, { recursive: true, force: true });
-      if (!existsSync(cached.postgres)) throw cannotRunAsRoot(`it cannot reach ${native}, and copying it to ${cache} failed (${oneLine(err)})`);
+      if (!existsSync(cached.postgres))
+        throw cannotRunAsRoot(`it cannot reach ${native}, and copying it to ${cache} failed (${oneLine(err)})`);
     }
   }
-  if (!canReach(user, cached.postgres)) throw cannotRunAsRoot(`it cannot run ${cached.postgres} either (is ${CACHE_ROOT} mounted noexec?)`);
+  if (!canReach(user, cached.postgres))
+    throw cannotRunAsRoot(`it cannot run ${cached.postgres} either (is ${CACHE_ROOT} mounted noexec?)`);
   return cached;
 }
 

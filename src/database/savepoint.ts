@@ -8,7 +8,10 @@ import type { EntityManager } from 'typeorm';
  * when it throws (the transaction then fails, but its depth stays right, so the
  * connection goes back to the pool with no transaction open).
  */
-export async function inSavepoint<T>(manager: EntityManager, work: () => Promise<{ keep: boolean; result: T }>): Promise<T> {
+export async function inSavepoint<T>(
+  manager: EntityManager,
+  work: () => Promise<{ keep: boolean; result: T }>,
+): Promise<T> {
   const runner = manager.queryRunner;
   if (!runner?.isTransactionActive) throw new Error('inSavepoint needs a transaction');
   await runner.startTransaction();

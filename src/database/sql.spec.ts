@@ -10,7 +10,9 @@ describe('combineParts', () => {
         b: { text: 'INSERT INTO u SELECT $1::int, $2, $1', params: [7, 'b2'] },
       }),
     );
-    expect(text).toBe('WITH a AS (UPDATE t SET x = $1, y = $10),\nb AS (INSERT INTO u SELECT $11::int, $12, $11)\nSELECT 1');
+    expect(text).toBe(
+      'WITH a AS (UPDATE t SET x = $1, y = $10),\nb AS (INSERT INTO u SELECT $11::int, $12, $11)\nSELECT 1',
+    );
     expect(all).toEqual([...params, 7, 'b2']);
   });
 

@@ -32,7 +32,10 @@ describe('UnitOfWork', () => {
 
   it('collects rows that several callers contribute into one part', () => {
     const write = (rows: number[]) => part('INSERT INTO audit_log SELECT unnest($1::int[])', rows);
-    const work = uow().collect('audit_rows', [1], write).add('moved', part('UPDATE s SET x = $1', 9)).collect('audit_rows', [2, 3], write);
+    const work = uow()
+      .collect('audit_rows', [1], write)
+      .add('moved', part('UPDATE s SET x = $1', 9))
+      .collect('audit_rows', [2, 3], write);
     expect(work.statement()).toEqual({
       text: 'WITH audit_rows AS (INSERT INTO audit_log SELECT unnest($1::int[])),\nmoved AS (UPDATE s SET x = $2)\nSELECT 1',
       params: [[1, 2, 3], 9],

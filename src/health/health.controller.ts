@@ -44,7 +44,9 @@ export class HealthController {
   async ready(): Promise<HealthCheckResult> {
     // From the shutdown signal on, while requests are still served: load balancers take the instance out first.
     if (this.shutdown.shuttingDown) {
-      throw new DomainError('service_unavailable', 'Not ready: shutting down', HttpStatus.SERVICE_UNAVAILABLE, [{ check: 'shutdown', status: 'down' }]);
+      throw new DomainError('service_unavailable', 'Not ready: shutting down', HttpStatus.SERVICE_UNAVAILABLE, [
+        { check: 'shutdown', status: 'down' },
+      ]);
     }
     try {
       return await this.health.check([() => this.readiness.database(), () => this.readiness.migrations()]);

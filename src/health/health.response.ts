@@ -18,7 +18,12 @@ export class HealthResponse {
   })
   info!: Record<string, HealthIndicatorResponse>;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The checks that failed (empty on 200)', example: {} })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The checks that failed (empty on 200)',
+    example: {},
+  })
   error!: Record<string, HealthIndicatorResponse>;
 
   @ApiProperty({

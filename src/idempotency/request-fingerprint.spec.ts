@@ -9,6 +9,8 @@ describe('request fingerprint', () => {
     expect(requestFingerprint('POST', '/api/items', { qty: 2, name: 'x' })).not.toEqual(base);
     expect(requestFingerprint('PATCH', '/api/items', { name: 'x', qty: 1 })).not.toEqual(base);
     expect(requestFingerprint('POST', '/api/items?x=1', { name: 'x', qty: 1 })).not.toEqual(base);
-    expect(requestFingerprint('POST', '/api/r', { l: [1, 2] })).not.toEqual(requestFingerprint('POST', '/api/r', { l: [2, 1] }));
+    expect(requestFingerprint('POST', '/api/r', { l: [1, 2] })).not.toEqual(
+      requestFingerprint('POST', '/api/r', { l: [2, 1] }),
+    );
   });
 });

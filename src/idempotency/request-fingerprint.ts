@@ -14,5 +14,7 @@ export function canonicalJson(value: unknown): string {
 
 /** What makes two requests "the same request": method, path with query, and body. */
 export function requestFingerprint(method: string, url: string, body: unknown): Buffer {
-  return createHash('sha256').update(`${method} ${url}\n${canonicalJson(body ?? null)}`).digest();
+  return createHash('sha256')
+    .update(`${method} ${url}\n${canonicalJson(body ?? null)}`)
+    .digest();
 }

@@ -72,7 +72,11 @@ export function toItemView(row: ItemRow): ItemView {
   };
 }
 
-export async function findItemView(manager: EntityManager, tenantId: string, id: string): Promise<ItemView | undefined> {
+export async function findItemView(
+  manager: EntityManager,
+  tenantId: string,
+  id: string,
+): Promise<ItemView | undefined> {
   const [row] = await sql<ItemRow>(manager, `${ITEM_SELECT} AND i.tenant_id = $1 AND i.id = $2`, [tenantId, id]);
   return row ? toItemView(row) : undefined;
 }

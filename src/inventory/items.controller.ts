@@ -2,7 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiBody, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Ctx, type RequestContext } from '../common/request-context.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
-import { ApiDataResponse, ApiErrors, ApiPageResponse, BODY_ERRORS, TENANT_ROUTE_ERRORS } from '../openapi/api-responses.js';
+import {
+  ApiDataResponse,
+  ApiErrors,
+  ApiPageResponse,
+  BODY_ERRORS,
+  TENANT_ROUTE_ERRORS,
+} from '../openapi/api-responses.js';
 import { AdjustQtyDto } from './dto/adjust-qty.dto.js';
 import { CreateItemDto } from './dto/create-item.dto.js';
 import { ItemResponse } from './dto/item.response.js';
@@ -47,19 +53,34 @@ export class ItemsController {
     type: AdjustQtyDto,
     examples: {
       remove: { summary: 'Remove a damaged unit (default warehouse)', value: { delta: -1, reason: 'damaged' } },
-      add: { summary: 'Add 10 units to a warehouse', value: { delta: 10, warehouse_id: '9d0e6a52-1c1f-4b0e-8a5e-3c2b7f1d4e60', reason: 'delivery' } },
+      add: {
+        summary: 'Add 10 units to a warehouse',
+        value: { delta: 10, warehouse_id: '9d0e6a52-1c1f-4b0e-8a5e-3c2b7f1d4e60', reason: 'delivery' },
+      },
     },
   })
-  @ApiErrors({ ...BODY_ERRORS, 400: ['validation_failed', 'invalid_json', 'insufficient_stock', 'quantity_out_of_range'], 404: ['not_found'] })
+  @ApiErrors({
+    ...BODY_ERRORS,
+    400: ['validation_failed', 'invalid_json', 'insufficient_stock', 'quantity_out_of_range'],
+    404: ['not_found'],
+  })
   adjust(@Ctx() ctx: RequestContext, @Param('id', UuidParamPipe) id: string, @Body() dto: AdjustQtyDto) {
     return this.items.adjust(ctx, id, dto);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Soft-delete an item (idempotent); refused while units are reserved or out on confirmed or processing orders' })
+  @ApiOperation({
+    summary:
+      'Soft-delete an item (idempotent); refused while units are reserved or out on confirmed or processing orders',
+  })
   @ApiNoContentResponse({ description: 'Deleted (also when it already was)' })
-  @ApiErrors({ 400: ['item_in_use', 'validation_failed'], 404: ['not_found'], 409: ['idempotency_key_in_use'], 422: ['idempotency_key_reused'] })
+  @ApiErrors({
+    400: ['item_in_use', 'validation_failed'],
+    404: ['not_found'],
+    409: ['idempotency_key_in_use'],
+    422: ['idempotency_key_reused'],
+  })
   async remove(@Ctx() ctx: RequestContext, @Param('id', UuidParamPipe) id: string): Promise<void> {
     await this.items.remove(ctx, id);
   }

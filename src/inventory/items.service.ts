@@ -45,7 +45,12 @@ export class ItemsService {
           dto.qty ?? 0,
         ]);
         const view = await this.mustFind(manager, ctx.tenantId, item!.id);
-        await this.audit.record(manager, ctx, { action: 'item.created', objectType: 'item', objectId: view.id, newValue: view });
+        await this.audit.record(manager, ctx, {
+          action: 'item.created',
+          objectType: 'item',
+          objectId: view.id,
+          newValue: view,
+        });
         return view;
       });
     } catch (err) {
@@ -125,7 +130,12 @@ export class ItemsService {
       await this.stock.assertDeletable(manager, ctx, id);
       const before = await this.mustFind(manager, ctx.tenantId, id);
       await sql(manager, 'UPDATE item SET deleted_at = now(), updated_at = now() WHERE id = $1', [id]);
-      await this.audit.record(manager, ctx, { action: 'item.deleted', objectType: 'item', objectId: id, oldValue: before });
+      await this.audit.record(manager, ctx, {
+        action: 'item.deleted',
+        objectType: 'item',
+        objectId: id,
+        oldValue: before,
+      });
     });
   }
 

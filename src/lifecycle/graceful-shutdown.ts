@@ -37,7 +37,12 @@ interface PgPool {
  * All of it within SHUTDOWN_TIMEOUT_MS of the signal; past that, connections
  * still open are cut and the process exits 1, with a log line saying what was left.
  */
-export function handleShutdownSignals(app: NestExpressApplication, database: DatabaseHandle, env: Env, log: Logger): void {
+export function handleShutdownSignals(
+  app: NestExpressApplication,
+  database: DatabaseHandle,
+  env: Env,
+  log: Logger,
+): void {
   // Installed before listening, so that every request is tracked.
   const http = new HttpDrain(app.getHttpServer());
   let started = false;
@@ -70,11 +75,17 @@ export function handleShutdownSignals(app: NestExpressApplication, database: Dat
     try {
       app.get(ShutdownState).begin();
       stopCronJobs(app.get(SchedulerRegistry));
-      log.info({ signal, delay_ms: env.SHUTDOWN_DELAY_MS }, `${signal}: not ready any more; serving for SHUTDOWN_DELAY_MS=${env.SHUTDOWN_DELAY_MS} ms, then draining`);
+      log.info(
+        { signal, delay_ms: env.SHUTDOWN_DELAY_MS },
+        `${signal}: not ready any more; serving for SHUTDOWN_DELAY_MS=${env.SHUTDOWN_DELAY_MS} ms, then draining`,
+      );
       await sleep(env.SHUTDOWN_DELAY_MS);
 
       const connections = await http.connections();
-      log.info({ requests_in_flight: http.requestsInFlight, connections }, `Draining: no new connections; ${http.requestsInFlight} request(s) in flight on ${connections} connection(s)`);
+      log.info(
+        { requests_in_flight: http.requestsInFlight, connections },
+        `Draining: no new connections; ${http.requestsInFlight} request(s) in flight on ${connections} connection(s)`,
+      );
       await http.drain();
       await poolQuiet(app.get(DataSource));
       await app.close();

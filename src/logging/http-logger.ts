@@ -34,11 +34,19 @@ export function httpLogger(root: Logger, context: PinoLogger): RequestHandler {
       done = true;
       const status = res.statusCode;
       // 503 is the database being away or busy (logged where it happens), not a bug.
-      const level = !res.writableEnded || (status >= 500 && status !== 503) ? 'error' : status === 503 ? 'warn' : 'info';
+      const level =
+        !res.writableEnded || (status >= 500 && status !== 503) ? 'error' : status === 503 ? 'warn' : 'info';
       if (!root.isLevelEnabled(level)) return;
       const latency_ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const message = res.writableEnded ? (level === 'error' ? 'request failed' : 'request completed') : 'request aborted';
-      root[level]({ request_id: req.requestId, ...requestFields(req, res), latency_ms: Math.round(latency_ms * 1000) / 1000 }, message);
+      const message = res.writableEnded
+        ? level === 'error'
+          ? 'request failed'
+          : 'request completed'
+        : 'request aborted';
+      root[level](
+        { request_id: req.requestId, ...requestFields(req, res), latency_ms: Math.round(latency_ms * 1000) / 1000 },
+        message,
+      );
     };
     res.once('finish', finish);
     res.once('close', finish);

@@ -58,7 +58,15 @@ export async function createLogger(env: Env, destination?: DestinationStream): P
   if (destination || !prettyLogs(env)) return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
   try {
     const { default: pretty } = await import('pino-pretty');
-    return pino(options, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,context', messageFormat: '{if context}[{context}] {end}{msg}' }));
+    return pino(
+      options,
+      pretty({
+        sync: true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname,context',
+        messageFormat: '{if context}[{context}] {end}{msg}',
+      }),
+    );
   } catch {
     const logger = pino(options);
     logger.warn('LOG_PRETTY is set but pino-pretty is not installed: logging JSON');

@@ -54,7 +54,12 @@ export class BusinessEvents implements OnModuleInit, OnModuleDestroy {
       case 'reservation.expired':
         this.metrics.reservationsExpired();
         if (e.actor === 'system') {
-          this.logger.log({ msg: 'reservation expired', tenant_id: tenantId, reservation_id: e.objectId, request_id: e.requestId });
+          this.logger.log({
+            msg: 'reservation expired',
+            tenant_id: tenantId,
+            reservation_id: e.objectId,
+            request_id: e.requestId,
+          });
         }
         return;
       case 'order.created':
@@ -65,7 +70,15 @@ export class BusinessEvents implements OnModuleInit, OnModuleDestroy {
         this.metrics.orderTransition(from, to);
         if (e.actor === 'system') {
           const reason = (e.newValue as { reason?: string } | undefined)?.reason;
-          this.logger.log({ msg: `order ${to === 'cancelled' ? 'cancelled' : `moved to ${to}`}`, tenant_id: tenantId, order_id: e.objectId, from, to, reason, request_id: e.requestId });
+          this.logger.log({
+            msg: `order ${to === 'cancelled' ? 'cancelled' : `moved to ${to}`}`,
+            tenant_id: tenantId,
+            order_id: e.objectId,
+            from,
+            to,
+            reason,
+            request_id: e.requestId,
+          });
         }
         return;
       }

@@ -28,7 +28,8 @@ export class MetricsController {
   @Get()
   @ApiOperation({
     summary: 'Prometheus metrics (text exposition format)',
-    description: 'Open unless METRICS_TOKEN is set; then `Authorization: Bearer <METRICS_TOKEN>` is required. Not under /api.',
+    description:
+      'Open unless METRICS_TOKEN is set; then `Authorization: Bearer <METRICS_TOKEN>` is required. Not under /api.',
   })
   @ApiBearerAuth()
   @ApiOkResponse({
@@ -36,7 +37,8 @@ export class MetricsController {
     content: {
       'text/plain': {
         schema: { type: 'string' },
-        example: '# HELP inventory_reservations_created_total Reservations created (by the API or by orders)\n# TYPE inventory_reservations_created_total counter\ninventory_reservations_created_total 42\n',
+        example:
+          '# HELP inventory_reservations_created_total Reservations created (by the API or by orders)\n# TYPE inventory_reservations_created_total counter\ninventory_reservations_created_total 42\n',
       },
     },
   })
@@ -44,7 +46,8 @@ export class MetricsController {
   async scrape(@Req() req: Request, @Res() res: Response): Promise<void> {
     if (this.tokenHash) {
       const token = BEARER.exec(req.get('authorization') ?? '')?.[1];
-      if (!token || !timingSafeEqual(hashApiKey(token), this.tokenHash)) throw new UnauthorizedError('Missing or wrong METRICS_TOKEN');
+      if (!token || !timingSafeEqual(hashApiKey(token), this.tokenHash))
+        throw new UnauthorizedError('Missing or wrong METRICS_TOKEN');
     }
     const body = await this.metrics.scrape();
     res.setHeader('Cache-Control', 'no-store');

@@ -42,10 +42,22 @@ export class MetricsService {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  private readonly reservationsCreatedTotal = this.counter('inventory_reservations_created_total', 'Reservations created (by the API or by orders)');
-  private readonly reservationsReleasedTotal = this.counter('inventory_reservations_released_total', 'Reservations released before their expiry (by the API or by cancelling a pending order)');
-  private readonly reservationsExpiredTotal = this.counter('inventory_reservations_expired_total', 'Reservations expired (by the sweeper or when met lapsed)');
-  private readonly reservationsCommittedTotal = this.counter('inventory_reservations_committed_total', 'Reservations committed by confirming their order');
+  private readonly reservationsCreatedTotal = this.counter(
+    'inventory_reservations_created_total',
+    'Reservations created (by the API or by orders)',
+  );
+  private readonly reservationsReleasedTotal = this.counter(
+    'inventory_reservations_released_total',
+    'Reservations released before their expiry (by the API or by cancelling a pending order)',
+  );
+  private readonly reservationsExpiredTotal = this.counter(
+    'inventory_reservations_expired_total',
+    'Reservations expired (by the sweeper or when met lapsed)',
+  );
+  private readonly reservationsCommittedTotal = this.counter(
+    'inventory_reservations_committed_total',
+    'Reservations committed by confirming their order',
+  );
   private readonly insufficientStock = new Counter({
     name: 'inventory_insufficient_stock_total',
     help: 'Requests refused with insufficient_stock, by route template',
@@ -87,9 +99,21 @@ export class MetricsService {
         },
       });
     };
-    poolGauge('inventory_db_pool_connections_in_use', 'Database connections checked out of the pool', (p) => p.totalCount - p.idleCount);
-    poolGauge('inventory_db_pool_connections_idle', 'Open database connections waiting in the pool', (p) => p.idleCount);
-    poolGauge('inventory_db_pool_waiting_requests', 'Queries waiting for a free database connection', (p) => p.waitingCount);
+    poolGauge(
+      'inventory_db_pool_connections_in_use',
+      'Database connections checked out of the pool',
+      (p) => p.totalCount - p.idleCount,
+    );
+    poolGauge(
+      'inventory_db_pool_connections_idle',
+      'Open database connections waiting in the pool',
+      (p) => p.idleCount,
+    );
+    poolGauge(
+      'inventory_db_pool_waiting_requests',
+      'Queries waiting for a free database connection',
+      (p) => p.waitingCount,
+    );
     poolGauge('inventory_db_pool_connections_max', 'Size of the database pool (DB_POOL_SIZE)', (p) => p.options?.max);
   }
 

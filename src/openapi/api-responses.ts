@@ -11,7 +11,10 @@ import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchem
 export const EXAMPLE_REQUEST_ID = '3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b15';
 
 export class ErrorResponse {
-  @ApiProperty({ description: 'Id of the request: also the X-Request-Id header and the request_id of its logs and audit rows', example: EXAMPLE_REQUEST_ID })
+  @ApiProperty({
+    description: 'Id of the request: also the X-Request-Id header and the request_id of its logs and audit rows',
+    example: EXAMPLE_REQUEST_ID,
+  })
   request_id!: string;
 
   @ApiProperty({ description: 'Stable snake_case code to switch on', example: 'not_found' })
@@ -44,7 +47,10 @@ export class PageInfo {
 
 /** A sample message and details for every error code the API answers with. */
 const ERROR_EXAMPLES: Record<string, { message: string; details?: object[] }> = {
-  validation_failed: { message: 'Request validation failed', details: [{ field: 'qty', message: 'qty must be an integer number' }] },
+  validation_failed: {
+    message: 'Request validation failed',
+    details: [{ field: 'qty', message: 'qty must be an integer number' }],
+  },
   invalid_json: { message: 'Request body is not valid JSON' },
   invalid_cursor: { message: 'The cursor is malformed or was not issued by this service' },
   insufficient_stock: {
@@ -55,7 +61,10 @@ const ERROR_EXAMPLES: Record<string, { message: string; details?: object[] }> = 
   duplicate_sku: { message: 'An object with sku "APPLE-1" already exists' },
   duplicate_code: { message: 'An object with code "BER-1" already exists' },
   item_in_use: { message: 'Item has reserved units and cannot be deleted' },
-  invalid_transition: { message: 'An order cannot go from delivered to cancelled', details: [{ current_status: 'delivered', allowed: [] }] },
+  invalid_transition: {
+    message: 'An order cannot go from delivered to cancelled',
+    details: [{ current_status: 'delivered', allowed: [] }],
+  },
   reservation_expired: { message: 'The reservation has expired' },
   reservation_in_use: { message: 'The reservation is already used by an order' },
   quantity_out_of_range: { message: 'qty cannot exceed 2147483647' },

@@ -28,7 +28,10 @@ function constrain(target: Type<unknown>, property: string, schema: Schema): voi
   for (const m of metadatas) {
     const rule = m.propertyName === property && m.name ? RULES[m.name] : undefined;
     if (!rule) continue;
-    const subject = m.each && schema.type === 'array' && schema.items && !('$ref' in schema.items) ? (schema.items as Schema) : schema;
+    const subject =
+      m.each && schema.type === 'array' && schema.items && !('$ref' in schema.items)
+        ? (schema.items as Schema)
+        : schema;
     rule(subject, m.constraints ?? []);
   }
 }
@@ -36,7 +39,9 @@ function constrain(target: Type<unknown>, property: string, schema: Schema): voi
 /** Every class with validation rules, by name (the name @nestjs/swagger gives its schema). */
 function validatedClasses(): Map<string, Type<unknown>> {
   const storage = getMetadataStorage() as unknown as { validationMetadatas: Map<Type<unknown>, unknown> };
-  return new Map([...storage.validationMetadatas.keys()].filter((t) => typeof t === 'function').map((t) => [t.name, t]));
+  return new Map(
+    [...storage.validationMetadatas.keys()].filter((t) => typeof t === 'function').map((t) => [t.name, t]),
+  );
 }
 
 /** The @Query() DTO of each handler, by the operationId createOpenApiDocument gives it. */
@@ -47,7 +52,10 @@ function queryClassesByOperation(app: INestApplication, operationId: (controller
       if (!metatype) continue;
       const proto = (metatype as Type<unknown>).prototype as Record<string, unknown>;
       for (const method of Object.getOwnPropertyNames(proto)) {
-        const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, metatype, method) ?? {}) as Record<string, { index: number }>;
+        const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, metatype, method) ?? {}) as Record<
+          string,
+          { index: number }
+        >;
         const types = (Reflect.getMetadata('design:paramtypes', proto, method) ?? []) as Type<unknown>[];
         for (const [key, { index }] of Object.entries(args)) {
           if (Number(key.split(':')[0]) === Number(RouteParamtypes.QUERY) && types[index]) {

@@ -41,17 +41,25 @@ export class OrderHoldOwner implements HoldOwner, OnModuleInit {
       `SELECT reservation_id FROM orders WHERE reservation_id = ANY($1::uuid[]) AND status = 'pending'`,
       [reservationIds],
     );
-    const locked = all.length === 0 ? [] : await sql<PendingOrder>(
-      tx,
-      `SELECT id, tenant_id, reservation_id FROM orders
+    const locked =
+      all.length === 0
+        ? []
+        : await sql<PendingOrder>(
+            tx,
+            `SELECT id, tenant_id, reservation_id FROM orders
        WHERE reservation_id = ANY($1::uuid[]) AND status = 'pending'
        FOR UPDATE SKIP LOCKED`,
-      [reservationIds],
-    );
+            [reservationIds],
+          );
     const got = new Set(locked.map((o) => o.reservation_id));
     return {
       blocked: new Set(all.map((o) => o.reservation_id).filter((id) => !got.has(id))),
-      expire: (uow, expired, requestId) => this.cancel(uow, locked.filter((o) => expired.has(o.reservation_id)), requestId),
+      expire: (uow, expired, requestId) =>
+        this.cancel(
+          uow,
+          locked.filter((o) => expired.has(o.reservation_id)),
+          requestId,
+        ),
     };
   }
 

@@ -91,7 +91,11 @@ export interface LockedOrder {
 }
 
 /** Locks one order row (pessimistic_write): two transitions of one order run one after the other. */
-export async function lockOrder(manager: EntityManager, tenantId: string, id: string): Promise<LockedOrder | undefined> {
+export async function lockOrder(
+  manager: EntityManager,
+  tenantId: string,
+  id: string,
+): Promise<LockedOrder | undefined> {
   const [row] = await sql<LockedOrder>(
     manager,
     'SELECT id, tenant_id, status, reservation_id FROM orders WHERE tenant_id = $1 AND id = $2 FOR UPDATE',

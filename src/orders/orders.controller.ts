@@ -2,7 +2,13 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Ctx, type RequestContext } from '../common/request-context.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
-import { ApiDataResponse, ApiErrors, ApiPageResponse, BODY_ERRORS, TENANT_ROUTE_ERRORS } from '../openapi/api-responses.js';
+import {
+  ApiDataResponse,
+  ApiErrors,
+  ApiPageResponse,
+  BODY_ERRORS,
+  TENANT_ROUTE_ERRORS,
+} from '../openapi/api-responses.js';
 import { CreateOrderDto } from './dto/create-order.dto.js';
 import { ListOrdersQuery } from './dto/list-orders.query.js';
 import { OrderResponse } from './dto/order.response.js';
@@ -22,16 +28,35 @@ export class OrdersController {
   @ApiBody({
     type: CreateOrderDto,
     examples: {
-      lines: { summary: 'Order lines (the order reserves them)', value: { currency: 'EUR', customer_ref: 'cust-42', lines: [{ item_id: '5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11', quantity: 2, unit_price: 1299 }] } },
+      lines: {
+        summary: 'Order lines (the order reserves them)',
+        value: {
+          currency: 'EUR',
+          customer_ref: 'cust-42',
+          lines: [{ item_id: '5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11', quantity: 2, unit_price: 1299 }],
+        },
+      },
       reservation: {
         summary: 'Take over an active reservation',
-        value: { currency: 'EUR', reservation_id: '0c6f1d2a-8b3e-4f5a-9d7c-1e2f3a4b5c6d', prices: [{ item_id: '5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11', unit_price: 1299 }] },
+        value: {
+          currency: 'EUR',
+          reservation_id: '0c6f1d2a-8b3e-4f5a-9d7c-1e2f3a4b5c6d',
+          prices: [{ item_id: '5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11', unit_price: 1299 }],
+        },
       },
     },
   })
   @ApiErrors({
     ...BODY_ERRORS,
-    400: ['validation_failed', 'invalid_json', 'insufficient_stock', 'reservation_expired', 'reservation_in_use', 'invalid_transition', 'amount_out_of_range'],
+    400: [
+      'validation_failed',
+      'invalid_json',
+      'insufficient_stock',
+      'reservation_expired',
+      'reservation_in_use',
+      'invalid_transition',
+      'amount_out_of_range',
+    ],
     404: ['not_found'],
   })
   create(@Ctx() ctx: RequestContext, @Body() dto: CreateOrderDto) {
@@ -58,7 +83,11 @@ export class OrdersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Move the order to another status (confirm deducts stock, cancel returns it)' })
   @ApiDataResponse(OrderResponse, { description: 'The order in its new status' })
-  @ApiErrors({ ...BODY_ERRORS, 400: ['validation_failed', 'invalid_json', 'invalid_transition', 'reservation_expired'], 404: ['not_found'] })
+  @ApiErrors({
+    ...BODY_ERRORS,
+    400: ['validation_failed', 'invalid_json', 'invalid_transition', 'reservation_expired'],
+    404: ['not_found'],
+  })
   transition(@Ctx() ctx: RequestContext, @Param('id', UuidParamPipe) id: string, @Body() dto: TransitionOrderDto) {
     return this.orders.transition(ctx, id, dto.to);
   }

@@ -85,7 +85,12 @@ export class OrdersService {
         addStatusChange(uow, [order], null, 'pending', ctx.actor);
         await uow.flush();
         const view = (await findOrder(manager, ctx.tenantId, order.id))!;
-        await this.audit.record(manager, ctx, { action: 'order.created', objectType: 'order', objectId: view.id, newValue: view });
+        await this.audit.record(manager, ctx, {
+          action: 'order.created',
+          objectType: 'order',
+          objectId: view.id,
+          newValue: view,
+        });
         return view;
       });
     } catch (err) {
@@ -107,7 +112,12 @@ export class OrdersService {
   async list(ctx: RequestContext, query: ListOrdersQuery): Promise<Page<OrderView>> {
     const { text, params, limit, sort } = buildOrderListQuery(ctx.tenantId, query, this.cursors);
     const rows = await this.dataSource.query<OrderRow[]>(text, params);
-    return toPage(rows, limit, (last) => this.cursors.encode(cursorKind(sort), [last.cursor_value!, last.id]), toOrderView);
+    return toPage(
+      rows,
+      limit,
+      (last) => this.cursors.encode(cursorKind(sort), [last.cursor_value!, last.id]),
+      toOrderView,
+    );
   }
 
   /**
@@ -159,7 +169,11 @@ export class OrdersService {
   }
 
   /** An active, unexpired reservation of the tenant that no order uses yet. */
-  private async takeOverReservation(manager: EntityManager, ctx: RequestContext, reservationId: string): Promise<string> {
+  private async takeOverReservation(
+    manager: EntityManager,
+    ctx: RequestContext,
+    reservationId: string,
+  ): Promise<string> {
     const r = await lockReservation(manager, ctx.tenantId, reservationId);
     if (!r) throw new NotFoundError('Reservation');
     if (r.status === 'expired' || (r.status === 'active' && r.lapsed)) {
@@ -169,7 +183,8 @@ export class OrdersService {
       throw new ReservationUnavailableError('invalid_transition', `A ${r.status} reservation cannot be ordered`);
     }
     const [used] = await sql(manager, 'SELECT 1 FROM orders WHERE reservation_id = $1', [reservationId]);
-    if (used) throw new ReservationUnavailableError('reservation_in_use', 'The reservation is already used by an order');
+    if (used)
+      throw new ReservationUnavailableError('reservation_in_use', 'The reservation is already used by an order');
     return r.id;
   }
 
@@ -183,7 +198,9 @@ export class OrdersService {
       throw new ValidationFailedError([{ field: 'prices', message: 'prices are required with reservation_id' }]);
     }
     if (byLines && dto.prices !== undefined) {
-      throw new ValidationFailedError([{ field: 'prices', message: 'prices go with reservation_id; lines carry unit_price' }]);
+      throw new ValidationFailedError([
+        { field: 'prices', message: 'prices go with reservation_id; lines carry unit_price' },
+      ]);
     }
     if (!byLines && dto.ttl_seconds !== undefined) {
       throw new ValidationFailedError([
@@ -193,7 +210,9 @@ export class OrdersService {
     const prices = new Map<string, number>();
     for (const p of dto.lines ?? dto.prices!) {
       if (prices.has(p.item_id) && prices.get(p.item_id) !== p.unit_price) {
-        throw new ValidationFailedError([{ field: 'unit_price', message: `item ${p.item_id} has two different prices` }]);
+        throw new ValidationFailedError([
+          { field: 'unit_price', message: `item ${p.item_id} has two different prices` },
+        ]);
       }
       prices.set(p.item_id, p.unit_price);
     }

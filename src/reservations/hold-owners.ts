@@ -34,7 +34,8 @@ export class HoldOwners implements HoldOwner {
 
   async lockForExpiry(tx: EntityManager, reservationIds: string[]): Promise<OwnersExpiry> {
     const each: OwnersExpiry[] = [];
-    if (reservationIds.length > 0) for (const owner of this.owners) each.push(await owner.lockForExpiry(tx, reservationIds));
+    if (reservationIds.length > 0)
+      for (const owner of this.owners) each.push(await owner.lockForExpiry(tx, reservationIds));
     return {
       blocked: new Set(each.flatMap((e) => [...e.blocked])),
       expire: (uow, expired, requestId) => each.forEach((e) => e.expire(uow, expired, requestId)),

@@ -5,7 +5,12 @@ import { isDatabaseUnavailable, isLockTimeout, isPgError, isRetryable, PgCode } 
 import type { RequestContext } from '../common/request-context.js';
 import { Env } from '../config/env.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
-import { type HoldJob, type HoldRequest, type HoldResult, ReservationHoldsService } from './reservation-holds.service.js';
+import {
+  type HoldJob,
+  type HoldRequest,
+  type HoldResult,
+  ReservationHoldsService,
+} from './reservation-holds.service.js';
 import type { ReservationView } from './reservation.repository.js';
 import { Slots } from '../common/slots.js';
 
@@ -49,7 +54,11 @@ type Attempt = { results: HoldResult[] } | { answered: true } | { lockWaitEnded:
 @Injectable()
 export class ReservationBatcher {
   private readonly logger = new Logger('ReservationBatcher');
-  private readonly fresh = new BatchQueue<Pending>(MAX_BATCH, (tenantId, batch) => this.runFresh(tenantId, batch), fail);
+  private readonly fresh = new BatchQueue<Pending>(
+    MAX_BATCH,
+    (tenantId, batch) => this.runFresh(tenantId, batch),
+    fail,
+  );
   private readonly waiting = new BatchQueue<Pending>(
     MAX_BATCH,
     (lane, batch) => this.runWaiting(lane, batch),
@@ -79,7 +88,9 @@ export class ReservationBatcher {
 
   private async runFresh(tenantId: string, batch: Pending[]): Promise<void> {
     const blockedItems = new Set(this.waitingItems.get(tenantId)?.keys());
-    const outcome = await this.attempt(batch, (m) => this.holds.reserveMany(m, tenantId, batch, { skipLocked: true, blockedItems }));
+    const outcome = await this.attempt(batch, (m) =>
+      this.holds.reserveMany(m, tenantId, batch, { skipLocked: true, blockedItems }),
+    );
     if ('results' in outcome) this.settle(tenantId, batch, outcome.results);
   }
 
@@ -88,8 +99,13 @@ export class ReservationBatcher {
     await this.waitSlots.acquire();
     try {
       // The wait is computed anew for every attempt: a deadlock retry does not start the clock again.
-      const lockWaitMs = () => Math.max(MIN_LOCK_WAIT_MS, Math.min(...batch.map((job) => job.deadline)) - performance.now());
-      let outcome = await this.attempt(batch, (m) => this.holds.reserveMany(m, tenantId, batch, { lockWaitMs: lockWaitMs() }), true);
+      const lockWaitMs = () =>
+        Math.max(MIN_LOCK_WAIT_MS, Math.min(...batch.map((job) => job.deadline)) - performance.now());
+      let outcome = await this.attempt(
+        batch,
+        (m) => this.holds.reserveMany(m, tenantId, batch, { lockWaitMs: lockWaitMs() }),
+        true,
+      );
       if ('lockWaitEnded' in outcome) {
         // Someone still holds a row: decide what is free now; who is past its deadline gets the 503, the others wait on.
         const timedOut = outcome.lockWaitEnded;
@@ -97,13 +113,18 @@ export class ReservationBatcher {
         if ('results' in outcome) {
           const results = outcome.results;
           const overdue = new Set(
-            batch.filter((job, i) => 'contended' in results[i]! && job.deadline <= performance.now() + MIN_LOCK_WAIT_MS),
+            batch.filter(
+              (job, i) => 'contended' in results[i]! && job.deadline <= performance.now() + MIN_LOCK_WAIT_MS,
+            ),
           );
           overdue.forEach((job) => job.reject(timedOut));
           this.leftWaiting(tenantId, [...overdue]);
           const waitOn = batch.filter((job, i) => 'contended' in results[i]! && !overdue.has(job));
           this.waiting.pushFront(lane, ...waitOn);
-          this.leftWaiting(tenantId, batch.filter((job, i) => !('contended' in results[i]!)));
+          this.leftWaiting(
+            tenantId,
+            batch.filter((job, i) => !('contended' in results[i]!)),
+          );
           settleDecided(batch, results);
           return;
         }
@@ -121,7 +142,11 @@ export class ReservationBatcher {
    * wait that ran out is handed back to the caller; any other failure answers
    * every request of the batch here.
    */
-  private async attempt(batch: Pending[], work: (manager: EntityManager) => Promise<HoldResult[]>, lockWaitEnds = false): Promise<Attempt> {
+  private async attempt(
+    batch: Pending[],
+    work: (manager: EntityManager) => Promise<HoldResult[]>,
+    lockWaitEnds = false,
+  ): Promise<Attempt> {
     for (let attempt = 1; ; attempt++) {
       try {
         return { results: await this.tx.runOwn(work) };
@@ -154,7 +179,10 @@ export class ReservationBatcher {
       if (!('contended' in result)) return;
       const job = batch[i]!;
       // Behind the requests already waiting on one of its items, or in a lane of the item it waits for.
-      const lane = itemsOf(job).map((id) => items.get(id)?.lane).find((l) => l !== undefined) ?? `${tenantId} ${result.contended}`;
+      const lane =
+        itemsOf(job)
+          .map((id) => items.get(id)?.lane)
+          .find((l) => l !== undefined) ?? `${tenantId} ${result.contended}`;
       for (const id of itemsOf(job)) {
         const entry = items.get(id);
         if (entry) entry.count++;

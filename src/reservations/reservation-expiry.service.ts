@@ -22,7 +22,6 @@ import {
 /** How long the sweeper waits for the stock rows of one hold that a batch had to leave out. */
 const SWEEP_LOCK_WAIT_MS = 200;
 
-
 /**
  * Returns the units of holds whose time has passed. The cron sweeps them in
  * batches; a reservation that finds a line short frees the lapsed holds on the
@@ -84,7 +83,8 @@ export class ReservationExpiryService {
       }
     }
     if (total > 0) this.logger.log(`expired ${total} reservation(s)`);
-    if (busyRows.size > 0) this.logger.log(`left the lapsed holds on ${busyRows.size} busy stock row(s) for the next sweep`);
+    if (busyRows.size > 0)
+      this.logger.log(`left the lapsed holds on ${busyRows.size} busy stock row(s) for the next sweep`);
     return total;
   }
 
@@ -121,7 +121,11 @@ export class ReservationExpiryService {
     );
     owners.expire(uow, new Set(expirable.map((r) => r.id)), requestId);
     await uow.flush();
-    return { expired: expirable.length, blocked: [...blocked], left: claimed.filter((r) => left(r.id)).map((r) => r.id) };
+    return {
+      expired: expirable.length,
+      blocked: [...blocked],
+      left: claimed.filter((r) => left(r.id)).map((r) => r.id),
+    };
   }
 
   /**
@@ -172,7 +176,13 @@ export class ReservationExpiryService {
   expire(uow: UnitOfWork, reservations: LapsedReservation[], lines: HeldLine[], requestId: string): void {
     if (reservations.length === 0) return;
     uow.add('expired_holds', moveStockPart(lines, { onHand: 0, reserved: -1 }));
-    uow.add('expired_reservations', setStatusPart(reservations.map((r) => r.id), 'expired'));
+    uow.add(
+      'expired_reservations',
+      setStatusPart(
+        reservations.map((r) => r.id),
+        'expired',
+      ),
+    );
     this.audit.add(
       uow,
       reservations.map((r) => ({

@@ -8,8 +8,22 @@ import type { RequestContext } from '../common/request-context.js';
 import { inSavepoint } from '../database/savepoint.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { WarehousesService } from '../warehouses/warehouses.service.js';
-import { allocate, type HoldLine, mergeLines, type RequestedLine, type Shortage, type StockLevel } from './allocation.js';
-import { compareIds, type LockedStock, lockForReservation, moveStockPart, type PrioritizedStock, stockKey } from '../inventory/stock.repository.js';
+import {
+  allocate,
+  type HoldLine,
+  mergeLines,
+  type RequestedLine,
+  type Shortage,
+  type StockLevel,
+} from './allocation.js';
+import {
+  compareIds,
+  type LockedStock,
+  lockForReservation,
+  moveStockPart,
+  type PrioritizedStock,
+  stockKey,
+} from '../inventory/stock.repository.js';
 import { ReservationExpiryService } from './reservation-expiry.service.js';
 import { addNewReservations, type ReservationView } from './reservation.repository.js';
 
@@ -91,15 +105,27 @@ export class ReservationHoldsService {
       const waitsFor = jobLines.find((l) => undecided.has(l.item_id))?.item_id;
       const unknownItems = [...new Set(jobLines.map((l) => l.item_id).filter((id) => !live.has(id)))];
       const unknownWarehouses = [
-        ...new Set(jobLines.flatMap((l) => (l.warehouse_id && !knownWarehouse(l.warehouse_id) ? [l.warehouse_id] : []))),
+        ...new Set(
+          jobLines.flatMap((l) => (l.warehouse_id && !knownWarehouse(l.warehouse_id) ? [l.warehouse_id] : [])),
+        ),
       ];
       if (waitsFor !== undefined) {
         results[i] = { contended: waitsFor };
         jobLines.forEach((l) => undecided.add(l.item_id));
       } else if (unknownItems.length > 0) {
-        results[i] = { error: new NotFoundError('Item', unknownItems.map((item_id) => ({ item_id }))) };
+        results[i] = {
+          error: new NotFoundError(
+            'Item',
+            unknownItems.map((item_id) => ({ item_id })),
+          ),
+        };
       } else if (unknownWarehouses.length > 0) {
-        results[i] = { error: new NotFoundError('Warehouse', unknownWarehouses.map((warehouse_id) => ({ warehouse_id }))) };
+        results[i] = {
+          error: new NotFoundError(
+            'Warehouse',
+            unknownWarehouses.map((warehouse_id) => ({ warehouse_id })),
+          ),
+        };
       } else {
         candidates.push(i);
       }
@@ -107,7 +133,12 @@ export class ReservationHoldsService {
 
     let plan = decide(candidates, lines, stock);
     if (plan.short.size > 0) {
-      plan = await this.freeLapsedHolds(manager, jobs[[...plan.short.keys()][0]!]!.ctx, { candidates, lines, stock, plan });
+      plan = await this.freeLapsedHolds(manager, jobs[[...plan.short.keys()][0]!]!.ctx, {
+        candidates,
+        lines,
+        stock,
+        plan,
+      });
     }
     for (const [i, shortages] of plan.short) {
       results[i] = { error: new InsufficientStockError('Not enough available stock for every line', shortages) };
@@ -116,11 +147,25 @@ export class ReservationHoldsService {
       // Accepted requests have live items, so the lock statement returned rows, and now().
       if (!now) throw new Error('holds accepted without the transaction timestamp');
       const stamp = now;
-      const accepted = [...plan.accepted].map(([i, holds]) => ({ i, job: jobs[i]!, view: this.newView(holds, jobs[i]!.request, stamp) }));
+      const accepted = [...plan.accepted].map(([i, holds]) => ({
+        i,
+        job: jobs[i]!,
+        view: this.newView(holds, jobs[i]!.request, stamp),
+      }));
       // The holds, the reservations, their lines and their audit rows: one statement.
       const uow = new UnitOfWork(manager);
-      uow.add('held_stock', moveStockPart(accepted.flatMap((a) => a.view.lines), { onHand: 0, reserved: 1 }));
-      addNewReservations(uow, tenantId, accepted.map((a) => a.view));
+      uow.add(
+        'held_stock',
+        moveStockPart(
+          accepted.flatMap((a) => a.view.lines),
+          { onHand: 0, reserved: 1 },
+        ),
+      );
+      addNewReservations(
+        uow,
+        tenantId,
+        accepted.map((a) => a.view),
+      );
       this.audit.add(
         uow,
         accepted.map(({ job, view }) => ({
@@ -149,7 +194,12 @@ export class ReservationHoldsService {
   private async freeLapsedHolds(
     manager: EntityManager,
     ctx: RequestContext,
-    { candidates, lines, stock, plan }: { candidates: number[]; lines: RequestedLine[][]; stock: PrioritizedStock[]; plan: Plan },
+    {
+      candidates,
+      lines,
+      stock,
+      plan,
+    }: { candidates: number[]; lines: RequestedLine[][]; stock: PrioritizedStock[]; plan: Plan },
   ): Promise<Plan> {
     return inSavepoint(manager, async () => {
       const freed = await this.expiry.expireLapsedOn(manager, ctx, stock);
@@ -192,7 +242,9 @@ export class ReservationHoldsService {
     stock: LockedStock[],
   ): Promise<(id: string) => boolean> {
     const known = new Set(stock.map((s) => s.warehouse_id));
-    const unseen = [...new Set(lines.flat().flatMap((l) => (l.warehouse_id && !known.has(l.warehouse_id) ? [l.warehouse_id] : [])))];
+    const unseen = [
+      ...new Set(lines.flat().flatMap((l) => (l.warehouse_id && !known.has(l.warehouse_id) ? [l.warehouse_id] : []))),
+    ];
     for (const id of await this.warehouses.existing(manager, tenantId, unseen)) known.add(id);
     return (id) => known.has(id);
   }

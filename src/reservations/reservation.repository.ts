@@ -96,7 +96,10 @@ export async function linesOf(manager: EntityManager, reservationIds: string[]):
 
 /** Sets the status of reservations: a part of a unit of work. */
 export function setStatusPart(ids: string[], status: ReservationStatus): SqlPart {
-  return { text: 'UPDATE reservation SET status = $2, updated_at = now() WHERE id = ANY($1::uuid[])', params: [ids, status] };
+  return {
+    text: 'UPDATE reservation SET status = $2, updated_at = now() WHERE id = ANY($1::uuid[])',
+    params: [ids, status],
+  };
 }
 
 /** Inserts reservations and their lines. The timestamps are the transaction's `now()`, as the views say. */

@@ -2,7 +2,13 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Ctx, type RequestContext } from '../common/request-context.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
-import { ApiDataResponse, ApiErrors, ApiPageResponse, BODY_ERRORS, TENANT_ROUTE_ERRORS } from '../openapi/api-responses.js';
+import {
+  ApiDataResponse,
+  ApiErrors,
+  ApiPageResponse,
+  BODY_ERRORS,
+  TENANT_ROUTE_ERRORS,
+} from '../openapi/api-responses.js';
 import { CreateReservationDto } from './dto/create-reservation.dto.js';
 import { ExtendReservationDto } from './dto/extend-reservation.dto.js';
 import { ListReservationsQuery } from './dto/list-reservations.query.js';
@@ -22,8 +28,26 @@ export class ReservationsController {
   @ApiBody({
     type: CreateReservationDto,
     examples: {
-      any: { summary: 'Hold 6 units wherever they are (by warehouse priority)', value: { lines: [{ item_id: '5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11', quantity: 6 }], ttl_seconds: 300, reference: 'cart-123' } },
-      warehouse: { summary: 'Hold 2 units in one warehouse', value: { lines: [{ item_id: '5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11', quantity: 2, warehouse_id: '9d0e6a52-1c1f-4b0e-8a5e-3c2b7f1d4e60' }] } },
+      any: {
+        summary: 'Hold 6 units wherever they are (by warehouse priority)',
+        value: {
+          lines: [{ item_id: '5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11', quantity: 6 }],
+          ttl_seconds: 300,
+          reference: 'cart-123',
+        },
+      },
+      warehouse: {
+        summary: 'Hold 2 units in one warehouse',
+        value: {
+          lines: [
+            {
+              item_id: '5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11',
+              quantity: 2,
+              warehouse_id: '9d0e6a52-1c1f-4b0e-8a5e-3c2b7f1d4e60',
+            },
+          ],
+        },
+      },
     },
   })
   @ApiErrors({ ...BODY_ERRORS, 400: ['validation_failed', 'invalid_json', 'insufficient_stock'], 404: ['not_found'] })
@@ -51,7 +75,12 @@ export class ReservationsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Release the held units (idempotent for released or expired holds)' })
   @ApiDataResponse(ReservationResponse, { description: 'The reservation, now released (or already ended)' })
-  @ApiErrors({ 400: ['invalid_transition', 'validation_failed'], 404: ['not_found'], 409: ['idempotency_key_in_use'], 422: ['idempotency_key_reused'] })
+  @ApiErrors({
+    400: ['invalid_transition', 'validation_failed'],
+    404: ['not_found'],
+    409: ['idempotency_key_in_use'],
+    422: ['idempotency_key_reused'],
+  })
   release(@Ctx() ctx: RequestContext, @Param('id', UuidParamPipe) id: string) {
     return this.reservations.release(ctx, id);
   }
@@ -60,7 +89,11 @@ export class ReservationsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Move expires_at to now + ttl_seconds (active, unexpired holds only)' })
   @ApiDataResponse(ReservationResponse, { description: 'The reservation with its new expires_at' })
-  @ApiErrors({ ...BODY_ERRORS, 400: ['validation_failed', 'invalid_json', 'reservation_expired', 'invalid_transition'], 404: ['not_found'] })
+  @ApiErrors({
+    ...BODY_ERRORS,
+    400: ['validation_failed', 'invalid_json', 'reservation_expired', 'invalid_transition'],
+    404: ['not_found'],
+  })
   extend(@Ctx() ctx: RequestContext, @Param('id', UuidParamPipe) id: string, @Body() dto: ExtendReservationDto) {
     return this.reservations.extend(ctx, id, dto.ttl_seconds);
   }

@@ -2,11 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { CursorCodec } from '../common/cursor.js';
-import {
-  InvalidTransitionError,
-  NotFoundError,
-  ReservationExpiredError,
-} from '../common/errors.js';
+import { InvalidTransitionError, NotFoundError, ReservationExpiredError } from '../common/errors.js';
 import { cursorTimestamp, SqlWhere, toPage } from '../common/keyset.js';
 import type { Page } from '../common/page.js';
 import type { RequestContext } from '../common/request-context.js';
@@ -33,7 +29,6 @@ import {
 } from './reservation.repository.js';
 
 const CURSOR_KIND = 'reservations';
-
 
 @Injectable()
 export class ReservationsService {
@@ -79,7 +74,12 @@ export class ReservationsService {
        WHERE ${where} ORDER BY r.created_at DESC, r.id DESC LIMIT ${where.param(limit + 1)}`,
       where.params,
     );
-    return toPage(rows, limit, (last) => this.cursors.encode(CURSOR_KIND, [last.cursor_ts!, last.id]), toReservationView);
+    return toPage(
+      rows,
+      limit,
+      (last) => this.cursors.encode(CURSOR_KIND, [last.cursor_ts!, last.id]),
+      toReservationView,
+    );
   }
 
   /**

@@ -2,7 +2,13 @@ import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Ctx, type RequestContext } from '../common/request-context.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
-import { ApiDataResponse, ApiErrors, ApiPageResponse, BODY_ERRORS, TENANT_ROUTE_ERRORS } from '../openapi/api-responses.js';
+import {
+  ApiDataResponse,
+  ApiErrors,
+  ApiPageResponse,
+  BODY_ERRORS,
+  TENANT_ROUTE_ERRORS,
+} from '../openapi/api-responses.js';
 import { CreateWarehouseDto } from './dto/create-warehouse.dto.js';
 import { ListWarehousesQuery } from './dto/list-warehouses.query.js';
 import { WarehouseResponse } from './dto/warehouse.response.js';

@@ -108,19 +108,18 @@ export class WarehousesService {
   /** Those of `ids` that are warehouses of the tenant. */
   async existing(manager: EntityManager, tenantId: string, ids: string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await sql<{ id: string }>(manager, 'SELECT id FROM warehouse WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [
-      tenantId,
-      ids,
-    ]);
+    const rows = await sql<{ id: string }>(
+      manager,
+      'SELECT id FROM warehouse WHERE tenant_id = $1 AND id = ANY($2::uuid[])',
+      [tenantId, ids],
+    );
     return new Set(rows.map((w) => w.id));
   }
 
   async defaultId(manager: EntityManager, tenantId: string): Promise<string> {
-    const [row] = await sql<{ id: string }>(
-      manager,
-      'SELECT id FROM warehouse WHERE tenant_id = $1 AND is_default',
-      [tenantId],
-    );
+    const [row] = await sql<{ id: string }>(manager, 'SELECT id FROM warehouse WHERE tenant_id = $1 AND is_default', [
+      tenantId,
+    ]);
     if (!row) throw new Error(`tenant ${tenantId} has no default warehouse`);
     return row.id;
   }

@@ -25,18 +25,28 @@ describe('audit log', () => {
   afterAll(() => t.close());
 
   it('item.created is written with the change, under the X-Request-Id sent, and served by the API', async () => {
-    const res = await t.http.post('/api/items').set(tenant.auth).set('X-Request-Id', 'audit-create-1')
-      .send({ name: `audited-${randomUUID()}`, qty: 2 }).expect(201);
+    const res = await t.http
+      .post('/api/items')
+      .set(tenant.auth)
+      .set('X-Request-Id', 'audit-create-1')
+      .send({ name: `audited-${randomUUID()}`, qty: 2 })
+      .expect(201);
     const [row] = await listAudit(t, tenant, { object_id: res.body.data.id });
     expect(row).toMatchObject({
-      action: 'item.created', object_type: 'item', request_id: 'audit-create-1',
-      actor: `api_key:${tenant.keyId}`, old_value: null, new_value: res.body.data,
+      action: 'item.created',
+      object_type: 'item',
+      request_id: 'audit-create-1',
+      actor: `api_key:${tenant.keyId}`,
+      old_value: null,
+      new_value: res.body.data,
     });
   });
 
   it('stock.adjusted records before and after, the delta and the reason', async () => {
     const item = await newItem(t, tenant, { qty: 10 });
-    await adjustQty(t, tenant, item.id, { delta: -4, reason: 'cycle count' }).set('X-Request-Id', 'audit-adjust-1').expect(200);
+    await adjustQty(t, tenant, item.id, { delta: -4, reason: 'cycle count' })
+      .set('X-Request-Id', 'audit-adjust-1')
+      .expect(200);
     const [row] = await listAudit(t, tenant, { object_id: item.id, action: 'stock.adjusted' });
     expect(row).toMatchObject({
       request_id: 'audit-adjust-1',
@@ -49,7 +59,11 @@ describe('audit log', () => {
     const item = await newItem(t, tenant, { qty: 1 });
     await adjustQty(t, tenant, item.id, { delta: 7 }).set('X-Request-Id', 'audit-adjust-2').expect(200);
     const [row] = await listAudit(t, tenant, { object_id: item.id, action: 'stock.adjusted' });
-    expect(row).toMatchObject({ request_id: 'audit-adjust-2', old_value: { on_hand: 1 }, new_value: { on_hand: 8, delta: 7, reason: null } });
+    expect(row).toMatchObject({
+      request_id: 'audit-adjust-2',
+      old_value: { on_hand: 1 },
+      new_value: { on_hand: 8, delta: 7, reason: null },
+    });
   });
 
   it('item.deleted keeps the item as it was', async () => {
@@ -59,18 +73,25 @@ describe('audit log', () => {
     expect(row).toMatchObject({ request_id: 'audit-delete-1', old_value: item, new_value: null });
   });
 
-  it('lists the tenant\'s own creation rows: tenant, warehouse, api_key', async () => {
+  it("lists the tenant's own creation rows: tenant, warehouse, api_key", async () => {
     const rows = await listAudit(t, tenant, { object_type: 'tenant' });
     expect(rows).toEqual([expect.objectContaining({ action: 'tenant.created', object_id: tenant.id, actor: 'admin' })]);
     const [wh] = await listAudit(t, tenant, { object_type: 'warehouse' });
-    expect(wh).toMatchObject({ action: 'warehouse.created', object_id: tenant.defaultWarehouseId, new_value: { code: 'default', is_default: true } });
+    expect(wh).toMatchObject({
+      action: 'warehouse.created',
+      object_id: tenant.defaultWarehouseId,
+      new_value: { code: 'default', is_default: true },
+    });
     const [key] = await listAudit(t, tenant, { object_type: 'api_key' });
     expect(key).toMatchObject({ action: 'api_key.created', object_id: tenant.keyId });
     expect(JSON.stringify(key)).not.toContain(tenant.key);
   });
 
   it.each([
-    ['UPDATE', (t: TestApp, id: string) => t.db.query(`UPDATE audit_log SET action = 'item.forged' WHERE tenant_id = $1`, [id])],
+    [
+      'UPDATE',
+      (t: TestApp, id: string) => t.db.query(`UPDATE audit_log SET action = 'item.forged' WHERE tenant_id = $1`, [id]),
+    ],
     ['DELETE', (t: TestApp, id: string) => t.db.query('DELETE FROM audit_log WHERE tenant_id = $1', [id])],
   ])('the table refuses %s, even through direct SQL', async (_label, run) => {
     const before = await snapshot(t, tenant.id);
@@ -133,7 +154,10 @@ describe('audit log list', () => {
   });
 
   it('pages within a filter', async () => {
-    const pages = await allPages<{ object_id: string }>(t, tenant, '/api/audit-logs', { limit: 2, action: 'stock.adjusted' });
+    const pages = await allPages<{ object_id: string }>(t, tenant, '/api/audit-logs', {
+      limit: 2,
+      action: 'stock.adjusted',
+    });
     expect(pages.flat().map((r) => r.object_id)).toEqual([...itemIds].reverse());
   });
 
@@ -165,16 +189,32 @@ describe('audit log list', () => {
     expect(after.map((r) => r.object_id)).toEqual([second.id]);
     const before = await listAudit(t, other, { to: mark, action: 'item.created' });
     expect(before.map((r) => r.object_id)).toEqual([first.id]);
-    const exact = await listAudit(t, other, { from: after[0]!.created_at, to: new Date(Date.parse(after[0]!.created_at) + 1).toISOString() });
+    const exact = await listAudit(t, other, {
+      from: after[0]!.created_at,
+      to: new Date(Date.parse(after[0]!.created_at) + 1).toISOString(),
+    });
     expect(exact.map((r) => r.id)).toEqual([after[0]!.id]);
   });
 
   it('refuses a tampered cursor with invalid_cursor', async () => {
     const res = await t.http.get('/api/audit-logs').set(tenant.auth).query({ limit: 2 }).expect(200);
     const [payload, signature] = res.body.page.next_cursor.split('.');
-    const forged = Buffer.from(JSON.stringify(['audit', '2999-01-01T00:00:00.000000Z', randomUUID()])).toString('base64url');
-    for (const cursor of [`${forged}.${signature}`, `${payload}.AAAAAAAAAAAAAAAAAAAAAA`, `${payload}.${signature}.x`, '%%%']) {
-      await expectUnchanged(t, tenant, () => t.http.get('/api/audit-logs').set(tenant.auth).query({ cursor }), 400, 'invalid_cursor');
+    const forged = Buffer.from(JSON.stringify(['audit', '2999-01-01T00:00:00.000000Z', randomUUID()])).toString(
+      'base64url',
+    );
+    for (const cursor of [
+      `${forged}.${signature}`,
+      `${payload}.AAAAAAAAAAAAAAAAAAAAAA`,
+      `${payload}.${signature}.x`,
+      '%%%',
+    ]) {
+      await expectUnchanged(
+        t,
+        tenant,
+        () => t.http.get('/api/audit-logs').set(tenant.auth).query({ cursor }),
+        400,
+        'invalid_cursor',
+      );
     }
   });
 

@@ -25,23 +25,45 @@ describe('admin: tenants and API keys', () => {
 
   it('creates a tenant with a default warehouse and a first key shown once, stored only as a hash', async () => {
     const name = `acme-${randomUUID()}`;
-    const res = await t.http.post('/api/admin/tenants').set(adminAuth).send({ name: `  ${name} ` }).expect(201);
+    const res = await t.http
+      .post('/api/admin/tenants')
+      .set(adminAuth)
+      .send({ name: `  ${name} ` })
+      .expect(201);
     const { tenant: created, api_key } = res.body.data;
     expect(created).toMatchObject({ name, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
-    expect(api_key).toMatchObject({ label: 'initial', prefix: api_key.key.slice(0, 12), created_at: expect.any(String) });
+    expect(api_key).toMatchObject({
+      label: 'initial',
+      prefix: api_key.key.slice(0, 12),
+      created_at: expect.any(String),
+    });
     const [stored] = await t.db.query('SELECT * FROM api_key WHERE id = $1', [api_key.id]);
     expect(stored.key_hash).toEqual(createHash('sha256').update(api_key.key).digest());
     expect(JSON.stringify(stored)).not.toContain(api_key.key);
-    const [warehouse] = await t.db.query('SELECT code FROM warehouse WHERE tenant_id = $1 AND is_default', [created.id]);
+    const [warehouse] = await t.db.query('SELECT code FROM warehouse WHERE tenant_id = $1 AND is_default', [
+      created.id,
+    ]);
     expect(warehouse).toEqual({ code: 'default' });
   });
 
   it('audits tenant creation as admin, under the request id', async () => {
-    const res = await t.http.post('/api/admin/tenants').set(adminAuth).set('X-Request-Id', 'admin-create-1')
-      .send({ name: `audited-${randomUUID()}` }).expect(201);
+    const res = await t.http
+      .post('/api/admin/tenants')
+      .set(adminAuth)
+      .set('X-Request-Id', 'admin-create-1')
+      .send({ name: `audited-${randomUUID()}` })
+      .expect(201);
     const rows = await auditRows(t, res.body.data.tenant.id);
-    expect(rows.map((r: { action: string }) => r.action).sort()).toEqual(['api_key.created', 'tenant.created', 'warehouse.created']);
-    expect(rows.every((r: { actor: string; request_id: string }) => r.actor === 'admin' && r.request_id === 'admin-create-1')).toBe(true);
+    expect(rows.map((r: { action: string }) => r.action).sort()).toEqual([
+      'api_key.created',
+      'tenant.created',
+      'warehouse.created',
+    ]);
+    expect(
+      rows.every(
+        (r: { actor: string; request_id: string }) => r.actor === 'admin' && r.request_id === 'admin-create-1',
+      ),
+    ).toBe(true);
   });
 
   it('the new key authenticates as its tenant', async () => {
@@ -54,7 +76,10 @@ describe('admin: tenants and API keys', () => {
   it('rejects a duplicate tenant name (after trimming) and creates nothing', async () => {
     const name = `dup-${randomUUID()}`;
     await t.http.post('/api/admin/tenants').set(adminAuth).send({ name }).expect(201);
-    const res = await t.http.post('/api/admin/tenants').set(adminAuth).send({ name: ` ${name} ` });
+    const res = await t.http
+      .post('/api/admin/tenants')
+      .set(adminAuth)
+      .send({ name: ` ${name} ` });
     expectError(res, 400, 'duplicate_name');
     expect(await tenantsNamed(t, name)).toHaveLength(1);
   });
@@ -93,11 +118,20 @@ describe('admin: tenants and API keys', () => {
   });
 
   it('creates another API key for a tenant, audited, which works alongside the first', async () => {
-    const res = await t.http.post(`/api/admin/tenants/${tenant.id}/api-keys`).set(adminAuth).send({ label: ' checkout ' }).expect(201);
+    const res = await t.http
+      .post(`/api/admin/tenants/${tenant.id}/api-keys`)
+      .set(adminAuth)
+      .send({ label: ' checkout ' })
+      .expect(201);
     expect(res.body.data).toMatchObject({ label: 'checkout', prefix: res.body.data.key.slice(0, 12) });
-    const [row] = (await auditRows(t, tenant.id, 'api_key.created')).filter((r: { object_id: string }) => r.object_id === res.body.data.id);
+    const [row] = (await auditRows(t, tenant.id, 'api_key.created')).filter(
+      (r: { object_id: string }) => r.object_id === res.body.data.id,
+    );
     expect(row).toMatchObject({ actor: 'admin', new_value: { label: 'checkout' } });
-    await t.http.get('/api/items').set({ Authorization: `Bearer ${res.body.data.key}` }).expect(200);
+    await t.http
+      .get('/api/items')
+      .set({ Authorization: `Bearer ${res.body.data.key}` })
+      .expect(200);
     await t.http.get('/api/items').set(tenant.auth).expect(200);
   });
 
@@ -153,7 +187,13 @@ describe('tenant API keys on tenant routes', () => {
     ['an empty bearer', { Authorization: 'Bearer ' }],
   ])('%s is 401 unauthorized on items routes and changes nothing', async (_label, headers) => {
     await expectUnchanged(t, tenant, () => t.http.get('/api/items').set(headers), 401, 'unauthorized');
-    await expectUnchanged(t, tenant, () => t.http.post('/api/items').set(headers).send({ name: 'x' }), 401, 'unauthorized');
+    await expectUnchanged(
+      t,
+      tenant,
+      () => t.http.post('/api/items').set(headers).send({ name: 'x' }),
+      401,
+      'unauthorized',
+    );
   });
 
   it('a revoked key is 401', async () => {

@@ -13,7 +13,10 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve(import.meta.dirname, '../artifacts');
 const runs = existsSync(CHROMIUM) || process.env.REQUIRE_BROWSER === '1';
-if (!runs) process.stderr.write(`test/browser skipped: no ${CHROMIUM} (apt-get install -y chromium; REQUIRE_BROWSER=1 makes this a failure)\n`);
+if (!runs)
+  process.stderr.write(
+    `test/browser skipped: no ${CHROMIUM} (apt-get install -y chromium; REQUIRE_BROWSER=1 makes this a failure)\n`,
+  );
 
 /** Authorize with `key`, then "Try it out" on POST /api/items with `body` and Execute. */
 async function createItemThroughSwaggerUi(page: Page, url: string, key: string, body: object): Promise<void> {
@@ -40,12 +43,21 @@ async function createItemThroughSwaggerUi(page: Page, url: string, key: string, 
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`REQUIRE_BROWSER=1 and ${CHROMIUM} not found: install it with \`apt-get install -y chromium\``);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`REQUIRE_BROWSER=1 and ${CHROMIUM} not found: install it with \`apt-get install -y chromium\``);
     t = await startTestApp();
     tenant = await newTenant(t);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
   afterAll(async () => {

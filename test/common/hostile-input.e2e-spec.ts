@@ -31,13 +31,33 @@ function hostileBodies(base: Record<string, unknown>): [string, (req: Test) => T
     ['a top-level null', (r) => sendRaw(r, 'null'), 400, 'invalid_json'],
     ['an extra field', (r) => r.send({ ...base, admin: true }), 400, 'validation_failed'],
     ['a __proto__ key', (r) => sendRaw(r, `{${json},"__proto__":{"polluted":true}}`), 400, 'validation_failed'],
-    ['a nested __proto__ key', (r) => sendRaw(r, `{${json},"x":{"__proto__":{"polluted":true}}}`), 400, 'validation_failed'],
-    ['a constructor.prototype key', (r) => sendRaw(r, `{${json},"constructor":{"prototype":{"polluted":true}}}`), 400, 'validation_failed'],
+    [
+      'a nested __proto__ key',
+      (r) => sendRaw(r, `{${json},"x":{"__proto__":{"polluted":true}}}`),
+      400,
+      'validation_failed',
+    ],
+    [
+      'a constructor.prototype key',
+      (r) => sendRaw(r, `{${json},"constructor":{"prototype":{"polluted":true}}}`),
+      400,
+      'validation_failed',
+    ],
     ['a form-encoded body', (r) => r.type('form').send('delta=1&name=x'), 400, 'validation_failed'],
     ['JSON sent as text/plain', (r) => r.type('text/plain').send(JSON.stringify(base)), 400, 'validation_failed'],
     ['a 1 MB body', (r) => r.send({ ...base, description: 'x'.repeat(1024 * 1024) }), 413, 'payload_too_large'],
-    ['an unsupported charset', (r) => r.set('Content-Type', 'application/json; charset=iso-8859-1').send(JSON.stringify(base)), 415, 'unsupported_media_type'],
-    ['deeply nested arrays in an extra field', (r) => sendRaw(r, `{${json},"x":${deepArray(20000)}}`), 400, 'validation_failed'],
+    [
+      'an unsupported charset',
+      (r) => r.set('Content-Type', 'application/json; charset=iso-8859-1').send(JSON.stringify(base)),
+      415,
+      'unsupported_media_type',
+    ],
+    [
+      'deeply nested arrays in an extra field',
+      (r) => sendRaw(r, `{${json},"x":${deepArray(20000)}}`),
+      400,
+      'validation_failed',
+    ],
   ];
 }
 
@@ -81,13 +101,25 @@ describe('hostile input', () => {
   describe('routes and ids', () => {
     it.each([
       ['GET /api/items/not-a-uuid', () => t.http.get('/api/items/not-a-uuid').set(tenant.auth)],
-      ['PATCH /api/items/not-a-uuid/qty', () => t.http.patch('/api/items/not-a-uuid/qty').set(tenant.auth).send({ delta: 1 })],
-      ['PATCH with a path-traversal id', () => t.http.patch('/api/items/..%2f..%2fadmin/qty').set(tenant.auth).send({ delta: 1 })],
+      [
+        'PATCH /api/items/not-a-uuid/qty',
+        () => t.http.patch('/api/items/not-a-uuid/qty').set(tenant.auth).send({ delta: 1 }),
+      ],
+      [
+        'PATCH with a path-traversal id',
+        () => t.http.patch('/api/items/..%2f..%2fadmin/qty').set(tenant.auth).send({ delta: 1 }),
+      ],
       ['GET /api/nope', () => t.http.get('/api/nope').set(tenant.auth)],
       ['GET /nope', () => t.http.get('/nope')],
       ['POST /api/nope with a body', () => t.http.post('/api/nope').set(tenant.auth).send({ a: 1 })],
-      ['PUT /api/items/:id (wrong method)', () => t.http.put(`/api/items/${item.id}`).set(tenant.auth).send({ name: 'x' })],
-      ['POST /api/items/:id (wrong method)', () => t.http.post(`/api/items/${item.id}`).set(tenant.auth).send({ name: 'x' })],
+      [
+        'PUT /api/items/:id (wrong method)',
+        () => t.http.put(`/api/items/${item.id}`).set(tenant.auth).send({ name: 'x' }),
+      ],
+      [
+        'POST /api/items/:id (wrong method)',
+        () => t.http.post(`/api/items/${item.id}`).set(tenant.auth).send({ name: 'x' }),
+      ],
       ['DELETE /api/items (no id)', () => t.http.delete('/api/items').set(tenant.auth)],
       ['GET /api/items/:id/qty (wrong method)', () => t.http.get(`/api/items/${item.id}/qty`).set(tenant.auth)],
     ])('%s is a JSON 404', async (_label, send) => {

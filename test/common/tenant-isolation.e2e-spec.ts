@@ -29,7 +29,13 @@ describe('tenant isolation', () => {
   afterAll(() => t.close());
 
   it("B cannot read A's item (404, like an unknown id)", async () => {
-    const res = await expectUnchanged(t, [a, b], () => t.http.get(`/api/items/${itemA.id}`).set(b.auth), 404, 'not_found');
+    const res = await expectUnchanged(
+      t,
+      [a, b],
+      () => t.http.get(`/api/items/${itemA.id}`).set(b.auth),
+      404,
+      'not_found',
+    );
     expect(JSON.stringify(res.body)).not.toContain(itemA.name);
   });
 
@@ -63,7 +69,7 @@ describe('tenant isolation', () => {
     }
   });
 
-  it('names and skus are unique per tenant only: B may reuse A\'s', async () => {
+  it("names and skus are unique per tenant only: B may reuse A's", async () => {
     const itemB = await newItem(t, b, { name: 'shared-name', sku: skuA });
     expect(itemB.id).not.toBe(itemA.id);
   });

@@ -36,7 +36,11 @@ describe('stock of a deleted item', () => {
     await deleter.query('SELECT 1 FROM item WHERE id = $1 FOR UPDATE', [item.id]);
     await deleter.query('UPDATE item SET deleted_at = now() WHERE id = $1', [item.id]);
     const insert = inserter
-      .query('INSERT INTO stock (tenant_id, item_id, warehouse_id, on_hand) VALUES ($1, $2, $3, 7)', [tenant.id, item.id, warehouseId])
+      .query('INSERT INTO stock (tenant_id, item_id, warehouse_id, on_hand) VALUES ($1, $2, $3, 7)', [
+        tenant.id,
+        item.id,
+        warehouseId,
+      ])
       .then(
         () => 'inserted',
         (err: { constraint?: string }) => `refused by ${err.constraint}`,
@@ -44,6 +48,8 @@ describe('stock of a deleted item', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await deleter.query('COMMIT');
     expect(await insert).toBe('refused by stock_item_live');
-    expect(await t.db.query('SELECT 1 FROM stock WHERE item_id = $1 AND warehouse_id = $2', [item.id, warehouseId])).toEqual([]);
+    expect(
+      await t.db.query('SELECT 1 FROM stock WHERE item_id = $1 AND warehouse_id = $2', [item.id, warehouseId]),
+    ).toEqual([]);
   });
 });

@@ -37,7 +37,9 @@ describe('the statements of the write path', () => {
 
   it('reserve', async () => {
     const item = await newItem(t, tenant, { qty: 5 });
-    expect(await statementsOf(() => reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] }))).toMatchSnapshot();
+    expect(
+      await statementsOf(() => reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] })),
+    ).toMatchSnapshot();
   });
 
   it('confirm an order', async () => {

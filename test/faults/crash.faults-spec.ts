@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sleep } from '../support/util.js';
-import { call, newTenantKey, scratchDatabase, startService, withClient, type ScratchDatabase, type ServiceProcess } from './support/harness.js';
+import {
+  call,
+  newTenantKey,
+  scratchDatabase,
+  startService,
+  withClient,
+  type ScratchDatabase,
+  type ServiceProcess,
+} from './support/harness.js';
 import { figures, MixedLoad, summary, verify } from './support/load.js';
 
 // kill -9 in the middle of a mixed load, restart on the same database, and
@@ -59,16 +67,26 @@ describe('faults: the service is killed (SIGKILL) mid-load and restarted', () =>
     const f = figures(load.ledger);
     const refused = load.ledger.filter((e) => e.status === 0 && e.error === 'ECONNREFUSED').length;
     console.log(
-      summary('crash', f, violations.length, `; no answer ${f.none}: ${f.none - refused} cut off in flight by the kill, ${refused} refused while down (kill after request ${killedAt}, ready again after ${restartedAt}; refused with committed expiries ${refusedWithExpiries})`),
+      summary(
+        'crash',
+        f,
+        violations.length,
+        `; no answer ${f.none}: ${f.none - refused} cut off in flight by the kill, ${refused} refused while down (kill after request ${killedAt}, ready again after ${restartedAt}; refused with committed expiries ${refusedWithExpiries})`,
+      ),
     );
     for (const v of violations.slice(0, 20)) console.log(`  violation: ${v}`);
     const serverErrors = load.ledger.filter((e) => e.status >= 500);
-    expect({ violations: violations.slice(0, 20), serverErrors: serverErrors.slice(0, 5) }).toEqual({ violations: [], serverErrors: [] });
+    expect({ violations: violations.slice(0, 20), serverErrors: serverErrors.slice(0, 5) }).toEqual({
+      violations: [],
+      serverErrors: [],
+    });
     expect(f.none).toBeGreaterThan(0); // the kill did hit requests in flight
     expect(f.ok).toBeGreaterThan(400);
 
     // The checker is not vacuous: one unit appearing from nowhere is caught.
-    await withClient(db.url, (c) => c.query('UPDATE stock SET on_hand = on_hand + 1 WHERE item_id = $1', [[...initial.keys()][0]]));
+    await withClient(db.url, (c) =>
+      c.query('UPDATE stock SET on_hand = on_hand + 1 WHERE item_id = $1', [[...initial.keys()][0]]),
+    );
     const broken = (await verify(db.url, tenant.id, initial, load.ledger)).violations;
     expect(broken.length).toBeGreaterThan(0);
     expect(broken.every((v) => v.includes('on_hand'))).toBe(true);

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { sleep } from '../support/util.js';
-import { call, newTenantKey, scratchDatabase, startService, withClient, type ScratchDatabase, type ServiceProcess } from './support/harness.js';
+import {
+  call,
+  newTenantKey,
+  scratchDatabase,
+  startService,
+  withClient,
+  type ScratchDatabase,
+  type ServiceProcess,
+} from './support/harness.js';
 
 // Retries across a crash: reservations sent with Idempotency-Key while the server
 // is killed (SIGKILL), then every key retried on the restarted server. Each key
@@ -14,7 +22,12 @@ interface Attempt {
   replayed?: boolean;
 }
 
-async function reserve(base: string, apiKey: string, itemId: string, key: string): Promise<{ status: number; replayed: boolean }> {
+async function reserve(
+  base: string,
+  apiKey: string,
+  itemId: string,
+  key: string,
+): Promise<{ status: number; replayed: boolean }> {
   try {
     const res = await fetch(`${base}/api/reservations`, {
       method: 'POST',
@@ -71,10 +84,16 @@ describe('faults: Idempotency-Key retries across a kill -9', () => {
     }
 
     const counts = await withClient(db.url, async (c) => {
-      const rows = await c.query(`SELECT reference, count(*)::int AS n FROM reservation WHERE tenant_id = $1 GROUP BY reference`, [tenant.id]);
+      const rows = await c.query(
+        `SELECT reference, count(*)::int AS n FROM reservation WHERE tenant_id = $1 GROUP BY reference`,
+        [tenant.id],
+      );
       return new Map<string, number>(rows.rows.map((r: { reference: string; n: number }) => [r.reference, r.n]));
     });
-    const [stock] = await withClient(db.url, async (c) => (await c.query('SELECT reserved FROM stock WHERE item_id = $1', [itemId])).rows);
+    const [stock] = await withClient(
+      db.url,
+      async (c) => (await c.query('SELECT reserved FROM stock WHERE item_id = $1', [itemId])).rows,
+    );
 
     const cutOff = attempts.filter((a) => a.first === 0).length;
     const answeredBefore = attempts.filter((a) => a.first === 201);

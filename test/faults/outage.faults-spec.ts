@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sleep } from '../support/util.js';
-import { call, newTenantKey, scratchDatabase, startService, type Answer, type ScratchDatabase, type ServiceProcess } from './support/harness.js';
+import {
+  call,
+  newTenantKey,
+  scratchDatabase,
+  startService,
+  type Answer,
+  type ScratchDatabase,
+  type ServiceProcess,
+} from './support/harness.js';
 import { figures, MixedLoad, summary, verify, type Entry } from './support/load.js';
 
 // The database goes away under load and comes back. Meanwhile every request
@@ -25,7 +33,11 @@ describe('faults: PostgreSQL stops and starts again under a running service', ()
   });
 
   it('503 within seconds while it is down, serves again once it is back, invariants hold', async () => {
-    service = await startService(db.url, { ENABLE_CRON: 'true', RESERVATION_SWEEP_CRON: '*/1 * * * * *', AUTH_CACHE_TTL_MS: '1000' });
+    service = await startService(db.url, {
+      ENABLE_CRON: 'true',
+      RESERVATION_SWEEP_CRON: '*/1 * * * * *',
+      AUTH_CACHE_TTL_MS: '1000',
+    });
     const s = service;
     const tenant = await newTenantKey(s.url);
     const initial = new Map<string, number>();
@@ -58,13 +70,21 @@ describe('faults: PostgreSQL stops and starts again under a running service', ()
     let live: Answer | undefined;
     let ready: Answer | undefined;
     while (Date.now() < outageUntil) {
-      outage.push(...(await Promise.all(probes.map(([method, path, body]) => call(s.url, method, path, tenant.key, body, undefined, OUTAGE_ANSWER_MS + 2_000)))));
+      outage.push(
+        ...(await Promise.all(
+          probes.map(([method, path, body]) =>
+            call(s.url, method, path, tenant.key, body, undefined, OUTAGE_ANSWER_MS + 2_000),
+          ),
+        )),
+      );
       live = await call(s.url, 'GET', '/health/live');
       ready = await call(s.url, 'GET', '/health/ready', undefined, undefined, undefined, OUTAGE_ANSWER_MS + 2_000);
       expect(live.status).toBe(200);
       expect({ status: ready.status, error: ready.body?.error }).toEqual({ status: 503, error: 'service_unavailable' });
     }
-    const wrong = outage.filter((a) => a.status !== 503 || a.body?.error !== 'service_unavailable' || typeof a.body?.request_id !== 'string');
+    const wrong = outage.filter(
+      (a) => a.status !== 503 || a.body?.error !== 'service_unavailable' || typeof a.body?.request_id !== 'string',
+    );
     const slowest = Math.max(...outage.map((a) => a.ms));
     expect({ wrong: wrong.slice(0, 5) }).toEqual({ wrong: [] });
     expect(slowest).toBeLessThan(OUTAGE_ANSWER_MS);

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { prng, sleep } from '../support/util.js';
-import { call, newTenantKey, scratchDatabase, startService, withClient, type ScratchDatabase, type ServiceProcess } from './support/harness.js';
+import {
+  call,
+  newTenantKey,
+  scratchDatabase,
+  startService,
+  withClient,
+  type ScratchDatabase,
+  type ServiceProcess,
+} from './support/harness.js';
 import { figures, summary, verify, type Entry } from './support/load.js';
 
 // Two instances on one database, both sweeping expired holds every second, under
@@ -31,10 +39,16 @@ describe('faults: two instances with the expiry sweeper every second', () => {
     services.push(...(await Promise.all([startService(db.url, env), startService(db.url, env)])));
     const [a] = services as [ServiceProcess, ServiceProcess];
     const tenant = await newTenantKey(a.url);
-    const make = async (qty: number) => (await call(a.url, 'POST', '/api/items', tenant.key, { name: `two-${qty}-${Date.now()}`, qty })).body.data.id as string;
+    const make = async (qty: number) =>
+      (await call(a.url, 'POST', '/api/items', tenant.key, { name: `two-${qty}-${Date.now()}`, qty })).body.data
+        .id as string;
     const chaosItem = await make(STOCK);
     const churnItems = [await make(30), await make(30)];
-    const initial = new Map([[chaosItem, STOCK], [churnItems[0]!, 30], [churnItems[1]!, 30]]);
+    const initial = new Map([
+      [chaosItem, STOCK],
+      [churnItems[0]!, 30],
+      [churnItems[1]!, 30],
+    ]);
     const ledger: Entry[] = [];
     let n = 0;
     const requestId = (p: string) => `${p}-${n++}`;
@@ -48,16 +62,44 @@ describe('faults: two instances with the expiry sweeper every second', () => {
         const base = services[(worker + n) % 2]!.url;
         const id = requestId('churn');
         const lines = [{ item_id: churnItems[Math.floor(random() * 2)]!, quantity: 1 + Math.floor(random() * 3) }];
-        const res = await call(base, 'POST', '/api/reservations', tenant.key, { lines, ttl_seconds: 1 + Math.floor(random() * 2) }, id);
-        ledger.push({ op: 'reserve', requestId: id, status: res.status, error: res.body?.error, id: res.body?.data?.id, ms: res.ms });
+        const res = await call(
+          base,
+          'POST',
+          '/api/reservations',
+          tenant.key,
+          { lines, ttl_seconds: 1 + Math.floor(random() * 2) },
+          id,
+        );
+        ledger.push({
+          op: 'reserve',
+          requestId: id,
+          status: res.status,
+          error: res.body?.error,
+          id: res.body?.data?.id,
+          ms: res.ms,
+        });
         if (res.status === 201 && random() < 0.35) {
           const reservationId = res.body.data.id;
           const wait = Math.floor(random() * 2500);
           releases.push(
             sleep(wait).then(async () => {
               const rid = requestId('release');
-              const r = await call(services[worker % 2]!.url, 'POST', `/api/reservations/${reservationId}/release`, tenant.key, undefined, rid);
-              ledger.push({ op: 'release', requestId: rid, status: r.status, error: r.body?.error, id: reservationId, ms: r.ms });
+              const r = await call(
+                services[worker % 2]!.url,
+                'POST',
+                `/api/reservations/${reservationId}/release`,
+                tenant.key,
+                undefined,
+                rid,
+              );
+              ledger.push({
+                op: 'release',
+                requestId: rid,
+                status: r.status,
+                error: r.body?.error,
+                id: reservationId,
+                ms: r.ms,
+              });
             }),
           );
         }
@@ -71,8 +113,22 @@ describe('faults: two instances with the expiry sweeper every second', () => {
       Array.from({ length: ATTEMPTS }, async (_, i) => {
         await sleep(Math.floor(i / 50) * 200); // in waves, overlapping the churn
         const id = requestId('chaos');
-        const res = await call(services[i % 2]!.url, 'POST', '/api/reservations', tenant.key, { lines: [{ item_id: chaosItem, quantity: 1 }] }, id);
-        ledger.push({ op: 'reserve', requestId: id, status: res.status, error: res.body?.error, id: res.body?.data?.id, ms: res.ms });
+        const res = await call(
+          services[i % 2]!.url,
+          'POST',
+          '/api/reservations',
+          tenant.key,
+          { lines: [{ item_id: chaosItem, quantity: 1 }] },
+          id,
+        );
+        ledger.push({
+          op: 'reserve',
+          requestId: id,
+          status: res.status,
+          error: res.body?.error,
+          id: res.body?.data?.id,
+          ms: res.ms,
+        });
         return res;
       }),
     );
@@ -83,7 +139,16 @@ describe('faults: two instances with the expiry sweeper every second', () => {
     const deadline = Date.now() + 15_000;
     let left = -1;
     while (Date.now() < deadline) {
-      left = await withClient(db.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM reservation WHERE tenant_id = $1 AND status = 'active' AND expires_at < now() + interval '1 minute'`, [tenant.id])).rows[0].n);
+      left = await withClient(
+        db.url,
+        async (c) =>
+          (
+            await c.query(
+              `SELECT count(*)::int AS n FROM reservation WHERE tenant_id = $1 AND status = 'active' AND expires_at < now() + interval '1 minute'`,
+              [tenant.id],
+            )
+          ).rows[0].n,
+      );
       if (left === 0) break;
       await sleep(250);
     }
@@ -92,16 +157,25 @@ describe('faults: two instances with the expiry sweeper every second', () => {
     const { violations, refusedWithExpiries } = await verify(db.url, tenant.id, initial, ledger);
     const stats = await withClient(db.url, async (c) => {
       const q = async (text: string) => (await c.query(text, [tenant.id])).rows;
-      const [chaosStock] = await q(`SELECT on_hand, reserved FROM stock WHERE tenant_id = $1 AND item_id = '${chaosItem}'`);
-      const [holds] = await q(`SELECT count(*)::int AS n FROM reservation r JOIN reservation_line l ON l.reservation_id = r.id WHERE r.tenant_id = $1 AND r.status = 'active' AND l.item_id = '${chaosItem}'`);
-      const twice = await q(`SELECT object_id, count(*)::int AS n FROM audit_log WHERE tenant_id = $1 AND action IN ('reservation.expired', 'reservation.released') GROUP BY 1 HAVING count(*) > 1`);
-      const [expired] = await q(`SELECT count(*) FILTER (WHERE request_id LIKE 'sweep-%')::int AS by_sweeper, count(*) FILTER (WHERE request_id NOT LIKE 'sweep-%')::int AS by_request FROM audit_log WHERE tenant_id = $1 AND action = 'reservation.expired'`);
+      const [chaosStock] = await q(
+        `SELECT on_hand, reserved FROM stock WHERE tenant_id = $1 AND item_id = '${chaosItem}'`,
+      );
+      const [holds] = await q(
+        `SELECT count(*)::int AS n FROM reservation r JOIN reservation_line l ON l.reservation_id = r.id WHERE r.tenant_id = $1 AND r.status = 'active' AND l.item_id = '${chaosItem}'`,
+      );
+      const twice = await q(
+        `SELECT object_id, count(*)::int AS n FROM audit_log WHERE tenant_id = $1 AND action IN ('reservation.expired', 'reservation.released') GROUP BY 1 HAVING count(*) > 1`,
+      );
+      const [expired] = await q(
+        `SELECT count(*) FILTER (WHERE request_id LIKE 'sweep-%')::int AS by_sweeper, count(*) FILTER (WHERE request_id NOT LIKE 'sweep-%')::int AS by_request FROM audit_log WHERE tenant_id = $1 AND action = 'reservation.expired'`,
+      );
       return { chaosStock, holds: holds.n as number, twice, expired };
     });
     const won = chaosAnswers.filter((r) => r.status === 201).length;
     const refused = chaosAnswers.filter((r) => r.status === 400 && r.body?.error === 'insufficient_stock').length;
     if (won !== STOCK) violations.push(`chaos: ${won} of ${ATTEMPTS} reservations succeeded on stock ${STOCK}`);
-    if (refused !== ATTEMPTS - STOCK) violations.push(`chaos: ${refused} insufficient_stock refusals, expected ${ATTEMPTS - STOCK}`);
+    if (refused !== ATTEMPTS - STOCK)
+      violations.push(`chaos: ${refused} insufficient_stock refusals, expected ${ATTEMPTS - STOCK}`);
     if (stats.holds !== STOCK || stats.chaosStock.reserved !== STOCK || stats.chaosStock.on_hand !== STOCK) {
       violations.push(`chaos item: ${stats.holds} active holds, stock ${JSON.stringify(stats.chaosStock)}`);
     }
@@ -109,10 +183,18 @@ describe('faults: two instances with the expiry sweeper every second', () => {
 
     const f = figures(ledger);
     console.log(
-      summary('two instances', f, violations.length, `; chaos ${won}/${ATTEMPTS} held on stock ${STOCK}; expired by the sweepers ${stats.expired.by_sweeper}, by requests ${stats.expired.by_request}; refused with committed expiries ${refusedWithExpiries}`),
+      summary(
+        'two instances',
+        f,
+        violations.length,
+        `; chaos ${won}/${ATTEMPTS} held on stock ${STOCK}; expired by the sweepers ${stats.expired.by_sweeper}, by requests ${stats.expired.by_request}; refused with committed expiries ${refusedWithExpiries}`,
+      ),
     );
     for (const v of violations.slice(0, 20)) console.log(`  violation: ${v}`);
-    expect({ violations: violations.slice(0, 20), serverErrors: ledger.filter((e) => e.status >= 500 || e.status === 0).slice(0, 5) }).toEqual({ violations: [], serverErrors: [] });
+    expect({
+      violations: violations.slice(0, 20),
+      serverErrors: ledger.filter((e) => e.status >= 500 || e.status === 0).slice(0, 5),
+    }).toEqual({ violations: [], serverErrors: [] });
     expect(stats.expired.by_sweeper).toBeGreaterThan(0);
   });
 });

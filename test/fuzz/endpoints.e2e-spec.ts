@@ -71,12 +71,20 @@ describe('fuzz: every endpoint against hostile input', () => {
     const items: string[] = [];
     for (let i = 0; i < 3; i++) items.push((await newItem(t, a, { qty: 1_000_000 })).id);
     await newItem(t, b, { qty: 10 });
-    const second = await t.http.post('/api/warehouses').set(a.auth).send({ code: 'FUZZ-2', name: 'Second', priority: 1 }).expect(201);
+    const second = await t.http
+      .post('/api/warehouses')
+      .set(a.auth)
+      .send({ code: 'FUZZ-2', name: 'Second', priority: 1 })
+      .expect(201);
     const warehouses = [a.defaultWarehouseId, second.body.data.id];
     const reservations: string[] = [];
     const orders: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await t.http.post('/api/reservations').set(a.auth).send({ lines: [{ item_id: items[i % 3], quantity: 1 }] }).expect(201);
+      const r = await t.http
+        .post('/api/reservations')
+        .set(a.auth)
+        .send({ lines: [{ item_id: items[i % 3], quantity: 1 }] })
+        .expect(201);
       reservations.push(r.body.data.id);
       const o = await t.http
         .post('/api/orders')
@@ -94,81 +102,166 @@ describe('fuzz: every endpoint against hostile input', () => {
   });
 
   // Valid generators, built lazily because they need the fixtures' ids.
-  const name = () => fc.tuple(fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ._-]{0,20}$/), fc.nat()).map(([s, n]) => `${s}-${n}`);
+  const name = () =>
+    fc.tuple(fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ._-]{0,20}$/), fc.nat()).map(([s, n]) => `${s}-${n}`);
   const statuses = ['pending', 'confirmed', 'processing', 'shipped', 'delivered', 'cancelled'];
-  const iso = fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
+  const iso = fc
+    .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+    .map((d) => d.toISOString());
   const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
-  const compact = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const compact = (o: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const limit = optional(fc.integer({ min: 1, max: 100 }).map(String));
 
   const endpoints = (): Record<string, Endpoint> => {
     const item = fc.constantFrom(...w.items);
     const warehouse = fc.constantFrom(...w.warehouses);
-    const line = fc.record({ item_id: item, quantity: fc.integer({ min: 1, max: 3 }), warehouse_id: optional(warehouse) }).map(compact);
+    const line = fc
+      .record({ item_id: item, quantity: fc.integer({ min: 1, max: 3 }), warehouse_id: optional(warehouse) })
+      .map(compact);
     const bodyless: BodySpec = { valid: fc.constant({}), bodyless: true };
     return {
       'POST /api/items': {
-        method: 'post', path: '/api/items', auth: 'tenant',
+        method: 'post',
+        path: '/api/items',
+        auth: 'tenant',
         body: {
           valid: fc
-            .record({ name: name(), sku: optional(fc.stringMatching(/^[A-Z0-9][A-Z0-9._-]{0,20}$/)), description: optional(fc.string({ maxLength: 50 })), qty: optional(fc.integer({ min: 0, max: 1000 })) })
+            .record({
+              name: name(),
+              sku: optional(fc.stringMatching(/^[A-Z0-9][A-Z0-9._-]{0,20}$/)),
+              description: optional(fc.string({ maxLength: 50 })),
+              qty: optional(fc.integer({ min: 0, max: 1000 })),
+            })
             .map(compact),
-          integers: ['qty'], required: ['name'],
+          integers: ['qty'],
+          required: ['name'],
         },
       },
       'GET /api/items': {
-        method: 'get', path: '/api/items', auth: 'tenant', body: bodyless,
-        query: { valid: fc.record({ limit, sku: optional(fc.stringMatching(/^[A-Z0-9]{1,10}$/)), name: optional(name()) }).map(compact) as fc.Arbitrary<Record<string, string>>, keys: ['limit', 'cursor', 'sku', 'name'] },
+        method: 'get',
+        path: '/api/items',
+        auth: 'tenant',
+        body: bodyless,
+        query: {
+          valid: fc
+            .record({ limit, sku: optional(fc.stringMatching(/^[A-Z0-9]{1,10}$/)), name: optional(name()) })
+            .map(compact) as fc.Arbitrary<Record<string, string>>,
+          keys: ['limit', 'cursor', 'sku', 'name'],
+        },
       },
       'GET /api/items/:id': { method: 'get', path: '/api/items/:item', auth: 'tenant', body: bodyless },
       'PATCH /api/items/:id/qty': {
-        method: 'patch', path: '/api/items/:item/qty', auth: 'tenant',
+        method: 'patch',
+        path: '/api/items/:item/qty',
+        auth: 'tenant',
         body: {
-          valid: fc.record({ delta: fc.integer({ min: -5, max: 5 }), warehouse_id: optional(warehouse), reason: optional(fc.string({ maxLength: 20 })) }).map(compact),
-          integers: ['delta'], required: ['delta'],
+          valid: fc
+            .record({
+              delta: fc.integer({ min: -5, max: 5 }),
+              warehouse_id: optional(warehouse),
+              reason: optional(fc.string({ maxLength: 20 })),
+            })
+            .map(compact),
+          integers: ['delta'],
+          required: ['delta'],
         },
       },
       'DELETE /api/items/:id': { method: 'delete', path: '/api/items/:item', auth: 'tenant', body: bodyless },
       'POST /api/warehouses': {
-        method: 'post', path: '/api/warehouses', auth: 'tenant',
+        method: 'post',
+        path: '/api/warehouses',
+        auth: 'tenant',
         body: {
-          valid: fc.record({ code: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,20}$/), name: name(), priority: optional(fc.integer({ min: -1_000_000, max: 1_000_000 })) }).map(compact),
-          integers: ['priority'], required: ['code', 'name'],
+          valid: fc
+            .record({
+              code: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,20}$/),
+              name: name(),
+              priority: optional(fc.integer({ min: -1_000_000, max: 1_000_000 })),
+            })
+            .map(compact),
+          integers: ['priority'],
+          required: ['code', 'name'],
         },
       },
       'GET /api/warehouses': {
-        method: 'get', path: '/api/warehouses', auth: 'tenant', body: bodyless,
-        query: { valid: fc.record({ limit }).map(compact) as fc.Arbitrary<Record<string, string>>, keys: ['limit', 'cursor'] },
+        method: 'get',
+        path: '/api/warehouses',
+        auth: 'tenant',
+        body: bodyless,
+        query: {
+          valid: fc.record({ limit }).map(compact) as fc.Arbitrary<Record<string, string>>,
+          keys: ['limit', 'cursor'],
+        },
       },
       'GET /api/warehouses/:id': { method: 'get', path: '/api/warehouses/:warehouse', auth: 'tenant', body: bodyless },
       'POST /api/reservations': {
-        method: 'post', path: '/api/reservations', auth: 'tenant',
+        method: 'post',
+        path: '/api/reservations',
+        auth: 'tenant',
         body: {
-          valid: fc.record({ lines: fc.array(line, { minLength: 1, maxLength: 3 }), ttl_seconds: optional(fc.integer({ min: 1, max: 86_400 })), reference: optional(name()) }).map(compact),
-          integers: ['ttl_seconds'], required: ['lines'],
+          valid: fc
+            .record({
+              lines: fc.array(line, { minLength: 1, maxLength: 3 }),
+              ttl_seconds: optional(fc.integer({ min: 1, max: 86_400 })),
+              reference: optional(name()),
+            })
+            .map(compact),
+          integers: ['ttl_seconds'],
+          required: ['lines'],
         },
       },
       'GET /api/reservations': {
-        method: 'get', path: '/api/reservations', auth: 'tenant', body: bodyless,
+        method: 'get',
+        path: '/api/reservations',
+        auth: 'tenant',
+        body: bodyless,
         query: {
-          valid: fc.record({ limit, status: optional(fc.constantFrom('active', 'released', 'expired', 'committed')), reference: optional(name()) }).map(compact) as fc.Arbitrary<Record<string, string>>,
+          valid: fc
+            .record({
+              limit,
+              status: optional(fc.constantFrom('active', 'released', 'expired', 'committed')),
+              reference: optional(name()),
+            })
+            .map(compact) as fc.Arbitrary<Record<string, string>>,
           keys: ['limit', 'cursor', 'status', 'reference'],
         },
       },
-      'GET /api/reservations/:id': { method: 'get', path: '/api/reservations/:reservation', auth: 'tenant', body: bodyless },
-      'POST /api/reservations/:id/release': { method: 'post', path: '/api/reservations/:reservation/release', auth: 'tenant', body: bodyless },
+      'GET /api/reservations/:id': {
+        method: 'get',
+        path: '/api/reservations/:reservation',
+        auth: 'tenant',
+        body: bodyless,
+      },
+      'POST /api/reservations/:id/release': {
+        method: 'post',
+        path: '/api/reservations/:reservation/release',
+        auth: 'tenant',
+        body: bodyless,
+      },
       'POST /api/reservations/:id/extend': {
-        method: 'post', path: '/api/reservations/:reservation/extend', auth: 'tenant',
-        body: { valid: fc.record({ ttl_seconds: fc.integer({ min: 1, max: 86_400 }) }), integers: ['ttl_seconds'], required: ['ttl_seconds'] },
+        method: 'post',
+        path: '/api/reservations/:reservation/extend',
+        auth: 'tenant',
+        body: {
+          valid: fc.record({ ttl_seconds: fc.integer({ min: 1, max: 86_400 }) }),
+          integers: ['ttl_seconds'],
+          required: ['ttl_seconds'],
+        },
       },
       'POST /api/orders': {
-        method: 'post', path: '/api/orders', auth: 'tenant',
+        method: 'post',
+        path: '/api/orders',
+        auth: 'tenant',
         body: {
           valid: fc.oneof(
             fc
               .record({
                 currency: fc.constantFrom('EUR', 'USD'),
-                lines: fc.array(line.map((l) => ({ ...l, unit_price: 100 })), { minLength: 1, maxLength: 3 }),
+                lines: fc.array(
+                  line.map((l) => ({ ...l, unit_price: 100 })),
+                  { minLength: 1, maxLength: 3 },
+                ),
                 customer_ref: optional(name()),
                 ttl_seconds: optional(fc.integer({ min: 1, max: 86_400 })),
               })
@@ -179,11 +272,15 @@ describe('fuzz: every endpoint against hostile input', () => {
               prices: fc.constantFrom(...w.items).map((item_id) => [{ item_id, unit_price: 5 }]),
             }),
           ),
-          integers: ['ttl_seconds'], required: ['currency'],
+          integers: ['ttl_seconds'],
+          required: ['currency'],
         },
       },
       'GET /api/orders': {
-        method: 'get', path: '/api/orders', auth: 'tenant', body: bodyless,
+        method: 'get',
+        path: '/api/orders',
+        auth: 'tenant',
+        body: bodyless,
         query: {
           valid: fc
             .record({
@@ -197,23 +294,40 @@ describe('fuzz: every endpoint against hostile input', () => {
               customer_ref: optional(name()),
             })
             .map(compact) as fc.Arbitrary<Record<string, string>>,
-          keys: ['limit', 'cursor', 'status', 'sort', 'created_from', 'created_to', 'min_total', 'max_total', 'customer_ref'],
+          keys: [
+            'limit',
+            'cursor',
+            'status',
+            'sort',
+            'created_from',
+            'created_to',
+            'min_total',
+            'max_total',
+            'customer_ref',
+          ],
         },
       },
       'GET /api/orders/:id': { method: 'get', path: '/api/orders/:order', auth: 'tenant', body: bodyless },
       'POST /api/orders/:id/transitions': {
-        method: 'post', path: '/api/orders/:order/transitions', auth: 'tenant',
+        method: 'post',
+        path: '/api/orders/:order/transitions',
+        auth: 'tenant',
         body: { valid: fc.record({ to: fc.constantFrom(...statuses) }), required: ['to'] },
       },
       'GET /api/audit-logs': {
-        method: 'get', path: '/api/audit-logs', auth: 'tenant', body: bodyless,
+        method: 'get',
+        path: '/api/audit-logs',
+        auth: 'tenant',
+        body: bodyless,
         query: {
           valid: fc
             .record({
               limit,
               object_type: optional(fc.constantFrom('tenant', 'api_key', 'warehouse', 'item', 'reservation', 'order')),
               object_id: optional(fc.constantFrom(...w.items, ...w.orders)),
-              action: optional(fc.constantFrom('item.created', 'stock.adjusted', 'reservation.created', 'order.status_changed')),
+              action: optional(
+                fc.constantFrom('item.created', 'stock.adjusted', 'reservation.created', 'order.status_changed'),
+              ),
               from: optional(iso),
               to: optional(iso),
             })
@@ -222,11 +336,15 @@ describe('fuzz: every endpoint against hostile input', () => {
         },
       },
       'POST /api/admin/tenants': {
-        method: 'post', path: '/api/admin/tenants', auth: 'admin',
+        method: 'post',
+        path: '/api/admin/tenants',
+        auth: 'admin',
         body: { valid: fc.record({ name: name() }), required: ['name'] },
       },
       'POST /api/admin/tenants/:id/api-keys': {
-        method: 'post', path: '/api/admin/tenants/:tenant/api-keys', auth: 'admin',
+        method: 'post',
+        path: '/api/admin/tenants/:tenant/api-keys',
+        auth: 'admin',
         body: { valid: fc.record({ label: optional(name()) }).map(compact), optional: true },
       },
       'GET /api/me': { method: 'get', path: '/api/me', auth: 'tenant', body: bodyless },
@@ -237,96 +355,153 @@ describe('fuzz: every endpoint against hostile input', () => {
   };
 
   const ENDPOINT_NAMES = [
-    'POST /api/items', 'GET /api/items', 'GET /api/items/:id', 'PATCH /api/items/:id/qty', 'DELETE /api/items/:id',
-    'POST /api/warehouses', 'GET /api/warehouses', 'GET /api/warehouses/:id',
-    'POST /api/reservations', 'GET /api/reservations', 'GET /api/reservations/:id', 'POST /api/reservations/:id/release', 'POST /api/reservations/:id/extend',
-    'POST /api/orders', 'GET /api/orders', 'GET /api/orders/:id', 'POST /api/orders/:id/transitions',
-    'GET /api/audit-logs', 'POST /api/admin/tenants', 'POST /api/admin/tenants/:id/api-keys', 'GET /api/me', 'GET /metrics', 'GET /health/live', 'GET /health/ready',
+    'POST /api/items',
+    'GET /api/items',
+    'GET /api/items/:id',
+    'PATCH /api/items/:id/qty',
+    'DELETE /api/items/:id',
+    'POST /api/warehouses',
+    'GET /api/warehouses',
+    'GET /api/warehouses/:id',
+    'POST /api/reservations',
+    'GET /api/reservations',
+    'GET /api/reservations/:id',
+    'POST /api/reservations/:id/release',
+    'POST /api/reservations/:id/extend',
+    'POST /api/orders',
+    'GET /api/orders',
+    'GET /api/orders/:id',
+    'POST /api/orders/:id/transitions',
+    'GET /api/audit-logs',
+    'POST /api/admin/tenants',
+    'POST /api/admin/tenants/:id/api-keys',
+    'GET /api/me',
+    'GET /metrics',
+    'GET /health/live',
+    'GET /health/ready',
   ];
 
-  it.each(ENDPOINT_NAMES)('%s', async (endpointName) => {
-    const ep = endpoints()[endpointName]!;
-    const idKind = /:(\w+)/.exec(ep.path)?.[1] as keyof World | undefined;
-    const pathArb = idKind
-      ? pathIdCase(w[`${idKind}s` as keyof World] as string[])
-      : fc.constant({ label: 'no id', segment: '', mustReject: false });
-    const queryArb = ep.query
-      ? queryCase(ep.query.valid, ep.query.keys)
-      : fc.oneof(
-          { weight: 5, arbitrary: fc.constant({ label: 'no query', qs: '', mustReject: false }) },
-          // Routes without query parameters ignore the query string: nothing to refuse.
-          queryCase(fc.constant({}), ['x']).map((q) => ({ ...q, mustReject: false })),
-        );
-    const bodyArb = bodyCase(ep.body ?? { valid: fc.constant({}), bodyless: true });
+  it.each(ENDPOINT_NAMES)(
+    '%s',
+    async (endpointName) => {
+      const ep = endpoints()[endpointName]!;
+      const idKind = /:(\w+)/.exec(ep.path)?.[1] as keyof World | undefined;
+      const pathArb = idKind
+        ? pathIdCase(w[`${idKind}s` as keyof World] as string[])
+        : fc.constant({ label: 'no id', segment: '', mustReject: false });
+      const queryArb = ep.query
+        ? queryCase(ep.query.valid, ep.query.keys)
+        : fc.oneof(
+            { weight: 5, arbitrary: fc.constant({ label: 'no query', qs: '', mustReject: false }) },
+            // Routes without query parameters ignore the query string: nothing to refuse.
+            queryCase(fc.constant({}), ['x']).map((q) => ({ ...q, mustReject: false })),
+          );
+      const bodyArb = bodyCase(ep.body ?? { valid: fc.constant({}), bodyless: true });
 
-    await fc.assert(
-      fc.asyncProperty(pathArb, queryArb, headerCase(), bodyArb, garbageAuth, async (pathCase, query, headers, body, garbage) => {
-        const path = idKind ? ep.path.replace(`:${idKind}`, () => pathCase.segment) : ep.path;
-        const url = query.qs ? `${path}?${query.qs}` : path;
-        let req = t.http[ep.method](url);
+      await fc.assert(
+        fc.asyncProperty(
+          pathArb,
+          queryArb,
+          headerCase(),
+          bodyArb,
+          garbageAuth,
+          async (pathCase, query, headers, body, garbage) => {
+            const path = idKind ? ep.path.replace(`:${idKind}`, () => pathCase.segment) : ep.path;
+            const url = query.qs ? `${path}?${query.qs}` : path;
+            let req = t.http[ep.method](url);
 
-        const properKey = ep.auth === 'admin' ? `Bearer ${ADMIN_TOKEN}` : `Bearer ${w.a.key}`;
-        const authValue = { key: properKey, none: undefined, garbage, other: `Bearer ${w.b.key}`, admin: `Bearer ${ADMIN_TOKEN}` }[headers.auth];
-        if (authValue !== undefined) req = req.set('Authorization', authValue);
-        for (const [k, v] of Object.entries(headers.headers)) req = req.set(k, v);
-        const authRejected =
-          ep.auth === 'tenant' ? ['none', 'garbage', 'admin'].includes(headers.auth) : ep.auth === 'admin' ? ['none', 'garbage', 'other'].includes(headers.auth) : false;
+            const properKey = ep.auth === 'admin' ? `Bearer ${ADMIN_TOKEN}` : `Bearer ${w.a.key}`;
+            const authValue = {
+              key: properKey,
+              none: undefined,
+              garbage,
+              other: `Bearer ${w.b.key}`,
+              admin: `Bearer ${ADMIN_TOKEN}`,
+            }[headers.auth];
+            if (authValue !== undefined) req = req.set('Authorization', authValue);
+            for (const [k, v] of Object.entries(headers.headers)) req = req.set(k, v);
+            const authRejected =
+              ep.auth === 'tenant'
+                ? ['none', 'garbage', 'admin'].includes(headers.auth)
+                : ep.auth === 'admin'
+                  ? ['none', 'garbage', 'other'].includes(headers.auth)
+                  : false;
 
-        if (body.raw !== undefined || body.json !== undefined) {
-          req = req.set('Content-Type', body.contentType ?? 'application/json').send(body.raw ?? JSON.stringify(body.json));
-        }
+            if (body.raw !== undefined || body.json !== undefined) {
+              req = req
+                .set('Content-Type', body.contentType ?? 'application/json')
+                .send(body.raw ?? JSON.stringify(body.json));
+            }
 
-        const mustReject = pathCase.mustReject || query.mustReject || body.mustReject || authRejected;
-        const context = `${ep.method.toUpperCase()} ${url.slice(0, 200)} [${pathCase.label}; ${query.label}; ${headers.label}; body ${body.label}]`;
+            const mustReject = pathCase.mustReject || query.mustReject || body.mustReject || authRejected;
+            const context = `${ep.method.toUpperCase()} ${url.slice(0, 200)} [${pathCase.label}; ${query.label}; ${headers.label}; body ${body.label}]`;
 
-        const before = await fingerprint(t, [w.a.id, w.b.id]);
-        const res: Response = await req;
-        tally.add(res);
-        if (ep.textSuccess && res.status === 200) {
-          expect(res.headers['content-type']).toMatch(/^text\/plain/);
-        } else {
-          expectContract(res, context);
-        }
-        expectNoPollution();
-        if (mustReject) expect({ context, status: res.status >= 400 }).toEqual({ context, status: true });
-        const sentId = headers.headers['X-Request-Id'];
-        if (sentId !== undefined && SANE_REQUEST_ID.test(sentId)) expect(res.headers['x-request-id']).toBe(sentId);
-        if (res.status >= 400 || ep.method === 'get') {
-          expect({ context, state: await fingerprint(t, [w.a.id, w.b.id]) }).toEqual({ context, state: before });
-        }
-      }),
-      fuzzParams(),
-    );
-  }, propertyTimeout(FUZZ_RUNS, 500));
+            const before = await fingerprint(t, [w.a.id, w.b.id]);
+            const res: Response = await req;
+            tally.add(res);
+            if (ep.textSuccess && res.status === 200) {
+              expect(res.headers['content-type']).toMatch(/^text\/plain/);
+            } else {
+              expectContract(res, context);
+            }
+            expectNoPollution();
+            if (mustReject) expect({ context, status: res.status >= 400 }).toEqual({ context, status: true });
+            const sentId = headers.headers['X-Request-Id'];
+            if (sentId !== undefined && SANE_REQUEST_ID.test(sentId)) expect(res.headers['x-request-id']).toBe(sentId);
+            if (res.status >= 400 || ep.method === 'get') {
+              expect({ context, state: await fingerprint(t, [w.a.id, w.b.id]) }).toEqual({ context, state: before });
+            }
+          },
+        ),
+        fuzzParams(),
+      );
+    },
+    propertyTimeout(FUZZ_RUNS, 500),
+  );
 
-  it('unknown routes and methods, with any path and body: JSON 404, nothing changes', async () => {
-    const methods = ['get', 'post', 'put', 'patch', 'delete'] as const;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...methods),
-        fc.array(fc.oneof(nastyString.map(percentEncode), invalidUtf8, fc.constantFrom('api', 'items', 'orders', 'admin', 'health', 'docs-json', '..', 'qty')), {
-          minLength: 1,
-          maxLength: 4,
-        }),
-        bodyCase({ valid: fc.constant({ a: 1 }) }),
-        async (method, segments, body) => {
-          const path = `/${segments.join('/')}`;
-          // Real routes are fuzzed above; here only paths that name none (routing ignores letter case).
-          fc.pre(!/^\/(api\/(items|warehouses|reservations|orders|audit-logs|admin|me)|health|docs|metrics)/i.test(path));
-          const before = await fingerprint(t, [w.a.id]);
-          let req = t.http[method](path).set(w.a.auth);
-          if (body.raw !== undefined || body.json !== undefined) {
-            req = req.set('Content-Type', body.contentType ?? 'application/json').send(body.raw ?? JSON.stringify(body.json));
-          }
-          const res = await req;
-          tally.add(res);
-          const context = `${method.toUpperCase()} ${path.slice(0, 200)} [body ${body.label}]`;
-          expectContract(res, context);
-          expect({ context, status: res.status >= 400 }).toEqual({ context, status: true });
-          expect(await fingerprint(t, [w.a.id])).toEqual(before);
-        },
-      ),
-      fuzzParams(),
-    );
-  }, propertyTimeout(FUZZ_RUNS, 500));
+  it(
+    'unknown routes and methods, with any path and body: JSON 404, nothing changes',
+    async () => {
+      const methods = ['get', 'post', 'put', 'patch', 'delete'] as const;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...methods),
+          fc.array(
+            fc.oneof(
+              nastyString.map(percentEncode),
+              invalidUtf8,
+              fc.constantFrom('api', 'items', 'orders', 'admin', 'health', 'docs-json', '..', 'qty'),
+            ),
+            {
+              minLength: 1,
+              maxLength: 4,
+            },
+          ),
+          bodyCase({ valid: fc.constant({ a: 1 }) }),
+          async (method, segments, body) => {
+            const path = `/${segments.join('/')}`;
+            // Real routes are fuzzed above; here only paths that name none (routing ignores letter case).
+            fc.pre(
+              !/^\/(api\/(items|warehouses|reservations|orders|audit-logs|admin|me)|health|docs|metrics)/i.test(path),
+            );
+            const before = await fingerprint(t, [w.a.id]);
+            let req = t.http[method](path).set(w.a.auth);
+            if (body.raw !== undefined || body.json !== undefined) {
+              req = req
+                .set('Content-Type', body.contentType ?? 'application/json')
+                .send(body.raw ?? JSON.stringify(body.json));
+            }
+            const res = await req;
+            tally.add(res);
+            const context = `${method.toUpperCase()} ${path.slice(0, 200)} [body ${body.label}]`;
+            expectContract(res, context);
+            expect({ context, status: res.status >= 400 }).toEqual({ context, status: true });
+            expect(await fingerprint(t, [w.a.id])).toEqual(before);
+          },
+        ),
+        fuzzParams(),
+      );
+    },
+    propertyTimeout(FUZZ_RUNS, 500),
+  );
 });

@@ -44,7 +44,11 @@ describe('fuzz generators: every value can be sent', () => {
   });
 
   it('path ids, query strings and unknown-route segments are plain ASCII', () => {
-    const segments = fc.oneof(pathIdCase([randomUUID()]).map((c) => c.segment), nastyString.map(percentEncode), invalidUtf8);
+    const segments = fc.oneof(
+      pathIdCase([randomUUID()]).map((c) => c.segment),
+      nastyString.map(percentEncode),
+      invalidUtf8,
+    );
     fc.assert(
       fc.property(segments, (segment) => expect(segment).toMatch(/^[^/?]*$/)),
       fuzzParams(runs),

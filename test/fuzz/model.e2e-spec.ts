@@ -62,7 +62,12 @@ interface Expected {
   changes: boolean;
 }
 
-async function send(r: Real, method: 'post' | 'patch' | 'delete', path: string, body?: object): Promise<{ res: Response; requestId: string }> {
+async function send(
+  r: Real,
+  method: 'post' | 'patch' | 'delete',
+  path: string,
+  body?: object,
+): Promise<{ res: Response; requestId: string }> {
   const requestId = `model-${randomUUID()}`;
   let req = r.t.http[method](path).set(r.tenant.auth).set('X-Request-Id', requestId);
   if (body) req = req.send(body);
@@ -71,9 +76,22 @@ async function send(r: Real, method: 'post' | 'patch' | 'delete', path: string, 
   return { res, requestId };
 }
 
-async function expectAnswer(r: Real, what: string, res: Response, requestId: string, expected: Expected): Promise<void> {
-  expect({ what, status: res.status, error: res.body?.error }).toEqual({ what, status: expected.status, error: expected.error });
-  const [{ n }] = await r.t.db.query('SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = $1 AND request_id = $2', [r.tenant.id, requestId]);
+async function expectAnswer(
+  r: Real,
+  what: string,
+  res: Response,
+  requestId: string,
+  expected: Expected,
+): Promise<void> {
+  expect({ what, status: res.status, error: res.body?.error }).toEqual({
+    what,
+    status: expected.status,
+    error: expected.error,
+  });
+  const [{ n }] = await r.t.db.query(
+    'SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = $1 AND request_id = $2',
+    [r.tenant.id, requestId],
+  );
   expect({ what, audited: n > 0 }).toEqual({ what, audited: expected.changes });
 }
 
@@ -87,7 +105,8 @@ function demand(m: Model, lines: [number, number][]): Map<number, number> {
 /** The expected answer to reserving `lines` (also what an order from lines gets). */
 function reserveOutcome(m: Model, d: Map<number, number>): Expected {
   if ([...d.keys()].some((i) => m.items[i]!.deleted)) return { status: 404, error: 'not_found', changes: false };
-  if ([...d].some(([i, q]) => m.items[i]!.onHand - m.items[i]!.reserved < q)) return { status: 400, error: 'insufficient_stock', changes: false };
+  if ([...d].some(([i, q]) => m.items[i]!.onHand - m.items[i]!.reserved < q))
+    return { status: 400, error: 'insufficient_stock', changes: false };
   return { status: 201, changes: true };
 }
 
@@ -119,7 +138,10 @@ class CreateItem implements fc.AsyncCommand<Model, Real> {
 }
 
 class Adjust implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly n: number, readonly delta: number) {}
+  constructor(
+    readonly n: number,
+    readonly delta: number,
+  ) {}
   check = (m: Readonly<Model>) => m.items.length > 0;
   async run(m: Model, r: Real) {
     const { index, value: item } = pick(m.items, this.n);
@@ -198,7 +220,10 @@ class OrderFromLines implements fc.AsyncCommand<Model, Real> {
     const lines = this.lines.map(([n, q]) => [n % m.items.length, q] as [number, number]);
     const d = demand(m, lines);
     const expected = reserveOutcome(m, d);
-    const body = { currency: 'EUR', lines: lines.map(([i, q]) => ({ item_id: m.items[i]!.id, quantity: q, unit_price: m.items[i]!.price })) };
+    const body = {
+      currency: 'EUR',
+      lines: lines.map(([i, q]) => ({ item_id: m.items[i]!.id, quantity: q, unit_price: m.items[i]!.price })),
+    };
     const { res, requestId } = await send(r, 'post', '/api/orders', body);
     await expectAnswer(r, `${this.toString()} -> items ${JSON.stringify(lines)}`, res, requestId, expected);
     if (expected.status !== 201) return;
@@ -225,7 +250,11 @@ class OrderFromReservation implements fc.AsyncCommand<Model, Real> {
             ? { status: 400, error: 'reservation_in_use', changes: false }
             : { status: 201, changes: true };
     const prices = [...res.lines.keys()].map((i) => ({ item_id: m.items[i]!.id, unit_price: m.items[i]!.price }));
-    const { res: answer, requestId } = await send(r, 'post', '/api/orders', { currency: 'EUR', reservation_id: res.id, prices });
+    const { res: answer, requestId } = await send(r, 'post', '/api/orders', {
+      currency: 'EUR',
+      reservation_id: res.id,
+      prices,
+    });
     await expectAnswer(r, `${this.toString()} of reservation ${index} (${res.status})`, answer, requestId, expected);
     if (expected.status !== 201) return;
     res.order = m.orders.length;
@@ -235,12 +264,17 @@ class OrderFromReservation implements fc.AsyncCommand<Model, Real> {
 }
 
 class Transition implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly n: number, readonly to: OrderStatus) {}
+  constructor(
+    readonly n: number,
+    readonly to: OrderStatus,
+  ) {}
   check = (m: Readonly<Model>) => m.orders.length > 0;
   async run(m: Model, r: Real) {
     const { index, value: order } = pick(m.orders, this.n);
     const allowed = ALLOWED[order.status].includes(this.to);
-    const expected: Expected = allowed ? { status: 200, changes: true } : { status: 400, error: 'invalid_transition', changes: false };
+    const expected: Expected = allowed
+      ? { status: 200, changes: true }
+      : { status: 400, error: 'invalid_transition', changes: false };
     const { res, requestId } = await send(r, 'post', `/api/orders/${order.id}/transitions`, { to: this.to });
     await expectAnswer(r, `${this.toString()} of order ${index} (${order.status})`, res, requestId, expected);
     if (!allowed) return;
@@ -274,7 +308,13 @@ class DeleteItem implements fc.AsyncCommand<Model, Real> {
         ? { status: 400, error: 'item_in_use', changes: false }
         : { status: 204, changes: true };
     const { res, requestId } = await send(r, 'delete', `/api/items/${item.id}`);
-    await expectAnswer(r, `${this.toString()} of item ${index} (reserved ${item.reserved}, outstanding ${out})`, res, requestId, expected);
+    await expectAnswer(
+      r,
+      `${this.toString()} of item ${index} (reserved ${item.reserved}, outstanding ${out})`,
+      res,
+      requestId,
+      expected,
+    );
     if (expected.status === 204) item.deleted = true;
   }
   toString = () => `deleteItem(item #${this.n})`;
@@ -296,18 +336,39 @@ async function agree(m: Model, r: Real, after: string): Promise<void> {
      FROM stock s WHERE s.tenant_id = $1`,
     [r.tenant.id],
   );
-  const items: { id: string; deleted: boolean }[] = await r.t.db.query('SELECT id, deleted_at IS NOT NULL AS deleted FROM item WHERE tenant_id = $1', [r.tenant.id]);
-  const reservations: { id: string; status: string }[] = await r.t.db.query('SELECT id, status FROM reservation WHERE tenant_id = $1', [r.tenant.id]);
-  const orders: { id: string; status: string }[] = await r.t.db.query('SELECT id, status FROM orders WHERE tenant_id = $1', [r.tenant.id]);
+  const items: { id: string; deleted: boolean }[] = await r.t.db.query(
+    'SELECT id, deleted_at IS NOT NULL AS deleted FROM item WHERE tenant_id = $1',
+    [r.tenant.id],
+  );
+  const reservations: { id: string; status: string }[] = await r.t.db.query(
+    'SELECT id, status FROM reservation WHERE tenant_id = $1',
+    [r.tenant.id],
+  );
+  const orders: { id: string; status: string }[] = await r.t.db.query(
+    'SELECT id, status FROM orders WHERE tenant_id = $1',
+    [r.tenant.id],
+  );
 
   const sortById = <T extends { id: string }>(list: T[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
-  expect({ after, stock: sortById(stock.map((s) => ({ id: s.item_id, on_hand: s.on_hand, reserved: s.reserved, held: s.held }))) }).toEqual({
+  expect({
+    after,
+    stock: sortById(stock.map((s) => ({ id: s.item_id, on_hand: s.on_hand, reserved: s.reserved, held: s.held }))),
+  }).toEqual({
     after,
     stock: sortById(m.items.map((i) => ({ id: i.id, on_hand: i.onHand, reserved: i.reserved, held: i.reserved }))),
   });
-  expect({ after, items: sortById(items) }).toEqual({ after, items: sortById(m.items.map((i) => ({ id: i.id, deleted: i.deleted }))) });
-  expect({ after, reservations: sortById(reservations) }).toEqual({ after, reservations: sortById(m.reservations.map((x) => ({ id: x.id, status: x.status }))) });
-  expect({ after, orders: sortById(orders) }).toEqual({ after, orders: sortById(m.orders.map((o) => ({ id: o.id, status: o.status }))) });
+  expect({ after, items: sortById(items) }).toEqual({
+    after,
+    items: sortById(m.items.map((i) => ({ id: i.id, deleted: i.deleted }))),
+  });
+  expect({ after, reservations: sortById(reservations) }).toEqual({
+    after,
+    reservations: sortById(m.reservations.map((x) => ({ id: x.id, status: x.status }))),
+  });
+  expect({ after, orders: sortById(orders) }).toEqual({
+    after,
+    orders: sortById(m.orders.map((o) => ({ id: o.id, status: o.status }))),
+  });
 }
 
 let executed = 0;
@@ -338,35 +399,39 @@ describe('model-based: random operation sequences agree with an in-memory model'
     await t.close();
   });
 
-  it(`${RUNS} runs of up to ${MAX_COMMANDS} commands`, async () => {
-    const statuses: OrderStatus[] = ['confirmed', 'processing', 'shipped', 'delivered', 'cancelled', 'pending'];
-    const commands = [
-      fc.integer({ min: 0, max: 12 }).map((q) => new CreateItem(q)),
-      fc.tuple(fc.nat(), fc.integer({ min: -8, max: 8 })).map(([n, d]) => new Adjust(n, d)),
-      linesArb.map((l) => new Reserve(l)),
-      linesArb.map((l) => new Reserve(l)),
-      fc.nat().map((n) => new Release(n)),
-      fc.nat().map((n) => new Expire(n)),
-      linesArb.map((l) => new OrderFromLines(l)),
-      fc.nat().map((n) => new OrderFromReservation(n)),
-      fc.tuple(fc.nat(), fc.constantFrom(...statuses)).map(([n, to]) => new Transition(n, to)),
-      fc.tuple(fc.nat(), fc.constantFrom(...statuses)).map(([n, to]) => new Transition(n, to)),
-      fc.nat().map((n) => new DeleteItem(n)),
-    ].map((arb) => arb.map((c) => new Checked(c) as fc.AsyncCommand<Model, Real>));
+  it(
+    `${RUNS} runs of up to ${MAX_COMMANDS} commands`,
+    async () => {
+      const statuses: OrderStatus[] = ['confirmed', 'processing', 'shipped', 'delivered', 'cancelled', 'pending'];
+      const commands = [
+        fc.integer({ min: 0, max: 12 }).map((q) => new CreateItem(q)),
+        fc.tuple(fc.nat(), fc.integer({ min: -8, max: 8 })).map(([n, d]) => new Adjust(n, d)),
+        linesArb.map((l) => new Reserve(l)),
+        linesArb.map((l) => new Reserve(l)),
+        fc.nat().map((n) => new Release(n)),
+        fc.nat().map((n) => new Expire(n)),
+        linesArb.map((l) => new OrderFromLines(l)),
+        fc.nat().map((n) => new OrderFromReservation(n)),
+        fc.tuple(fc.nat(), fc.constantFrom(...statuses)).map(([n, to]) => new Transition(n, to)),
+        fc.tuple(fc.nat(), fc.constantFrom(...statuses)).map(([n, to]) => new Transition(n, to)),
+        fc.nat().map((n) => new DeleteItem(n)),
+      ].map((arb) => arb.map((c) => new Checked(c) as fc.AsyncCommand<Model, Real>));
 
-    await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: MAX_COMMANDS, size: 'max' }), async (cmds) => {
-        runs++;
-        const tenant = await newTenant(t);
-        await fc.asyncModelRun(async () => {
-          const model: Model = { items: [], reservations: [], orders: [] };
-          const real: Real = { t, tenant };
-          // Every run starts with two items, so most commands have something to act on.
-          for (const qty of [6, 3]) await new Checked(new CreateItem(qty)).run(model, real);
-          return { model, real };
-        }, cmds);
-      }),
-      { seed: FUZZ_SEED, numRuns: RUNS },
-    );
-  }, propertyTimeout(RUNS, 3_000));
+      await fc.assert(
+        fc.asyncProperty(fc.commands(commands, { maxCommands: MAX_COMMANDS, size: 'max' }), async (cmds) => {
+          runs++;
+          const tenant = await newTenant(t);
+          await fc.asyncModelRun(async () => {
+            const model: Model = { items: [], reservations: [], orders: [] };
+            const real: Real = { t, tenant };
+            // Every run starts with two items, so most commands have something to act on.
+            for (const qty of [6, 3]) await new Checked(new CreateItem(qty)).run(model, real);
+            return { model, real };
+          }, cmds);
+        }),
+        { seed: FUZZ_SEED, numRuns: RUNS },
+      );
+    },
+    propertyTimeout(RUNS, 3_000),
+  );
 });

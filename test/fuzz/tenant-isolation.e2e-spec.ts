@@ -21,7 +21,7 @@ interface A {
   secrets: string[];
 }
 
-describe('fuzz: tenant B on tenant A\'s ids', () => {
+describe("fuzz: tenant B on tenant A's ids", () => {
   let t: TestApp;
   let a: A;
   let b: TestTenant;
@@ -38,13 +38,27 @@ describe('fuzz: tenant B on tenant A\'s ids', () => {
     const skus = ['ISO-A-1', 'ISO-A-2'];
     const items: string[] = [];
     for (const sku of skus) items.push((await newItem(t, tenant, { qty: 100, sku, name: `a-secret-${sku}` })).id);
-    const wh = await t.http.post('/api/warehouses').set(tenant.auth).send({ code: 'A-SECRET-WH', name: 'a-secret-warehouse' }).expect(201);
-    await t.http.patch(`/api/items/${items[0]}/qty`).set(tenant.auth).send({ delta: 10, warehouse_id: wh.body.data.id }).expect(200);
+    const wh = await t.http
+      .post('/api/warehouses')
+      .set(tenant.auth)
+      .send({ code: 'A-SECRET-WH', name: 'a-secret-warehouse' })
+      .expect(201);
+    await t.http
+      .patch(`/api/items/${items[0]}/qty`)
+      .set(tenant.auth)
+      .send({ delta: 10, warehouse_id: wh.body.data.id })
+      .expect(200);
     const reservations: string[] = [];
     const orders: string[] = [];
     const references = ['a-secret-cart-1', 'a-secret-cust-1'];
     const reserve = async (reference: string) =>
-      (await t.http.post('/api/reservations').set(tenant.auth).send({ lines: [{ item_id: items[0], quantity: 1 }], reference }).expect(201)).body.data.id;
+      (
+        await t.http
+          .post('/api/reservations')
+          .set(tenant.auth)
+          .send({ lines: [{ item_id: items[0], quantity: 1 }], reference })
+          .expect(201)
+      ).body.data.id;
     reservations.push(await reserve(references[0]!)); // active
     const released = await reserve('a-secret-released');
     await t.http.post(`/api/reservations/${released}/release`).set(tenant.auth).expect(200);
@@ -53,9 +67,14 @@ describe('fuzz: tenant B on tenant A\'s ids', () => {
       const res = await t.http
         .post('/api/orders')
         .set(tenant.auth)
-        .send({ currency: 'EUR', customer_ref: references[1], lines: [{ item_id: items[1], quantity: 1, unit_price: 100 }] })
+        .send({
+          currency: 'EUR',
+          customer_ref: references[1],
+          lines: [{ item_id: items[1], quantity: 1, unit_price: 100 }],
+        })
         .expect(201);
-      for (const to of path) await t.http.post(`/api/orders/${res.body.data.id}/transitions`).set(tenant.auth).send({ to }).expect(200);
+      for (const to of path)
+        await t.http.post(`/api/orders/${res.body.data.id}/transitions`).set(tenant.auth).send({ to }).expect(200);
       orders.push(res.body.data.id);
       reservations.push(res.body.data.reservation_id);
     };
@@ -82,7 +101,7 @@ describe('fuzz: tenant B on tenant A\'s ids', () => {
     await t.close();
   });
 
-  it('every endpoint with B\'s key on A\'s ids: 404 (204 for DELETE), nothing changes, nothing of A leaks', async () => {
+  it("every endpoint with B's key on A's ids: 404 (204 for DELETE), nothing changes, nothing of A leaks", async () => {
     const caseOf = (id: string) => fc.constantFrom(id, id.toUpperCase());
     const item = fc.constantFrom(...a.items).chain(caseOf);
     const warehouse = fc.constantFrom(...a.warehouses).chain(caseOf);
@@ -92,46 +111,135 @@ describe('fuzz: tenant B on tenant A\'s ids', () => {
     const delta = fc.integer({ min: -5, max: 5 });
     const to = fc.constantFrom('confirmed', 'processing', 'shipped', 'delivered', 'cancelled', 'pending');
 
-    type Call = { label: string; method: 'get' | 'post' | 'patch' | 'delete'; path: string; body?: object; expect: number };
+    type Call = {
+      label: string;
+      method: 'get' | 'post' | 'patch' | 'delete';
+      path: string;
+      body?: object;
+      expect: number;
+    };
     const calls: fc.Arbitrary<Call> = fc.oneof(
       item.map((id) => ({ label: 'get item', method: 'get' as const, path: `/api/items/${id}`, expect: 404 })),
       fc.tuple(item, delta, fc.option(warehouse, { nil: undefined })).map(([id, d, w]) => ({
-        label: 'adjust A item', method: 'patch' as const, path: `/api/items/${id}/qty`, body: { delta: d, ...(w ? { warehouse_id: w } : {}) }, expect: 404,
+        label: 'adjust A item',
+        method: 'patch' as const,
+        path: `/api/items/${id}/qty`,
+        body: { delta: d, ...(w ? { warehouse_id: w } : {}) },
+        expect: 404,
       })),
       fc.tuple(delta, warehouse).map(([d, w]) => ({
-        label: "adjust B's item in A's warehouse", method: 'patch' as const, path: `/api/items/${bItem}/qty`, body: { delta: d, warehouse_id: w }, expect: 404,
+        label: "adjust B's item in A's warehouse",
+        method: 'patch' as const,
+        path: `/api/items/${bItem}/qty`,
+        body: { delta: d, warehouse_id: w },
+        expect: 404,
       })),
       item.map((id) => ({ label: 'delete item', method: 'delete' as const, path: `/api/items/${id}`, expect: 204 })),
-      warehouse.map((id) => ({ label: 'get warehouse', method: 'get' as const, path: `/api/warehouses/${id}`, expect: 404 })),
-      reservation.map((id) => ({ label: 'get reservation', method: 'get' as const, path: `/api/reservations/${id}`, expect: 404 })),
-      reservation.map((id) => ({ label: 'release', method: 'post' as const, path: `/api/reservations/${id}/release`, expect: 404 })),
-      fc.tuple(reservation, fc.integer({ min: 1, max: 86_400 })).map(([id, ttl]) => ({
-        label: 'extend', method: 'post' as const, path: `/api/reservations/${id}/extend`, body: { ttl_seconds: ttl }, expect: 404,
+      warehouse.map((id) => ({
+        label: 'get warehouse',
+        method: 'get' as const,
+        path: `/api/warehouses/${id}`,
+        expect: 404,
       })),
-      fc.array(fc.tuple(fc.oneof(item, fc.constant(bItem)), qty, fc.option(warehouse, { nil: undefined })), { minLength: 1, maxLength: 3 })
+      reservation.map((id) => ({
+        label: 'get reservation',
+        method: 'get' as const,
+        path: `/api/reservations/${id}`,
+        expect: 404,
+      })),
+      reservation.map((id) => ({
+        label: 'release',
+        method: 'post' as const,
+        path: `/api/reservations/${id}/release`,
+        expect: 404,
+      })),
+      fc.tuple(reservation, fc.integer({ min: 1, max: 86_400 })).map(([id, ttl]) => ({
+        label: 'extend',
+        method: 'post' as const,
+        path: `/api/reservations/${id}/extend`,
+        body: { ttl_seconds: ttl },
+        expect: 404,
+      })),
+      fc
+        .array(fc.tuple(fc.oneof(item, fc.constant(bItem)), qty, fc.option(warehouse, { nil: undefined })), {
+          minLength: 1,
+          maxLength: 3,
+        })
         .filter((lines) => lines.some(([id, , w]) => id.toLowerCase() !== bItem || w !== undefined))
         .map((lines) => ({
-          label: 'reserve A items (or B item in A warehouse)', method: 'post' as const, path: '/api/reservations',
-          body: { lines: lines.map(([item_id, quantity, warehouse_id]) => ({ item_id, quantity, ...(warehouse_id ? { warehouse_id } : {}) })) },
+          label: 'reserve A items (or B item in A warehouse)',
+          method: 'post' as const,
+          path: '/api/reservations',
+          body: {
+            lines: lines.map(([item_id, quantity, warehouse_id]) => ({
+              item_id,
+              quantity,
+              ...(warehouse_id ? { warehouse_id } : {}),
+            })),
+          },
           expect: 404,
         })),
       fc.tuple(item, qty).map(([item_id, quantity]) => ({
-        label: 'order A items', method: 'post' as const, path: '/api/orders', body: { currency: 'EUR', lines: [{ item_id, quantity, unit_price: 1 }] }, expect: 404,
+        label: 'order A items',
+        method: 'post' as const,
+        path: '/api/orders',
+        body: { currency: 'EUR', lines: [{ item_id, quantity, unit_price: 1 }] },
+        expect: 404,
       })),
       fc.tuple(reservation, item).map(([reservation_id, item_id]) => ({
-        label: 'order from A reservation', method: 'post' as const, path: '/api/orders', body: { currency: 'EUR', reservation_id, prices: [{ item_id, unit_price: 1 }] }, expect: 404,
+        label: 'order from A reservation',
+        method: 'post' as const,
+        path: '/api/orders',
+        body: { currency: 'EUR', reservation_id, prices: [{ item_id, unit_price: 1 }] },
+        expect: 404,
       })),
       order.map((id) => ({ label: 'get order', method: 'get' as const, path: `/api/orders/${id}`, expect: 404 })),
-      fc.tuple(order, to).map(([id, status]) => ({ label: 'transition', method: 'post' as const, path: `/api/orders/${id}/transitions`, body: { to: status }, expect: 404 })),
-      // Lists filtered by A's values: 200 and empty (or only B's rows).
-      fc.oneof(item, order, reservation, warehouse).map((id) => ({ label: 'audit of A object', method: 'get' as const, path: `/api/audit-logs?object_id=${id}`, expect: 200 })),
-      fc.constantFrom(...a.skus).map((sku) => ({ label: 'items by A sku', method: 'get' as const, path: `/api/items?sku=${sku}`, expect: 200 })),
-      fc.constantFrom(...a.references).map((ref) => ({ label: 'reservations by A reference', method: 'get' as const, path: `/api/reservations?reference=${ref}`, expect: 200 })),
-      fc.constantFrom(...a.references).map((ref) => ({ label: 'orders by A customer_ref', method: 'get' as const, path: `/api/orders?customer_ref=${ref}`, expect: 200 })),
-      fc.constant({ label: "A's cursor", method: 'get' as const, path: `/api/items?cursor=${encodeURIComponent(aCursor)}`, expect: 200 }),
-      fc.constantFrom('/api/items', '/api/warehouses', '/api/reservations', '/api/orders', '/api/audit-logs').map((path) => ({
-        label: 'plain list', method: 'get' as const, path: `${path}?limit=100`, expect: 200,
+      fc.tuple(order, to).map(([id, status]) => ({
+        label: 'transition',
+        method: 'post' as const,
+        path: `/api/orders/${id}/transitions`,
+        body: { to: status },
+        expect: 404,
       })),
+      // Lists filtered by A's values: 200 and empty (or only B's rows).
+      fc.oneof(item, order, reservation, warehouse).map((id) => ({
+        label: 'audit of A object',
+        method: 'get' as const,
+        path: `/api/audit-logs?object_id=${id}`,
+        expect: 200,
+      })),
+      fc.constantFrom(...a.skus).map((sku) => ({
+        label: 'items by A sku',
+        method: 'get' as const,
+        path: `/api/items?sku=${sku}`,
+        expect: 200,
+      })),
+      fc.constantFrom(...a.references).map((ref) => ({
+        label: 'reservations by A reference',
+        method: 'get' as const,
+        path: `/api/reservations?reference=${ref}`,
+        expect: 200,
+      })),
+      fc.constantFrom(...a.references).map((ref) => ({
+        label: 'orders by A customer_ref',
+        method: 'get' as const,
+        path: `/api/orders?customer_ref=${ref}`,
+        expect: 200,
+      })),
+      fc.constant({
+        label: "A's cursor",
+        method: 'get' as const,
+        path: `/api/items?cursor=${encodeURIComponent(aCursor)}`,
+        expect: 200,
+      }),
+      fc
+        .constantFrom('/api/items', '/api/warehouses', '/api/reservations', '/api/orders', '/api/audit-logs')
+        .map((path) => ({
+          label: 'plain list',
+          method: 'get' as const,
+          path: `${path}?limit=100`,
+          expect: 200,
+        })),
     );
 
     await fc.assert(

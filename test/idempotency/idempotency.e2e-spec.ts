@@ -42,7 +42,10 @@ describe('Idempotency-Key', () => {
     expect(ok.length).toBeGreaterThanOrEqual(1);
     for (const r of ok) expect(r.body).toEqual(ok[0]!.body);
     for (const r of conflicts) expect(r.body.error).toBe('idempotency_key_in_use');
-    const rows = await t.db.query('SELECT id FROM reservation WHERE tenant_id = $1 AND reference = $2', [tenant.id, key]);
+    const rows = await t.db.query('SELECT id FROM reservation WHERE tenant_id = $1 AND reference = $2', [
+      tenant.id,
+      key,
+    ]);
     expect(rows).toHaveLength(1);
     const got = await t.http.get(`/api/items/${item.id}`).set(tenant.auth).expect(200);
     expect(got.body.data.reserved).toBe(1);
@@ -56,7 +59,11 @@ describe('Idempotency-Key', () => {
     const other = await reserve(key, { lines: [{ item_id: item.id, quantity: 2 }] });
     expect(other.status).toBe(422);
     expect(other.body.error).toBe('idempotency_key_reused');
-    const otherPath = await t.http.patch(`/api/items/${item.id}/qty`).set(tenant.auth).set('Idempotency-Key', key).send({ delta: 1 });
+    const otherPath = await t.http
+      .patch(`/api/items/${item.id}/qty`)
+      .set(tenant.auth)
+      .set('Idempotency-Key', key)
+      .send({ delta: 1 });
     expect(otherPath.status).toBe(422);
     expect(await snapshot(t, tenant.id)).toEqual(before);
   });
@@ -73,7 +80,10 @@ describe('Idempotency-Key', () => {
 
     const key2 = randomUUID();
     await reserve(key2, { lines: [{ item_id: item.id, quantity: true }] }).expect(400);
-    const [row] = await t.db.query('SELECT count(*)::int AS n FROM idempotency_key WHERE tenant_id = $1 AND key = $2', [tenant.id, key2]);
+    const [row] = await t.db.query('SELECT count(*)::int AS n FROM idempotency_key WHERE tenant_id = $1 AND key = $2', [
+      tenant.id,
+      key2,
+    ]);
     expect(row.n).toBe(0);
     await reserve(key2, { lines: [{ item_id: item.id, quantity: 1 }] }).expect(201);
   });
@@ -84,7 +94,11 @@ describe('Idempotency-Key', () => {
     const a = await newItem(t, tenant, { qty: 1 });
     const b = await newItem(t, other, { qty: 1 });
     await reserve(key, { lines: [{ item_id: a.id, quantity: 1 }] }).expect(201);
-    const res = await t.http.post('/api/reservations').set(other.auth).set('Idempotency-Key', key).send({ lines: [{ item_id: b.id, quantity: 1 }] });
+    const res = await t.http
+      .post('/api/reservations')
+      .set(other.auth)
+      .set('Idempotency-Key', key)
+      .send({ lines: [{ item_id: b.id, quantity: 1 }] });
     expect(res.status).toBe(201);
     expect(res.headers['idempotent-replayed']).toBeUndefined();
   });
@@ -93,11 +107,17 @@ describe('Idempotency-Key', () => {
     const item = await newItem(t, tenant, { qty: 5 });
     const key = randomUUID();
     for (let i = 0; i < 3; i++) {
-      const res = await t.http.patch(`/api/items/${item.id}/qty`).set(tenant.auth).set('Idempotency-Key', key).send({ delta: -1 });
+      const res = await t.http
+        .patch(`/api/items/${item.id}/qty`)
+        .set(tenant.auth)
+        .set('Idempotency-Key', key)
+        .send({ delta: -1 });
       expect(res.status).toBe(200);
       expect(res.body.data.qty).toBe(4);
     }
-    const adjusted = (await auditRows(t, tenant.id, 'stock.adjusted')).filter((r: { object_id: string }) => r.object_id === item.id);
+    const adjusted = (await auditRows(t, tenant.id, 'stock.adjusted')).filter(
+      (r: { object_id: string }) => r.object_id === item.id,
+    );
     expect(adjusted).toHaveLength(1);
     const delKey = randomUUID();
     for (let i = 0; i < 2; i++) {
@@ -117,19 +137,31 @@ describe('Idempotency-Key', () => {
 
   it('a deeply nested body with a key is a 400, not a stack overflow', async () => {
     const nested = `{"currency":"EUR","x":${'['.repeat(20000)}${']'.repeat(20000)}}`;
-    const res = await t.http.post('/api/orders').set(tenant.auth).set('Idempotency-Key', randomUUID())
-      .set('Content-Type', 'application/json').send(nested);
+    const res = await t.http
+      .post('/api/orders')
+      .set(tenant.auth)
+      .set('Idempotency-Key', randomUUID())
+      .set('Content-Type', 'application/json')
+      .send(nested);
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('validation_failed');
   });
 
   it('an order transition that cancels on expiry replays its 400 and keeps the cancellation', async () => {
     const item = await newItem(t, tenant, { qty: 2 });
-    const order = await t.http.post('/api/orders').set(tenant.auth)
-      .send({ currency: 'EUR', lines: [{ item_id: item.id, quantity: 2, unit_price: 100 }] }).expect(201);
+    const order = await t.http
+      .post('/api/orders')
+      .set(tenant.auth)
+      .send({ currency: 'EUR', lines: [{ item_id: item.id, quantity: 2, unit_price: 100 }] })
+      .expect(201);
     await lapse(t, order.body.data.reservation_id);
     const key = randomUUID();
-    const confirm = () => t.http.post(`/api/orders/${order.body.data.id}/transitions`).set(tenant.auth).set('Idempotency-Key', key).send({ to: 'confirmed' });
+    const confirm = () =>
+      t.http
+        .post(`/api/orders/${order.body.data.id}/transitions`)
+        .set(tenant.auth)
+        .set('Idempotency-Key', key)
+        .send({ to: 'confirmed' });
     const first = await confirm();
     // Another test file's sweep may have expired it first: then the order was already cancelled.
     expect([400]).toContain(first.status);

@@ -52,7 +52,9 @@ describe('deleting an item that orders may restock', () => {
     const item = await newItem(t, tenant, { qty: 5 });
     await deleteItem(item.id).expect(204);
     const grow = t.db.query('UPDATE stock SET on_hand = on_hand + 1 WHERE item_id = $1', [item.id]);
-    await expect(grow).rejects.toMatchObject({ driverError: expect.objectContaining({ constraint: 'stock_item_live' }) });
+    await expect(grow).rejects.toMatchObject({
+      driverError: expect.objectContaining({ constraint: 'stock_item_live' }),
+    });
     const insert = t.db.query(
       `INSERT INTO warehouse (tenant_id, code, name) VALUES ($1, 'LATE', 'late') RETURNING id`,
       [tenant.id],
@@ -63,7 +65,9 @@ describe('deleting an item that orders may restock', () => {
       item.id,
       warehouseId,
     ]);
-    await expect(create).rejects.toMatchObject({ driverError: expect.objectContaining({ constraint: 'stock_item_live' }) });
+    await expect(create).rejects.toMatchObject({
+      driverError: expect.objectContaining({ constraint: 'stock_item_live' }),
+    });
     // Units may still leave a deleted item's stock (nothing does today, but it loses nothing).
     await t.db.query('UPDATE stock SET on_hand = on_hand - 1 WHERE item_id = $1', [item.id]);
   });
@@ -92,7 +96,8 @@ describe('deleting an item that orders may restock', () => {
       outcomes[key] = (outcomes[key] ?? 0) + 1;
       // Then cancel whatever is still confirmed or pending: every unit goes back.
       for (const order of [toCancel, toConfirm]) {
-        if (order && (await getOrder(t, tenant, order.id)).status !== 'cancelled') await transitionOk(t, tenant, order.id, 'cancelled');
+        if (order && (await getOrder(t, tenant, order.id)).status !== 'cancelled')
+          await transitionOk(t, tenant, order.id, 'cancelled');
       }
       await deleteItem(item.id).expect(204);
 

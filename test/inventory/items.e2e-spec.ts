@@ -36,7 +36,9 @@ describe('items', () => {
       qty: 5,
       reserved: 0,
       available: 5,
-      stock: [{ warehouse_id: tenant.defaultWarehouseId, warehouse_code: 'default', on_hand: 5, reserved: 0, available: 5 }],
+      stock: [
+        { warehouse_id: tenant.defaultWarehouseId, warehouse_code: 'default', on_hand: 5, reserved: 0, available: 5 },
+      ],
     });
     const [audit] = await auditRows(t, tenant.id, 'item.created');
     expect(audit).toMatchObject({ object_id: res.body.data.id, actor: `api_key:${tenant.keyId}` });
@@ -71,9 +73,15 @@ describe('items', () => {
   // --- create -------------------------------------------------------------
 
   it('creates an item from a name alone: no sku, no description, 0 units', async () => {
-    const res = await t.http.post('/api/items').set(tenant.auth).send({ name: `plain-${randomUUID()}` }).expect(201);
+    const res = await t.http
+      .post('/api/items')
+      .set(tenant.auth)
+      .send({ name: `plain-${randomUUID()}` })
+      .expect(201);
     expect(res.body.data).toMatchObject({ sku: null, description: null, qty: 0, reserved: 0, available: 0 });
-    expect(res.body.data.stock).toEqual([expect.objectContaining({ warehouse_id: tenant.defaultWarehouseId, on_hand: 0 })]);
+    expect(res.body.data.stock).toEqual([
+      expect.objectContaining({ warehouse_id: tenant.defaultWarehouseId, on_hand: 0 }),
+    ]);
     expect(new Date(res.body.data.created_at).toISOString()).toBe(res.body.data.created_at);
   });
 
@@ -102,8 +110,16 @@ describe('items', () => {
     ['a 2001-character description', { name: 'desc', description: 'd'.repeat(2001) }],
     ['an unknown field', { name: 'extra', price: 5 }],
   ])('refuses %s with validation_failed and changes nothing', async (_label, body) => {
-    const res = await expectUnchanged(t, tenant, () => t.http.post('/api/items').set(tenant.auth).send(body), 400, 'validation_failed');
-    expect(res.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ field: expect.any(String), message: expect.any(String) })]));
+    const res = await expectUnchanged(
+      t,
+      tenant,
+      () => t.http.post('/api/items').set(tenant.auth).send(body),
+      400,
+      'validation_failed',
+    );
+    expect(res.body.details).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: expect.any(String), message: expect.any(String) })]),
+    );
   });
 
   it.each([
@@ -111,19 +127,39 @@ describe('items', () => {
     ['a NUL character in the description', { name: 'nul-desc', description: 'a\u0000b' }],
     ['a 255-character name plus a variation selector (256 code points)', { name: `${'v'.repeat(255)}\uFE0F` }],
   ])('refuses %s as bad input (400), not a 500', async (_label, body) => {
-    await expectUnchanged(t, tenant, () => t.http.post('/api/items').set(tenant.auth).send(body), 400, 'validation_failed');
+    await expectUnchanged(
+      t,
+      tenant,
+      () => t.http.post('/api/items').set(tenant.auth).send(body),
+      400,
+      'validation_failed',
+    );
   });
 
   it('refuses a duplicate name among live items (compared after trimming)', async () => {
     const item = await newItem(t, tenant);
-    const send = () => t.http.post('/api/items').set(tenant.auth).send({ name: `  ${item.name}  ` });
+    const send = () =>
+      t.http
+        .post('/api/items')
+        .set(tenant.auth)
+        .send({ name: `  ${item.name}  ` });
     await expectUnchanged(t, tenant, send, 400, 'duplicate_name');
   });
 
   it('refuses a duplicate sku', async () => {
     const sku = `DUP-${randomUUID().slice(0, 8).toUpperCase()}`;
     await newItem(t, tenant, { sku });
-    await expectUnchanged(t, tenant, () => t.http.post('/api/items').set(tenant.auth).send({ name: `other-${sku}`, sku }), 400, 'duplicate_sku');
+    await expectUnchanged(
+      t,
+      tenant,
+      () =>
+        t.http
+          .post('/api/items')
+          .set(tenant.auth)
+          .send({ name: `other-${sku}`, sku }),
+      400,
+      'duplicate_sku',
+    );
   });
 
   // --- read ---------------------------------------------------------------
@@ -147,7 +183,9 @@ describe('items', () => {
     const item = await newItem(t, tenant, { qty: 2 });
     const res = await t.http.delete(`/api/items/${item.id}`).set(tenant.auth).expect(204);
     expect(res.text).toBe('');
-    const [row] = (await auditRows(t, tenant.id, 'item.deleted')).filter((r: { object_id: string }) => r.object_id === item.id);
+    const [row] = (await auditRows(t, tenant.id, 'item.deleted')).filter(
+      (r: { object_id: string }) => r.object_id === item.id,
+    );
     expect(row.old_value).toEqual(item);
     await t.http.get(`/api/items/${item.id}`).set(tenant.auth).expect(404);
     const list = await t.http.get('/api/items').set(tenant.auth).query({ name: item.name }).expect(200);
@@ -252,7 +290,13 @@ describe('items', () => {
 
   it('refuses a reason with a NUL character as bad input (400), not a 500', async () => {
     const item = await newItem(t, tenant, { qty: 5 });
-    await expectUnchanged(t, tenant, () => adjustQty(t, tenant, item.id, { delta: -1, reason: 'a\u0000b' }), 400, 'validation_failed');
+    await expectUnchanged(
+      t,
+      tenant,
+      () => adjustQty(t, tenant, item.id, { delta: -1, reason: 'a\u0000b' }),
+      400,
+      'validation_failed',
+    );
   });
 });
 
@@ -265,7 +309,8 @@ describe('items list', () => {
   beforeAll(async () => {
     t = await startTestApp();
     tenant = await newTenant(t);
-    for (const [i, name] of names.entries()) byName.set(name, (await newItem(t, tenant, { name, sku: `FRUIT-${i}` })).id);
+    for (const [i, name] of names.entries())
+      byName.set(name, (await newItem(t, tenant, { name, sku: `FRUIT-${i}` })).id);
   });
   afterAll(() => t.close());
 
@@ -305,16 +350,37 @@ describe('items list', () => {
     expect(res.body.data).toEqual([]);
   });
 
-  it.each([['0'], ['101'], ['abc'], ['1.5'], ['-1'], ['']])('refuses limit=%s with validation_failed', async (limit) => {
-    await expectUnchanged(t, tenant, () => t.http.get(`/api/items?limit=${limit}`).set(tenant.auth), 400, 'validation_failed');
-  });
+  it.each([['0'], ['101'], ['abc'], ['1.5'], ['-1'], ['']])(
+    'refuses limit=%s with validation_failed',
+    async (limit) => {
+      await expectUnchanged(
+        t,
+        tenant,
+        () => t.http.get(`/api/items?limit=${limit}`).set(tenant.auth),
+        400,
+        'validation_failed',
+      );
+    },
+  );
 
   it('refuses an unknown query parameter', async () => {
-    await expectUnchanged(t, tenant, () => t.http.get('/api/items?color=red').set(tenant.auth), 400, 'validation_failed');
+    await expectUnchanged(
+      t,
+      tenant,
+      () => t.http.get('/api/items?color=red').set(tenant.auth),
+      400,
+      'validation_failed',
+    );
   });
 
   it('refuses a name filter with a NUL character as bad input (400), not a 500', async () => {
-    await expectUnchanged(t, tenant, () => t.http.get('/api/items?name=%00').set(tenant.auth), 400, 'validation_failed');
+    await expectUnchanged(
+      t,
+      tenant,
+      () => t.http.get('/api/items?name=%00').set(tenant.auth),
+      400,
+      'validation_failed',
+    );
   });
 
   it('refuses a tampered cursor with invalid_cursor', async () => {
@@ -322,13 +388,25 @@ describe('items list', () => {
     const [payload, signature] = first.body.page.next_cursor.split('.');
     const forged = Buffer.from(JSON.stringify(['items', 'a', randomUUID()])).toString('base64url');
     for (const cursor of [`${forged}.${signature}`, `${payload}.${signature.slice(1)}x`, 'garbage', `${payload}`]) {
-      await expectUnchanged(t, tenant, () => t.http.get('/api/items').set(tenant.auth).query({ cursor }), 400, 'invalid_cursor');
+      await expectUnchanged(
+        t,
+        tenant,
+        () => t.http.get('/api/items').set(tenant.auth).query({ cursor }),
+        400,
+        'invalid_cursor',
+      );
     }
   });
 
   it('refuses a cursor issued by another list (audit logs)', async () => {
     const audit = await t.http.get('/api/audit-logs').set(tenant.auth).query({ limit: 1 }).expect(200);
     const cursor = audit.body.page.next_cursor;
-    await expectUnchanged(t, tenant, () => t.http.get('/api/items').set(tenant.auth).query({ cursor }), 400, 'invalid_cursor');
+    await expectUnchanged(
+      t,
+      tenant,
+      () => t.http.get('/api/items').set(tenant.auth).query({ cursor }),
+      400,
+      'invalid_cursor',
+    );
   });
 });

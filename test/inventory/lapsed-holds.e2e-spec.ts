@@ -53,7 +53,9 @@ describe('lapsed holds and items', () => {
     await lapse(t, lapsed.id);
     const view = (await getItem(item.id)).body.data;
     expect(view).toMatchObject({ qty: 14, reserved: 1, available: 13 });
-    const byWarehouse = Object.fromEntries(view.stock.map((s: any) => [s.warehouse_id, [s.on_hand, s.reserved, s.available]]));
+    const byWarehouse = Object.fromEntries(
+      view.stock.map((s: any) => [s.warehouse_id, [s.on_hand, s.reserved, s.available]]),
+    );
     expect(byWarehouse).toEqual({ [tenant.defaultWarehouseId]: [10, 0, 10], [w2]: [4, 1, 3] });
     expect(await reservationStatus(t, live.id)).toBe('active');
   });
@@ -67,7 +69,10 @@ describe('lapsed holds and items', () => {
     expect(res.body.data).toMatchObject({ qty: 4, reserved: 0, available: 4 });
     expect(await stockOf(t, item.id)).toEqual({ [tenant.defaultWarehouseId]: { on_hand: 4, reserved: 0 } });
     expect(await reservationStatus(t, r.id)).toBe('expired');
-    const [expired] = await t.db.query(`SELECT request_id FROM audit_log WHERE action = 'reservation.expired' AND object_id = $1`, [r.id]);
+    const [expired] = await t.db.query(
+      `SELECT request_id FROM audit_log WHERE action = 'reservation.expired' AND object_id = $1`,
+      [r.id],
+    );
     expect(expired.request_id).toBe(`adjust-${r.id}`);
   });
 
@@ -138,7 +143,10 @@ describe('lapsed holds and items', () => {
     const refuse = () => adjustQty(t, tenant, item.id, { delta: -4 }).set('Idempotency-Key', `short-${item.id}`);
     await expectUnchanged(t, tenant, refuse, 400, 'insufficient_stock');
     const replay = await refuse();
-    expect({ status: replay.status, replayed: replay.headers['idempotent-replayed'] }).toEqual({ status: 400, replayed: 'true' });
+    expect({ status: replay.status, replayed: replay.headers['idempotent-replayed'] }).toEqual({
+      status: 400,
+      replayed: 'true',
+    });
     expect(await reservationStatus(t, lapsed.id)).toBe('active');
 
     const accept = () => adjustQty(t, tenant, item.id, { delta: -3 }).set('Idempotency-Key', `fits-${item.id}`);

@@ -25,14 +25,24 @@ describe('restock headroom', () => {
     const order = await orderOf(t, tenant, item.id, 5);
     await transitionOk(t, tenant, order.id, 'confirmed');
     // on_hand is MAX - 1,000,005: this would take it to the limit, with 5 units still out.
-    const res = await expectUnchanged(t, tenant, () => adjustQty(t, tenant, item.id, { delta: 1_000_005 }), 400, 'quantity_out_of_range');
-    expect(res.body.message).toBe(`qty cannot exceed ${MAX}, counting the 5 units out on confirmed or processing orders`);
+    const res = await expectUnchanged(
+      t,
+      tenant,
+      () => adjustQty(t, tenant, item.id, { delta: 1_000_005 }),
+      400,
+      'quantity_out_of_range',
+    );
+    expect(res.body.message).toBe(
+      `qty cannot exceed ${MAX}, counting the 5 units out on confirmed or processing orders`,
+    );
     expect(res.body.details).toEqual([
       { warehouse_id: tenant.defaultWarehouseId, on_hand: MAX - 1_000_005, delta: 1_000_005, outstanding: 5, max: MAX },
     ]);
 
     await transitionOk(t, tenant, order.id, 'cancelled');
-    expect(await stockOf(t, item.id)).toEqual({ [tenant.defaultWarehouseId]: { on_hand: MAX - 1_000_000, reserved: 0 } });
+    expect(await stockOf(t, item.id)).toEqual({
+      [tenant.defaultWarehouseId]: { on_hand: MAX - 1_000_000, reserved: 0 },
+    });
   });
 
   it('accepts up to the limit minus the units out, refuses one more; the cancel then fills the column exactly', async () => {
@@ -67,9 +77,17 @@ describe('restock headroom', () => {
     await transitionOk(t, tenant, order.id, 'confirmed');
     const fill = async (warehouseId: string, room: number) => {
       for (let left = room; left > 0; left -= Math.min(left, 1_000_000_000)) {
-        await adjustQty(t, tenant, item.id, { delta: Math.min(left, 1_000_000_000), warehouse_id: warehouseId }).expect(200);
+        await adjustQty(t, tenant, item.id, { delta: Math.min(left, 1_000_000_000), warehouse_id: warehouseId }).expect(
+          200,
+        );
       }
-      await expectUnchanged(t, tenant, () => adjustQty(t, tenant, item.id, { delta: 1, warehouse_id: warehouseId }), 400, 'quantity_out_of_range');
+      await expectUnchanged(
+        t,
+        tenant,
+        () => adjustQty(t, tenant, item.id, { delta: 1, warehouse_id: warehouseId }),
+        400,
+        'quantity_out_of_range',
+      );
     };
     await fill(tenant.defaultWarehouseId, MAX); // nothing out from here
     await fill(w2, MAX - 10); // 10 out
@@ -90,7 +108,9 @@ describe('restock headroom', () => {
     const orders = [];
     for (let i = 0; i < 10; i++) orders.push(await orderOf(t, tenant, item.id, 5));
     const [confirms, adjusts] = await Promise.all([
-      Promise.all(orders.map((o) => t.http.post(`/api/orders/${o.id}/transitions`).set(tenant.auth).send({ to: 'confirmed' }))),
+      Promise.all(
+        orders.map((o) => t.http.post(`/api/orders/${o.id}/transitions`).set(tenant.auth).send({ to: 'confirmed' })),
+      ),
       Promise.all(Array.from({ length: 20 }, () => adjustQty(t, tenant, item.id, { delta: 5 }))),
     ]);
     expect(tally(confirms)).toEqual({ '200': 10 });

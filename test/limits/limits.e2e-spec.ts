@@ -38,7 +38,13 @@ describe('size limits', () => {
   });
 
   it('a body of exactly 100 kB is parsed (and then judged by validation)', async () => {
-    const res = await expectUnchanged(t, tenant, () => sendRaw(t.http.post('/api/items').set(tenant.auth), bodyOf(BODY_LIMIT_BYTES)), 400, 'validation_failed');
+    const res = await expectUnchanged(
+      t,
+      tenant,
+      () => sendRaw(t.http.post('/api/items').set(tenant.auth), bodyOf(BODY_LIMIT_BYTES)),
+      400,
+      'validation_failed',
+    );
     expect(res.body.details).toEqual([expect.objectContaining({ field: 'description' })]);
   });
 
@@ -46,14 +52,30 @@ describe('size limits', () => {
     const res = await t.http.get('/api/items').set(tenant.auth).set('X-Padding', 'x'.repeat(20_000));
     expect(res.status).toBe(431);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(res.body).toEqual({ request_id: res.headers['x-request-id'], error: 'request_header_fields_too_large', message: expect.any(String) });
+    expect(res.body).toEqual({
+      request_id: res.headers['x-request-id'],
+      error: 'request_header_fields_too_large',
+      message: expect.any(String),
+    });
   });
 
   it('at most 100 lines per reservation or order', async () => {
     const lines = Array.from({ length: 101 }, () => ({ item_id: item.id, quantity: 1, unit_price: 1 }));
-    await expectUnchanged(t, tenant, () => t.http.post('/api/orders').set(tenant.auth).send({ currency: 'EUR', lines }), 400, 'validation_failed');
+    await expectUnchanged(
+      t,
+      tenant,
+      () => t.http.post('/api/orders').set(tenant.auth).send({ currency: 'EUR', lines }),
+      400,
+      'validation_failed',
+    );
     const holdLines = lines.map(({ item_id, quantity }) => ({ item_id, quantity }));
-    await expectUnchanged(t, tenant, () => t.http.post('/api/reservations').set(tenant.auth).send({ lines: holdLines }), 400, 'validation_failed');
+    await expectUnchanged(
+      t,
+      tenant,
+      () => t.http.post('/api/reservations').set(tenant.auth).send({ lines: holdLines }),
+      400,
+      'validation_failed',
+    );
     const big = await newItem(t, tenant, { qty: 100 });
     const hundred = Array.from({ length: 100 }, () => ({ item_id: big.id, quantity: 1 }));
     const ok = await t.http.post('/api/reservations').set(tenant.auth).send({ lines: hundred });
@@ -61,10 +83,19 @@ describe('size limits', () => {
     expect(ok.body.data.lines).toEqual([expect.objectContaining({ item_id: big.id, quantity: 100 })]);
   });
 
-  it.each(['/api/items', '/api/warehouses', '/api/reservations', '/api/orders', '/api/audit-logs'])('%s: page size 1..100', async (path) => {
-    await t.http.get(path).set(tenant.auth).query({ limit: 100 }).expect(200);
-    for (const limit of ['101', '0', '1000000000000', '-1']) {
-      await expectUnchanged(t, tenant, () => t.http.get(path).set(tenant.auth).query({ limit }), 400, 'validation_failed');
-    }
-  });
+  it.each(['/api/items', '/api/warehouses', '/api/reservations', '/api/orders', '/api/audit-logs'])(
+    '%s: page size 1..100',
+    async (path) => {
+      await t.http.get(path).set(tenant.auth).query({ limit: 100 }).expect(200);
+      for (const limit of ['101', '0', '1000000000000', '-1']) {
+        await expectUnchanged(
+          t,
+          tenant,
+          () => t.http.get(path).set(tenant.auth).query({ limit }),
+          400,
+          'validation_failed',
+        );
+      }
+    },
+  );
 });

@@ -50,15 +50,29 @@ describe(`a row lock held longer than DB_LOCK_TIMEOUT_MS (${LOCK_TIMEOUT_MS} ms)
       .expect(201);
     const unlock = await lockStock(item.id);
     try {
-      await expect503(() => t.http.post('/api/reservations').set(tenant.auth).send({ lines: [{ item_id: item.id, quantity: 1 }] }));
       await expect503(() =>
-        t.http.post('/api/orders').set(tenant.auth).send({ currency: 'EUR', lines: [{ item_id: item.id, quantity: 1, unit_price: 1 }] }),
+        t.http
+          .post('/api/reservations')
+          .set(tenant.auth)
+          .send({ lines: [{ item_id: item.id, quantity: 1 }] }),
       );
-      await expect503(() => t.http.post(`/api/orders/${pending.body.data.id}/transitions`).set(tenant.auth).send({ to: 'confirmed' }));
+      await expect503(() =>
+        t.http
+          .post('/api/orders')
+          .set(tenant.auth)
+          .send({ currency: 'EUR', lines: [{ item_id: item.id, quantity: 1, unit_price: 1 }] }),
+      );
+      await expect503(() =>
+        t.http.post(`/api/orders/${pending.body.data.id}/transitions`).set(tenant.auth).send({ to: 'confirmed' }),
+      );
     } finally {
       await unlock();
     }
-    await t.http.post(`/api/orders/${pending.body.data.id}/transitions`).set(tenant.auth).send({ to: 'confirmed' }).expect(200);
+    await t.http
+      .post(`/api/orders/${pending.body.data.id}/transitions`)
+      .set(tenant.auth)
+      .send({ to: 'confirmed' })
+      .expect(200);
     const after = await t.http.get(`/api/items/${item.id}`).set(tenant.auth).expect(200);
     expect(after.body.data).toMatchObject({ qty: 8, reserved: 0 });
   });

@@ -44,7 +44,11 @@ describe('rate limit per API key (RATE_LIMIT_PER_MINUTE)', () => {
 
   it('counts per key, not per tenant: a second key of the same tenant has its own budget', async () => {
     const tenant = await newTenant(t);
-    const res = await t.http.post(`/api/admin/tenants/${tenant.id}/api-keys`).set(adminAuth).send({ label: 'second' }).expect(201);
+    const res = await t.http
+      .post(`/api/admin/tenants/${tenant.id}/api-keys`)
+      .set(adminAuth)
+      .send({ label: 'second' })
+      .expect(201);
     const second = { Authorization: `Bearer ${res.body.data.key}` };
     for (let i = 0; i < LIMIT; i++) await t.http.get('/api/items').set(tenant.auth).expect(200);
     expectError(await t.http.get('/api/items').set(tenant.auth), 429, 'rate_limited');

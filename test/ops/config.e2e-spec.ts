@@ -8,11 +8,18 @@ import { Env, validateEnv } from '../../src/config/env.js';
 import { MAIN, ROOT, run } from './support/processes.js';
 
 const baseEnv = { PATH: process.env.PATH, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_PRETTY: 'false' };
-const start = (env: Record<string, string>, cwd?: string) => run([MAIN], { ...baseEnv, ...env }, { cwd, timeoutMs: 15_000 });
+const start = (env: Record<string, string>, cwd?: string) =>
+  run([MAIN], { ...baseEnv, ...env }, { cwd, timeoutMs: 15_000 });
 const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
 
 /** Every variable the service reads, from the validation schema itself. */
-const VARIABLES = [...new Set(getMetadataStorage().getTargetValidationMetadatas(Env, '', true, false).map((m) => m.propertyName))];
+const VARIABLES = [
+  ...new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(Env, '', true, false)
+      .map((m) => m.propertyName),
+  ),
+];
 
 describe('configuration at start-up', () => {
   it('refuses a bad value with one line naming the variable, and exits 1', async () => {
@@ -23,7 +30,13 @@ describe('configuration at start-up', () => {
   });
 
   it('names every bad variable, one line each', async () => {
-    const out = await start({ PORT: '70000', LOG_LEVEL: 'loud', CORS_ORIGINS: 'not an origin', METRICS_TOKEN: 'short', LOG_PRETTY: 'maybe' });
+    const out = await start({
+      PORT: '70000',
+      LOG_LEVEL: 'loud',
+      CORS_ORIGINS: 'not an origin',
+      METRICS_TOKEN: 'short',
+      LOG_PRETTY: 'maybe',
+    });
     expect(out.code).toBe(1);
     const reported = lines(out.stderr);
     expect(reported).toHaveLength(5);
@@ -36,7 +49,10 @@ describe('configuration at start-up', () => {
     expect(() => validateEnv({ SHUTDOWN_DELAY_MS: '10000' })).toThrow(
       'Invalid configuration: SHUTDOWN_DELAY_MS="10000": SHUTDOWN_DELAY_MS must be less than SHUTDOWN_TIMEOUT_MS (10000)',
     );
-    expect(validateEnv({ SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '15000' })).toMatchObject({ SHUTDOWN_DELAY_MS: 5000, SHUTDOWN_TIMEOUT_MS: 15000 });
+    expect(validateEnv({ SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '15000' })).toMatchObject({
+      SHUTDOWN_DELAY_MS: 5000,
+      SHUTDOWN_TIMEOUT_MS: 15000,
+    });
   });
 
   it('reads .env from the working directory, the real environment winning', async () => {

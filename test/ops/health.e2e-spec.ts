@@ -20,7 +20,10 @@ describe('health probes', () => {
     const res = await t.http.get('/health/live').expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.headers['cache-control']).toMatch(/no-store/);
-    expect(res.body).toEqual({ request_id: res.headers['x-request-id'], data: { status: 'ok', info: {}, error: {}, details: {} } });
+    expect(res.body).toEqual({
+      request_id: res.headers['x-request-id'],
+      data: { status: 'ok', info: {}, error: {}, details: {} },
+    });
   });
 
   it('GET /health/ready answers 200 when the database answers and no migration is pending', async () => {
@@ -102,11 +105,17 @@ describe('readiness with a pending migration', () => {
     const scratch = new pg.Client({ connectionString: withDatabase(databaseUrl(), name) });
     await scratch.connect();
     try {
-      const { rows } = await scratch.query('DELETE FROM typeorm_migrations WHERE id = (SELECT max(id) FROM typeorm_migrations) RETURNING *');
+      const { rows } = await scratch.query(
+        'DELETE FROM typeorm_migrations WHERE id = (SELECT max(id) FROM typeorm_migrations) RETURNING *',
+      );
       const res = await app!.http.get('/health/ready');
       expectError(res, 503, 'service_unavailable');
       expect(res.body.details).toEqual([{ check: 'migrations', status: 'down' }]);
-      await scratch.query('INSERT INTO typeorm_migrations (id, timestamp, name) VALUES ($1, $2, $3)', [rows[0].id, rows[0].timestamp, rows[0].name]);
+      await scratch.query('INSERT INTO typeorm_migrations (id, timestamp, name) VALUES ($1, $2, $3)', [
+        rows[0].id,
+        rows[0].timestamp,
+        rows[0].name,
+      ]);
       await app!.http.get('/health/ready').expect(200);
     } finally {
       await scratch.end();

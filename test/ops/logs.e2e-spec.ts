@@ -30,7 +30,10 @@ describe('logs of the running server', () => {
       },
     });
   /** The request line is written when the response finishes: wait for it. */
-  const requestLine = async (requestId: string) => JSON.parse(await server.waitForLine((l) => l.includes(`"request_id":"${requestId}"`) && l.includes('"latency_ms"'))) as Line;
+  const requestLine = async (requestId: string) =>
+    JSON.parse(
+      await server.waitForLine((l) => l.includes(`"request_id":"${requestId}"`) && l.includes('"latency_ms"')),
+    ) as Line;
 
   // A database of its own: this server's cron sweeps every tenant each second, and
   // must not expire the holds other test files are looking at.
@@ -61,7 +64,12 @@ describe('logs of the running server', () => {
     });
     db = new pg.Client({ connectionString: dbUrl() });
     await db.connect();
-    const res = await call('/api/admin/tenants', { method: 'POST', requestId: `admin-${randomUUID()}`, key: ADMIN_TOKEN, body: JSON.stringify({ name: `logs-${randomUUID()}` }) });
+    const res = await call('/api/admin/tenants', {
+      method: 'POST',
+      requestId: `admin-${randomUUID()}`,
+      key: ADMIN_TOKEN,
+      body: JSON.stringify({ name: `logs-${randomUUID()}` }),
+    });
     expect(res.status).toBe(201);
     const { data } = (await res.json()) as { data: { tenant: { id: string }; api_key: { key: string } } };
     tenant = { id: data.tenant.id, key: data.api_key.key };
@@ -85,13 +93,22 @@ describe('logs of the running server', () => {
 
   it('announces where it listens and the docs', () => {
     const listening = parsed().find((l) => String(l.msg).startsWith('Listening on'))!;
-    expect(listening).toMatchObject({ level: 'info', url: expect.stringMatching(/\/api$/), docs: expect.stringMatching(/\/docs$/) });
+    expect(listening).toMatchObject({
+      level: 'info',
+      url: expect.stringMatching(/\/api$/),
+      docs: expect.stringMatching(/\/docs$/),
+    });
     expect(parsed().some((l) => l.database === 'external')).toBe(true);
   });
 
   it('logs one line per request: request_id, tenant, method, route template, status, latency', async () => {
     const requestId = `logs-${randomUUID()}`;
-    const item = await call('/api/items', { method: 'POST', requestId, key: tenant.key, body: JSON.stringify({ name: `item-${randomUUID()}`, qty: 3 }) });
+    const item = await call('/api/items', {
+      method: 'POST',
+      requestId,
+      key: tenant.key,
+      body: JSON.stringify({ name: `item-${randomUUID()}`, qty: 3 }),
+    });
     expect(item.status).toBe(201);
     const { data } = (await item.json()) as { data: { id: string } };
     expect(await requestLine(requestId)).toEqual({
@@ -111,7 +128,12 @@ describe('logs of the running server', () => {
 
     const getId = `logs-${randomUUID()}`;
     await call(`/api/items/${data.id}`, { requestId: getId, key: tenant.key });
-    expect(await requestLine(getId)).toMatchObject({ route: '/api/items/:id', path: `/api/items/${data.id}`, status: 200, tenant_id: tenant.id });
+    expect(await requestLine(getId)).toMatchObject({
+      route: '/api/items/:id',
+      path: `/api/items/${data.id}`,
+      status: 200,
+      tenant_id: tenant.id,
+    });
     await new Promise((r) => setTimeout(r, 200));
     expect(linesOf(requestId)).toHaveLength(1);
     expect(linesOf(getId)).toHaveLength(1);
@@ -134,7 +156,12 @@ describe('logs of the running server', () => {
   });
 
   it('logs what the sweeper expires and cancels, at info, with ids', async () => {
-    const item = await call('/api/items', { method: 'POST', requestId: `logs-${randomUUID()}`, key: tenant.key, body: JSON.stringify({ name: `item-${randomUUID()}`, qty: 2 }) });
+    const item = await call('/api/items', {
+      method: 'POST',
+      requestId: `logs-${randomUUID()}`,
+      key: tenant.key,
+      body: JSON.stringify({ name: `item-${randomUUID()}`, qty: 2 }),
+    });
     const itemId = ((await item.json()) as { data: { id: string } }).data.id;
     const order = await call('/api/orders', {
       method: 'POST',
@@ -142,11 +169,16 @@ describe('logs of the running server', () => {
       key: tenant.key,
       body: JSON.stringify({ currency: 'EUR', lines: [{ item_id: itemId, quantity: 1, unit_price: 100 }] }),
     });
-    const { id: orderId, reservation_id: reservationId } = ((await order.json()) as { data: { id: string; reservation_id: string } }).data;
-    await db.query(`UPDATE reservation SET created_at = now() - interval '1 hour', expires_at = now() - interval '1 second' WHERE id = $1`, [reservationId]);
+    const { id: orderId, reservation_id: reservationId } = (
+      (await order.json()) as { data: { id: string; reservation_id: string } }
+    ).data;
+    await db.query(
+      `UPDATE reservation SET created_at = now() - interval '1 hour', expires_at = now() - interval '1 second' WHERE id = $1`,
+      [reservationId],
+    );
 
     let expired: Line | undefined;
-    for (const deadline = Date.now() + 10_000; !expired && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 10_000; !expired && Date.now() < deadline;) {
       expired = parsed().find((l) => l.msg === 'reservation expired' && l.reservation_id === reservationId);
       if (!expired) await new Promise((r) => setTimeout(r, 100));
     }
@@ -158,9 +190,20 @@ describe('logs of the running server', () => {
       console.warn(`reservation ${reservationId} was swept by another test worker: the log line was not checked`);
       return;
     }
-    expect(expired).toMatchObject({ level: 'info', context: 'BusinessEvents', tenant_id: tenant.id, request_id: expect.stringMatching(/^sweep-/) });
+    expect(expired).toMatchObject({
+      level: 'info',
+      context: 'BusinessEvents',
+      tenant_id: tenant.id,
+      request_id: expect.stringMatching(/^sweep-/),
+    });
     const cancelled = await server.waitForLine((l) => l.includes('"order cancelled"') && l.includes(orderId));
-    expect(JSON.parse(cancelled)).toMatchObject({ level: 'info', order_id: orderId, from: 'pending', to: 'cancelled', reason: 'reservation_expired' });
+    expect(JSON.parse(cancelled)).toMatchObject({
+      level: 'info',
+      order_id: orderId,
+      from: 'pending',
+      to: 'cancelled',
+      reason: 'reservation_expired',
+    });
   });
 
   it('never writes an API key, the admin token or an Authorization header', () => {
@@ -177,9 +220,20 @@ describe('the logger itself', () => {
     let out = '';
     const sink = new Writable({ write: (chunk, _enc, done) => ((out += chunk.toString()), done()) });
     const logger = await createLogger(validateEnv({ NODE_ENV: 'production', LOG_LEVEL: 'info' }), sink);
-    logger.info({ req: { headers: { authorization: 'Bearer inv_secret1' } }, api_key: 'inv_secret2', created: { key: 'inv_secret3', token: 'tok_secret4' } }, 'x');
+    logger.info(
+      {
+        req: { headers: { authorization: 'Bearer inv_secret1' } },
+        api_key: 'inv_secret2',
+        created: { key: 'inv_secret3', token: 'tok_secret4' },
+      },
+      'x',
+    );
     expect(out).not.toMatch(/secret/);
-    expect(JSON.parse(out)).toMatchObject({ req: { headers: { authorization: '[REDACTED]' } }, api_key: '[REDACTED]', created: { key: '[REDACTED]' } });
+    expect(JSON.parse(out)).toMatchObject({
+      req: { headers: { authorization: '[REDACTED]' } },
+      api_key: '[REDACTED]',
+      created: { key: '[REDACTED]' },
+    });
   });
 
   it('logs an unexpected error once, with its stack, through pino; the body has no internals', async () => {
@@ -189,13 +243,23 @@ describe('the logger itself', () => {
     Logger.overrideLogger(logging.nest);
     try {
       const { status, body } = toErrorResponse(new Error('boom: relation "x" does not exist'), 'req-500');
-      expect({ status, body }).toEqual({ status: 500, body: { request_id: 'req-500', error: 'internal_error', message: 'Internal server error' } });
+      expect({ status, body }).toEqual({
+        status: 500,
+        body: { request_id: 'req-500', error: 'internal_error', message: 'Internal server error' },
+      });
     } finally {
       Logger.overrideLogger(false);
     }
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 'error', context: 'ExceptionFilter', err: { stack: expect.stringContaining('boom: relation "x" does not exist\n    at ') } });
+    expect(lines[0]).toMatchObject({
+      level: 'error',
+      context: 'ExceptionFilter',
+      err: { stack: expect.stringContaining('boom: relation "x" does not exist\n    at ') },
+    });
     expect(lines[0].msg).toContain('req-500');
   });
 

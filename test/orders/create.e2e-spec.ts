@@ -46,7 +46,9 @@ describe('creating orders', () => {
       ]),
     );
     expect(order.lines).toHaveLength(2);
-    expect(order.history).toEqual([{ from: null, to: 'pending', at: expect.any(String), actor: `api_key:${tenant.keyId}`, reason: null }]);
+    expect(order.history).toEqual([
+      { from: null, to: 'pending', at: expect.any(String), actor: `api_key:${tenant.keyId}`, reason: null },
+    ]);
     expect(await getOrder(t, tenant, order.id)).toEqual(order);
     expect(await reservationStatus(t, order.reservation_id)).toBe('active');
     expect(await stockOf(t, a.id)).toEqual({ [tenant.defaultWarehouseId]: { on_hand: 10, reserved: 3 } });
@@ -56,9 +58,21 @@ describe('creating orders', () => {
   it('from an active reservation with prices: takes the hold over', async () => {
     const a = await newItem(t, tenant, { qty: 10 });
     const r = await reserveOk(t, tenant, { lines: [{ item_id: a.id, quantity: 4 }] });
-    const order = await createOrderOk(t, tenant, { currency: 'USD', reservation_id: r.id, prices: [{ item_id: a.id, unit_price: 25 }] });
-    expect(order).toMatchObject({ status: 'pending', currency: 'USD', total_amount: 100, reservation_id: r.id, customer_ref: null });
-    expect(order.lines).toEqual([{ item_id: a.id, warehouse_id: tenant.defaultWarehouseId, quantity: 4, unit_price: 25, line_total: 100 }]);
+    const order = await createOrderOk(t, tenant, {
+      currency: 'USD',
+      reservation_id: r.id,
+      prices: [{ item_id: a.id, unit_price: 25 }],
+    });
+    expect(order).toMatchObject({
+      status: 'pending',
+      currency: 'USD',
+      total_amount: 100,
+      reservation_id: r.id,
+      customer_ref: null,
+    });
+    expect(order.lines).toEqual([
+      { item_id: a.id, warehouse_id: tenant.defaultWarehouseId, quantity: 4, unit_price: 25, line_total: 100 },
+    ]);
     expect(await stockOf(t, a.id)).toEqual({ [tenant.defaultWarehouseId]: { on_hand: 10, reserved: 4 } }); // no second hold
     await transitionOk(t, tenant, order.id, 'confirmed');
     expect(await stockOf(t, a.id)).toEqual({ [tenant.defaultWarehouseId]: { on_hand: 6, reserved: 0 } });
@@ -89,17 +103,41 @@ describe('creating orders', () => {
   it('a total over 2^53 - 1 is amount_out_of_range, nothing held', async () => {
     const a = await newItem(t, tenant, { qty: 10 });
     const b = await newItem(t, tenant, { qty: 10 });
-    await expectUnchanged(t, tenant, () => createOrder(t, tenant, { currency: 'EUR', lines: [{ item_id: a.id, quantity: 2, unit_price: MAX }] }), 400, 'amount_out_of_range');
+    await expectUnchanged(
+      t,
+      tenant,
+      () => createOrder(t, tenant, { currency: 'EUR', lines: [{ item_id: a.id, quantity: 2, unit_price: MAX }] }),
+      400,
+      'amount_out_of_range',
+    );
     const half = Math.ceil(MAX / 2);
     await expectUnchanged(
       t,
       tenant,
-      () => createOrder(t, tenant, { currency: 'EUR', lines: [{ item_id: a.id, quantity: 1, unit_price: half }, { item_id: b.id, quantity: 1, unit_price: half }] }),
+      () =>
+        createOrder(t, tenant, {
+          currency: 'EUR',
+          lines: [
+            { item_id: a.id, quantity: 1, unit_price: half },
+            { item_id: b.id, quantity: 1, unit_price: half },
+          ],
+        }),
       400,
       'amount_out_of_range',
     );
     const r = await reserveOk(t, tenant, { lines: [{ item_id: a.id, quantity: 3 }] });
-    await expectUnchanged(t, tenant, () => createOrder(t, tenant, { currency: 'EUR', reservation_id: r.id, prices: [{ item_id: a.id, unit_price: 4 * 10 ** 15 }] }), 400, 'amount_out_of_range');
+    await expectUnchanged(
+      t,
+      tenant,
+      () =>
+        createOrder(t, tenant, {
+          currency: 'EUR',
+          reservation_id: r.id,
+          prices: [{ item_id: a.id, unit_price: 4 * 10 ** 15 }],
+        }),
+      400,
+      'amount_out_of_range',
+    );
     expect(await reservationStatus(t, r.id)).toBe('active');
   });
 });
@@ -125,7 +163,13 @@ describe('creation errors leave everything unchanged', () => {
   });
 
   it('unknown item or warehouse is not_found', async () => {
-    await expectUnchanged(t, tenant, () => createOrder(t, tenant, { currency: 'EUR', lines: [line(item.id), line(NO_SUCH)] }), 404, 'not_found');
+    await expectUnchanged(
+      t,
+      tenant,
+      () => createOrder(t, tenant, { currency: 'EUR', lines: [line(item.id), line(NO_SUCH)] }),
+      404,
+      'not_found',
+    );
     await expectUnchanged(
       t,
       tenant,
@@ -133,7 +177,18 @@ describe('creation errors leave everything unchanged', () => {
       404,
       'not_found',
     );
-    await expectUnchanged(t, tenant, () => createOrder(t, tenant, { currency: 'EUR', reservation_id: NO_SUCH, prices: [{ item_id: item.id, unit_price: 1 }] }), 404, 'not_found');
+    await expectUnchanged(
+      t,
+      tenant,
+      () =>
+        createOrder(t, tenant, {
+          currency: 'EUR',
+          reservation_id: NO_SUCH,
+          prices: [{ item_id: item.id, unit_price: 1 }],
+        }),
+      404,
+      'not_found',
+    );
   });
 
   it('body shape: lines xor reservation_id, prices only with reservation_id, one price per item', async () => {
@@ -150,22 +205,54 @@ describe('creation errors leave everything unchanged', () => {
       { currency: 'EUR', reservation_id: r.id, prices: [] },
       { currency: 'EUR', lines: [] },
     ];
-    for (const body of bodies) await expectUnchanged(t, tenant, () => createOrder(t, tenant, body), 400, 'validation_failed');
+    for (const body of bodies)
+      await expectUnchanged(t, tenant, () => createOrder(t, tenant, body), 400, 'validation_failed');
     expect(await reservationStatus(t, r.id)).toBe('active');
   });
 
   // ttl_seconds only applies to the order's own hold; with reservation_id it would be silently ignored.
   it('ttl_seconds goes with lines only, like prices with reservation_id only', async () => {
     const r = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] });
-    const body = { currency: 'EUR', reservation_id: r.id, ttl_seconds: 5, prices: [{ item_id: item.id, unit_price: 5 }] };
+    const body = {
+      currency: 'EUR',
+      reservation_id: r.id,
+      ttl_seconds: 5,
+      prices: [{ item_id: item.id, unit_price: 5 }],
+    };
     await expectUnchanged(t, tenant, () => createOrder(t, tenant, body), 400, 'validation_failed');
   });
 
   it('missing or extra prices for the reservation', async () => {
-    const r = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }, { item_id: other.id, quantity: 1 }] });
-    await expectUnchanged(t, tenant, () => createOrder(t, tenant, { currency: 'EUR', reservation_id: r.id, prices: [{ item_id: item.id, unit_price: 5 }] }), 400, 'validation_failed');
-    const extra = [{ item_id: item.id, unit_price: 5 }, { item_id: other.id, unit_price: 5 }, { item_id: NO_SUCH, unit_price: 5 }];
-    await expectUnchanged(t, tenant, () => createOrder(t, tenant, { currency: 'EUR', reservation_id: r.id, prices: extra }), 400, 'validation_failed');
+    const r = await reserveOk(t, tenant, {
+      lines: [
+        { item_id: item.id, quantity: 1 },
+        { item_id: other.id, quantity: 1 },
+      ],
+    });
+    await expectUnchanged(
+      t,
+      tenant,
+      () =>
+        createOrder(t, tenant, {
+          currency: 'EUR',
+          reservation_id: r.id,
+          prices: [{ item_id: item.id, unit_price: 5 }],
+        }),
+      400,
+      'validation_failed',
+    );
+    const extra = [
+      { item_id: item.id, unit_price: 5 },
+      { item_id: other.id, unit_price: 5 },
+      { item_id: NO_SUCH, unit_price: 5 },
+    ];
+    await expectUnchanged(
+      t,
+      tenant,
+      () => createOrder(t, tenant, { currency: 'EUR', reservation_id: r.id, prices: extra }),
+      400,
+      'validation_failed',
+    );
     await createOrderOk(t, tenant, { currency: 'EUR', reservation_id: r.id, prices: extra.slice(0, 2) }); // the right prices work
   });
 
@@ -187,8 +274,15 @@ describe('creation errors leave everything unchanged', () => {
       { currency: 'EUR', lines: [line(item.id)], ttl_seconds: 0 },
       { currency: 'EUR', reservation_id: 'nope', prices: [{ item_id: item.id, unit_price: 1 }] },
     ];
-    for (const body of bodies) await expectUnchanged(t, tenant, () => createOrder(t, tenant, body), 400, 'validation_failed');
-    await expectUnchanged(t, tenant, () => sendRaw(t.http.post('/api/orders').set(tenant.auth), '{"currency":"EUR",'), 400, 'invalid_json');
+    for (const body of bodies)
+      await expectUnchanged(t, tenant, () => createOrder(t, tenant, body), 400, 'validation_failed');
+    await expectUnchanged(
+      t,
+      tenant,
+      () => sendRaw(t.http.post('/api/orders').set(tenant.auth), '{"currency":"EUR",'),
+      400,
+      'invalid_json',
+    );
   });
 
   it('reservation expired, released, committed, or already ordered', async () => {
@@ -196,34 +290,79 @@ describe('creation errors leave everything unchanged', () => {
     // Lapsed but not swept yet, then swept (expired). Sweepers of other test
     // workers may expire a lapsed hold any time, so S' = S is asserted once it is swept.
     const expired = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] });
-    const ordersBefore = await t.db.query('SELECT id, status FROM orders WHERE tenant_id = $1 ORDER BY id', [tenant.id]);
+    const ordersBefore = await t.db.query('SELECT id, status FROM orders WHERE tenant_id = $1 ORDER BY id', [
+      tenant.id,
+    ]);
     const lapsed = await sendWhileLapsed(t, expired.id, () =>
       createOrder(t, tenant, { currency: 'EUR', reservation_id: expired.id, prices: price(item.id) }),
     );
     expectError(lapsed, 400, 'reservation_expired');
-    expect(await t.db.query('SELECT id, status FROM orders WHERE tenant_id = $1 ORDER BY id', [tenant.id])).toEqual(ordersBefore);
+    expect(await t.db.query('SELECT id, status FROM orders WHERE tenant_id = $1 ORDER BY id', [tenant.id])).toEqual(
+      ordersBefore,
+    );
     await sweep(t);
     expect(await reservationStatus(t, expired.id)).toBe('expired');
-    await expectUnchanged(t, tenant, () => createOrder(t, tenant, { currency: 'EUR', reservation_id: expired.id, prices: price(item.id) }), 400, 'reservation_expired');
+    await expectUnchanged(
+      t,
+      tenant,
+      () => createOrder(t, tenant, { currency: 'EUR', reservation_id: expired.id, prices: price(item.id) }),
+      400,
+      'reservation_expired',
+    );
 
     const released = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] });
     await t.http.post(`/api/reservations/${released.id}/release`).set(tenant.auth).expect(200);
-    await expectUnchanged(t, tenant, () => createOrder(t, tenant, { currency: 'EUR', reservation_id: released.id, prices: price(item.id) }), 400, 'invalid_transition');
+    await expectUnchanged(
+      t,
+      tenant,
+      () => createOrder(t, tenant, { currency: 'EUR', reservation_id: released.id, prices: price(item.id) }),
+      400,
+      'invalid_transition',
+    );
 
     const confirmed = await orderOf(t, tenant, item.id);
     await transitionOk(t, tenant, confirmed.id, 'confirmed');
-    await expectUnchanged(t, tenant, () => createOrder(t, tenant, { currency: 'EUR', reservation_id: confirmed.reservation_id, prices: price(item.id) }), 400, 'invalid_transition');
+    await expectUnchanged(
+      t,
+      tenant,
+      () =>
+        createOrder(t, tenant, { currency: 'EUR', reservation_id: confirmed.reservation_id, prices: price(item.id) }),
+      400,
+      'invalid_transition',
+    );
 
     const pending = await orderOf(t, tenant, item.id);
-    await expectUnchanged(t, tenant, () => createOrder(t, tenant, { currency: 'EUR', reservation_id: pending.reservation_id, prices: price(item.id) }), 400, 'reservation_in_use');
+    await expectUnchanged(
+      t,
+      tenant,
+      () => createOrder(t, tenant, { currency: 'EUR', reservation_id: pending.reservation_id, prices: price(item.id) }),
+      400,
+      'reservation_in_use',
+    );
   });
 
   it("an order's reservation cannot be released directly", async () => {
     const pending = await orderOf(t, tenant, item.id);
-    await expectUnchanged(t, tenant, () => t.http.post(`/api/reservations/${pending.reservation_id}/release`).set(tenant.auth), 400, 'invalid_transition');
+    await expectUnchanged(
+      t,
+      tenant,
+      () => t.http.post(`/api/reservations/${pending.reservation_id}/release`).set(tenant.auth),
+      400,
+      'invalid_transition',
+    );
     const r = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] });
-    const taken = await createOrderOk(t, tenant, { currency: 'EUR', reservation_id: r.id, prices: [{ item_id: item.id, unit_price: 1 }] });
-    await expectUnchanged(t, tenant, () => t.http.post(`/api/reservations/${r.id}/release`).set(tenant.auth), 400, 'invalid_transition');
+    const taken = await createOrderOk(t, tenant, {
+      currency: 'EUR',
+      reservation_id: r.id,
+      prices: [{ item_id: item.id, unit_price: 1 }],
+    });
+    await expectUnchanged(
+      t,
+      tenant,
+      () => t.http.post(`/api/reservations/${r.id}/release`).set(tenant.auth),
+      400,
+      'invalid_transition',
+    );
     expect((await getOrder(t, tenant, taken.id)).status).toBe('pending');
   });
 });
@@ -239,9 +378,32 @@ describe('tenant isolation', () => {
     for (const to of ['confirmed', 'cancelled']) {
       await expectUnchanged(t, both, () => transition(t, b, order.id, to), 404, 'not_found');
     }
-    await expectUnchanged(t, both, () => createOrder(t, b, { currency: 'EUR', reservation_id: r.id, prices: [{ item_id: item.id, unit_price: 1 }] }), 404, 'not_found');
-    await expectUnchanged(t, both, () => createOrder(t, b, { currency: 'EUR', reservation_id: order.reservation_id, prices: [{ item_id: item.id, unit_price: 1 }] }), 404, 'not_found');
-    await expectUnchanged(t, both, () => createOrder(t, b, { currency: 'EUR', lines: [{ item_id: item.id, quantity: 1, unit_price: 1 }] }), 404, 'not_found');
+    await expectUnchanged(
+      t,
+      both,
+      () => createOrder(t, b, { currency: 'EUR', reservation_id: r.id, prices: [{ item_id: item.id, unit_price: 1 }] }),
+      404,
+      'not_found',
+    );
+    await expectUnchanged(
+      t,
+      both,
+      () =>
+        createOrder(t, b, {
+          currency: 'EUR',
+          reservation_id: order.reservation_id,
+          prices: [{ item_id: item.id, unit_price: 1 }],
+        }),
+      404,
+      'not_found',
+    );
+    await expectUnchanged(
+      t,
+      both,
+      () => createOrder(t, b, { currency: 'EUR', lines: [{ item_id: item.id, quantity: 1, unit_price: 1 }] }),
+      404,
+      'not_found',
+    );
     const list = await t.http.get('/api/orders').set(b.auth).query({ limit: 100 }).expect(200);
     expect(list.body.data).toEqual([]);
     // A's order still works for A.

@@ -35,7 +35,11 @@ describe('orders and the reservation sweeper', () => {
     const item = await newItem(t, tenant, { qty: 10 });
     const own = await orderOf(t, tenant, item.id, 3);
     const r = await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 2 }] });
-    const taken = await createOrderOk(t, tenant, { currency: 'EUR', reservation_id: r.id, prices: [{ item_id: item.id, unit_price: 1 }] });
+    const taken = await createOrderOk(t, tenant, {
+      currency: 'EUR',
+      reservation_id: r.id,
+      prices: [{ item_id: item.id, unit_price: 1 }],
+    });
     const live = await orderOf(t, tenant, item.id, 4);
     expect(await stockOf(t, item.id)).toEqual({ [tenant.defaultWarehouseId]: { on_hand: 10, reserved: 9 } });
 
@@ -61,7 +65,8 @@ describe('orders and the reservation sweeper', () => {
     const confirmed = await orderOf(t, tenant, item.id, 2);
     await transitionOk(t, tenant, confirmed.id, 'confirmed');
     const delivered = await orderOf(t, tenant, item.id, 1);
-    for (const to of ['confirmed', 'processing', 'shipped', 'delivered']) await transitionOk(t, tenant, delivered.id, to);
+    for (const to of ['confirmed', 'processing', 'shipped', 'delivered'])
+      await transitionOk(t, tenant, delivered.id, to);
     const cancelled = await orderOf(t, tenant, item.id, 1);
     await transitionOk(t, tenant, cancelled.id, 'cancelled');
     for (const o of [confirmed, delivered, cancelled]) await lapse(t, o.reservation_id);
@@ -89,7 +94,8 @@ describe('orders and the reservation sweeper', () => {
       const order = await orderOf(t, tenant, item.id, 5);
       await lapse(t, order.reservation_id);
       const [res] = await Promise.all([transition(t, tenant, order.id, to), sweep(t)]);
-      const expectedCodes = to === 'confirmed' ? ['400 reservation_expired', '400 invalid_transition'] : ['200', '400 invalid_transition'];
+      const expectedCodes =
+        to === 'confirmed' ? ['400 reservation_expired', '400 invalid_transition'] : ['200', '400 invalid_transition'];
       expect(expectedCodes).toContain(res.status === 200 ? '200' : `${res.status} ${res.body.error}`);
       const got = await getOrder(t, tenant, order.id);
       expect(got.status).toBe('cancelled');

@@ -36,7 +36,15 @@ beforeAll(async () => {
   t = await startTestApp({ ENABLE_CRON: 'false' });
   [a, b] = [await newTenant(t), await newTenant(t)];
   const item = await newItem(t, a, { qty: 1000 });
-  const statuses: OrderStatus[] = ['pending', 'confirmed', 'cancelled', 'processing', 'shipped', 'delivered', 'confirmed'];
+  const statuses: OrderStatus[] = [
+    'pending',
+    'confirmed',
+    'cancelled',
+    'processing',
+    'shipped',
+    'delivered',
+    'confirmed',
+  ];
   const prices = [100, 250, 100, 999, 40, 250, 5000];
   const refs = ['alice', 'bob', null];
   for (let i = 0; i < 25; i++) {
@@ -81,8 +89,14 @@ const FILTERS: [string, (o: Known) => boolean][] = [
   ['status=pending,cancelled,delivered', (o) => ['pending', 'cancelled', 'delivered'].includes(o.status)],
   [`created_from=${iso(T5)}&created_to=${iso(T15)}`, (o) => o.created >= T5 && o.created < T15],
   ['min_total=200&max_total=999', (o) => o.total >= 200 && o.total <= 999],
-  ['customer_ref=alice&status=confirmed,shipped,pending', (o) => o.ref === 'alice' && ['confirmed', 'shipped', 'pending'].includes(o.status)],
-  [`customer_ref=bob&min_total=250&created_to=${iso(BASE + 20 * HOUR)}`, (o) => o.ref === 'bob' && o.total >= 250 && o.created < BASE + 20 * HOUR],
+  [
+    'customer_ref=alice&status=confirmed,shipped,pending',
+    (o) => o.ref === 'alice' && ['confirmed', 'shipped', 'pending'].includes(o.status),
+  ],
+  [
+    `customer_ref=bob&min_total=250&created_to=${iso(BASE + 20 * HOUR)}`,
+    (o) => o.ref === 'bob' && o.total >= 250 && o.created < BASE + 20 * HOUR,
+  ],
   ['status=processing&min_total=100000', () => false],
 ];
 
@@ -97,7 +111,10 @@ describe('GET /api/orders: sorts, filters, keyset pages', () => {
   const SORTS: Sort[] = ['newest', 'oldest', 'highest_value', 'lowest_value'];
   describe.each(SORTS)('sort=%s', (sort) => {
     it.each(FILTERS)('filter "%s"', async (query, keep) => {
-      const expected = known.filter(keep).sort(COMPARE[sort]).map((o) => o.id);
+      const expected = known
+        .filter(keep)
+        .sort(COMPARE[sort])
+        .map((o) => o.id);
       const pages = await orderPages(t, a, [query, `sort=${sort}`].filter(Boolean).join('&'), 4);
       expect(pages.flat().map((o) => o.id)).toEqual(expected);
       expect(pages).toHaveLength(Math.max(1, Math.ceil(expected.length / 4)));
@@ -107,7 +124,12 @@ describe('GET /api/orders: sorts, filters, keyset pages', () => {
   it('newest is the default sort; 20 the default limit', async () => {
     const res = await t.http.get('/api/orders').set(a.auth).expect(200);
     expect(res.body.page.limit).toBe(20);
-    expect(res.body.data.map((o: { id: string }) => o.id)).toEqual([...known].sort(COMPARE.newest).slice(0, 20).map((o) => o.id));
+    expect(res.body.data.map((o: { id: string }) => o.id)).toEqual(
+      [...known]
+        .sort(COMPARE.newest)
+        .slice(0, 20)
+        .map((o) => o.id),
+    );
   });
 
   it('list rows carry their lines, not their history, and match GET one', async () => {
@@ -127,24 +149,27 @@ describe('GET /api/orders: sorts, filters, keyset pages', () => {
 });
 
 describe('cursors', () => {
-  it.each(['oldest', 'lowest_value'])('survive inserts between pages (sort=%s): no duplicates, no skips', async (sort) => {
-    const c = await newTenant(t);
-    const item = await newItem(t, c, { qty: 100 });
-    const before: string[] = [];
-    for (let i = 0; i < 6; i++) {
-      const o = await orderOf(t, c, item.id, 1, 10 * (i + 1));
-      await setCreatedAt(o.id, BASE + i * HOUR);
-      before.push(o.id);
-    }
-    const first = await t.http.get(`/api/orders?sort=${sort}&limit=2`).set(c.auth).expect(200);
-    expect(first.body.data.map((o: { id: string }) => o.id)).toEqual(before.slice(0, 2));
-    // One new order lands behind the cursor (already passed), one ahead of it.
-    const behind = await orderOf(t, c, item.id, 1, 1);
-    await setCreatedAt(behind.id, BASE - HOUR);
-    const ahead = await orderOf(t, c, item.id, 1, 1000);
-    const rest = (await orderPages(t, c, `sort=${sort}`, 2, first.body.page.next_cursor)).flat();
-    expect(rest.map((o) => o.id)).toEqual([...before.slice(2), ahead.id]);
-  });
+  it.each(['oldest', 'lowest_value'])(
+    'survive inserts between pages (sort=%s): no duplicates, no skips',
+    async (sort) => {
+      const c = await newTenant(t);
+      const item = await newItem(t, c, { qty: 100 });
+      const before: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const o = await orderOf(t, c, item.id, 1, 10 * (i + 1));
+        await setCreatedAt(o.id, BASE + i * HOUR);
+        before.push(o.id);
+      }
+      const first = await t.http.get(`/api/orders?sort=${sort}&limit=2`).set(c.auth).expect(200);
+      expect(first.body.data.map((o: { id: string }) => o.id)).toEqual(before.slice(0, 2));
+      // One new order lands behind the cursor (already passed), one ahead of it.
+      const behind = await orderOf(t, c, item.id, 1, 1);
+      await setCreatedAt(behind.id, BASE - HOUR);
+      const ahead = await orderOf(t, c, item.id, 1, 1000);
+      const rest = (await orderPages(t, c, `sort=${sort}`, 2, first.body.page.next_cursor)).flat();
+      expect(rest.map((o) => o.id)).toEqual([...before.slice(2), ahead.id]);
+    },
+  );
 
   it('a cursor is tied to its sort and tamper-evident', async () => {
     const page = await t.http.get('/api/orders?sort=oldest&limit=2').set(a.auth).expect(200);
@@ -152,7 +177,9 @@ describe('cursors', () => {
     expect(typeof cursor).toBe('string');
     const [payload, signature] = cursor.split('.');
     const decoded = JSON.parse(Buffer.from(payload!, 'base64url').toString());
-    const forged = Buffer.from(JSON.stringify([decoded[0], '1999-01-01T00:00:00.000000Z', decoded[2]])).toString('base64url');
+    const forged = Buffer.from(JSON.stringify([decoded[0], '1999-01-01T00:00:00.000000Z', decoded[2]])).toString(
+      'base64url',
+    );
     const bad = [
       `${forged}.${signature}`,
       `${payload}.${signature!.slice(0, -1)}${signature!.endsWith('A') ? 'B' : 'A'}`,
@@ -161,15 +188,33 @@ describe('cursors', () => {
       `${cursor}.x`,
     ];
     for (const c of bad) {
-      await expectUnchanged(t, a, () => t.http.get('/api/orders').set(a.auth).query({ sort: 'oldest', cursor: c }), 400, 'invalid_cursor');
+      await expectUnchanged(
+        t,
+        a,
+        () => t.http.get('/api/orders').set(a.auth).query({ sort: 'oldest', cursor: c }),
+        400,
+        'invalid_cursor',
+      );
     }
     for (const sort of ['newest', 'highest_value', 'lowest_value']) {
-      await expectUnchanged(t, a, () => t.http.get('/api/orders').set(a.auth).query({ sort, cursor }), 400, 'invalid_cursor');
+      await expectUnchanged(
+        t,
+        a,
+        () => t.http.get('/api/orders').set(a.auth).query({ sort, cursor }),
+        400,
+        'invalid_cursor',
+      );
     }
     await expectUnchanged(t, a, () => t.http.get('/api/orders').set(a.auth).query({ cursor }), 400, 'invalid_cursor'); // default sort is newest
     const reservations = await t.http.get('/api/reservations?limit=1').set(a.auth).expect(200);
     if (reservations.body.page.next_cursor) {
-      await expectUnchanged(t, a, () => t.http.get('/api/orders').set(a.auth).query({ cursor: reservations.body.page.next_cursor }), 400, 'invalid_cursor');
+      await expectUnchanged(
+        t,
+        a,
+        () => t.http.get('/api/orders').set(a.auth).query({ cursor: reservations.body.page.next_cursor }),
+        400,
+        'invalid_cursor',
+      );
     }
   });
 });

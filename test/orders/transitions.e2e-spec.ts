@@ -31,7 +31,13 @@ describe('order state machine: every (from, to) pair over HTTP', () => {
       expect(res.body.data.history.at(-1)).toMatchObject({ from, to, actor: `api_key:${tenant.keyId}`, reason: null });
       expect((await getOrder(t, tenant, order.id)).status).toBe(to);
     } else {
-      const res = await expectUnchanged(t, tenant, () => transition(t, tenant, order.id, to), 400, 'invalid_transition');
+      const res = await expectUnchanged(
+        t,
+        tenant,
+        () => transition(t, tenant, order.id, to),
+        400,
+        'invalid_transition',
+      );
       expect(res.body.details).toEqual([{ current_status: from, allowed: ALLOWED[from] }]);
     }
   });
@@ -52,8 +58,20 @@ describe('order state machine: every (from, to) pair over HTTP', () => {
   it('rejects unknown targets and ids', async () => {
     const order = await orderOf(t, tenant, itemId);
     await expectUnchanged(t, tenant, () => transition(t, tenant, order.id, 'paid'), 400, 'validation_failed');
-    await expectUnchanged(t, tenant, () => t.http.post(`/api/orders/${order.id}/transitions`).set(tenant.auth).send({ to: 'confirmed', x: 1 }), 400, 'validation_failed');
-    await expectUnchanged(t, tenant, () => transition(t, tenant, '00000000-0000-4000-8000-000000000000', 'confirmed'), 404, 'not_found');
+    await expectUnchanged(
+      t,
+      tenant,
+      () => t.http.post(`/api/orders/${order.id}/transitions`).set(tenant.auth).send({ to: 'confirmed', x: 1 }),
+      400,
+      'validation_failed',
+    );
+    await expectUnchanged(
+      t,
+      tenant,
+      () => transition(t, tenant, '00000000-0000-4000-8000-000000000000', 'confirmed'),
+      404,
+      'not_found',
+    );
     await expectUnchanged(t, tenant, () => transition(t, tenant, 'not-a-uuid', 'confirmed'), 404, 'not_found');
   });
 });
@@ -81,17 +99,26 @@ describe('stock effects of transitions', () => {
     const deducted = await auditOf(t, tenant.id, 'stock.deducted', item.id);
     expect(deducted.map((a: any) => [a.old_value, a.new_value])).toEqual(
       expect.arrayContaining([
-        [{ warehouse_id: w1, on_hand: 3, reserved: 3 }, { warehouse_id: w1, on_hand: 0, reserved: 0, quantity: 3, order_id: order.id }],
-        [{ warehouse_id: w2, on_hand: 5, reserved: 3 }, { warehouse_id: w2, on_hand: 2, reserved: 0, quantity: 3, order_id: order.id }],
+        [
+          { warehouse_id: w1, on_hand: 3, reserved: 3 },
+          { warehouse_id: w1, on_hand: 0, reserved: 0, quantity: 3, order_id: order.id },
+        ],
+        [
+          { warehouse_id: w2, on_hand: 5, reserved: 3 },
+          { warehouse_id: w2, on_hand: 2, reserved: 0, quantity: 3, order_id: order.id },
+        ],
       ]),
     );
     expect(deducted).toHaveLength(2);
     expect(await auditOf(t, tenant.id, 'reservation.committed', order.reservation_id)).toEqual([
-      expect.objectContaining({ old_value: { status: 'active' }, new_value: { status: 'committed', order_id: order.id } }),
+      expect.objectContaining({
+        old_value: { status: 'active' },
+        new_value: { status: 'committed', order_id: order.id },
+      }),
     ]);
-    expect((await auditOf(t, tenant.id, 'order.status_changed', order.id)).map((a: any) => [a.old_value, a.new_value])).toEqual([
-      [{ status: 'pending' }, { status: 'confirmed' }],
-    ]);
+    expect(
+      (await auditOf(t, tenant.id, 'order.status_changed', order.id)).map((a: any) => [a.old_value, a.new_value]),
+    ).toEqual([[{ status: 'pending' }, { status: 'confirmed' }]]);
 
     await transitionOk(t, tenant, order.id, 'cancelled');
     expect(await stockOf(t, item.id)).toEqual({ [w1]: { on_hand: 3, reserved: 0 }, [w2]: { on_hand: 5, reserved: 0 } });
@@ -99,8 +126,14 @@ describe('stock effects of transitions', () => {
     const restocked = await auditOf(t, tenant.id, 'stock.restocked', item.id);
     expect(restocked.map((a: any) => [a.old_value, a.new_value])).toEqual(
       expect.arrayContaining([
-        [{ warehouse_id: w1, on_hand: 0, reserved: 0 }, { warehouse_id: w1, on_hand: 3, reserved: 0, quantity: 3, order_id: order.id }],
-        [{ warehouse_id: w2, on_hand: 2, reserved: 0 }, { warehouse_id: w2, on_hand: 5, reserved: 0, quantity: 3, order_id: order.id }],
+        [
+          { warehouse_id: w1, on_hand: 0, reserved: 0 },
+          { warehouse_id: w1, on_hand: 3, reserved: 0, quantity: 3, order_id: order.id },
+        ],
+        [
+          { warehouse_id: w2, on_hand: 2, reserved: 0 },
+          { warehouse_id: w2, on_hand: 5, reserved: 0, quantity: 3, order_id: order.id },
+        ],
       ]),
     );
     expect(restocked).toHaveLength(2);
@@ -116,7 +149,10 @@ describe('stock effects of transitions', () => {
     // one write, the order read back, COMMIT.
     expect(queries).toBeGreaterThanOrEqual(5);
     expect(queries).toBeLessThanOrEqual(9);
-    expect(await stockOf(t, item.id)).toEqual({ [tenant.defaultWarehouseId]: { on_hand: 0, reserved: 0 }, [w2]: { on_hand: 2, reserved: 0 } });
+    expect(await stockOf(t, item.id)).toEqual({
+      [tenant.defaultWarehouseId]: { on_hand: 0, reserved: 0 },
+      [w2]: { on_hand: 2, reserved: 0 },
+    });
     expect(await auditOf(t, tenant.id, 'stock.deducted', item.id)).toHaveLength(2);
   });
 
@@ -142,9 +178,9 @@ describe('stock effects of transitions', () => {
     expect(await reservationStatus(t, order.reservation_id)).toBe('released');
     expect(await auditOf(t, tenant.id, 'stock.restocked', item.id)).toEqual([]);
     expect(await auditOf(t, tenant.id, 'stock.deducted', item.id)).toEqual([]);
-    expect((await auditOf(t, tenant.id, 'order.status_changed', order.id)).map((a: any) => [a.old_value, a.new_value])).toEqual([
-      [{ status: 'pending' }, { status: 'cancelled' }],
-    ]);
+    expect(
+      (await auditOf(t, tenant.id, 'order.status_changed', order.id)).map((a: any) => [a.old_value, a.new_value]),
+    ).toEqual([[{ status: 'pending' }, { status: 'cancelled' }]]);
   });
 
   it('confirming after the hold lapsed answers reservation_expired and cancels the order, units back', async () => {
@@ -170,7 +206,11 @@ describe('stock effects of transitions', () => {
     const order = await orderOf(t, tenant, item.id, 5);
     const res = await sendWhileLapsed(t, order.reservation_id, () => transition(t, tenant, order.id, 'cancelled'));
     expect(res.status).toBe(200);
-    expect(res.body.data.history.at(-1)).toMatchObject({ from: 'pending', to: 'cancelled', actor: `api_key:${tenant.keyId}` });
+    expect(res.body.data.history.at(-1)).toMatchObject({
+      from: 'pending',
+      to: 'cancelled',
+      actor: `api_key:${tenant.keyId}`,
+    });
     expect(await stockOf(t, item.id)).toEqual({ [tenant.defaultWarehouseId]: { on_hand: 5, reserved: 0 } });
     expect(await reservationStatus(t, order.reservation_id)).toBe('expired');
   });

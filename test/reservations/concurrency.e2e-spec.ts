@@ -35,9 +35,9 @@ describe('reservations under concurrency', () => {
     expect(await stockRow(t, item.id, tenant.defaultWarehouseId)).toEqual({ on_hand: 5, reserved: 5 });
     const ids = responses.filter((x) => x.status === 201).map((x) => x.body.data.id);
     expect(new Set(ids).size).toBe(5);
-    expect((await auditOf(t, tenant.id, 'reservation.created')).map((a: { object_id: string }) => a.object_id).sort()).toEqual(
-      [...ids].sort(),
-    );
+    expect(
+      (await auditOf(t, tenant.id, 'reservation.created')).map((a: { object_id: string }) => a.object_id).sort(),
+    ).toEqual([...ids].sort());
     await assertInvariant(t, tenant.id);
   });
 
@@ -70,7 +70,12 @@ describe('reservations under concurrency', () => {
     const before = await snapshot(t, tenant.id);
     const shortOnB = await Promise.all(
       Array.from({ length: 20 }, () =>
-        reserve(t, tenant, { lines: [{ item_id: a.id, quantity: 1 }, { item_id: b.id, quantity: 3 }] }),
+        reserve(t, tenant, {
+          lines: [
+            { item_id: a.id, quantity: 1 },
+            { item_id: b.id, quantity: 3 },
+          ],
+        }),
       ),
     );
     expect(tally(shortOnB)).toEqual({ '400 insufficient_stock': 20 });
@@ -81,8 +86,14 @@ describe('reservations under concurrency', () => {
         reserve(t, tenant, {
           lines:
             i % 2
-              ? [{ item_id: a.id, quantity: 1 }, { item_id: b.id, quantity: 1 }]
-              : [{ item_id: b.id, quantity: 1 }, { item_id: a.id, quantity: 1 }],
+              ? [
+                  { item_id: a.id, quantity: 1 },
+                  { item_id: b.id, quantity: 1 },
+                ]
+              : [
+                  { item_id: b.id, quantity: 1 },
+                  { item_id: a.id, quantity: 1 },
+                ],
         }),
       ),
     );
@@ -103,7 +114,14 @@ describe('reservations under concurrency', () => {
     const earlier: string[] = [];
     for (let i = 0; i < 8; i++) {
       earlier.push(
-        (await reserveOk(t, tenant, { lines: [{ item_id: a.id, quantity: 1 }, { item_id: b.id, quantity: 1 }] })).id,
+        (
+          await reserveOk(t, tenant, {
+            lines: [
+              { item_id: a.id, quantity: 1 },
+              { item_id: b.id, quantity: 1 },
+            ],
+          })
+        ).id,
       );
     }
 
@@ -128,12 +146,19 @@ describe('reservations under concurrency', () => {
 
     // reserved on every row is exactly what the responses say was held.
     const expected = new Map<string, number>();
-    const add = (l: HoldLine) => expected.set(`${l.item_id}/${l.warehouse_id}`, (expected.get(`${l.item_id}/${l.warehouse_id}`) ?? 0) + l.quantity);
+    const add = (l: HoldLine) =>
+      expected.set(
+        `${l.item_id}/${l.warehouse_id}`,
+        (expected.get(`${l.item_id}/${l.warehouse_id}`) ?? 0) + l.quantity,
+      );
     holds.filter((r) => r.status === 201).forEach((r) => r.body.data.lines.forEach(add));
     extends_.forEach((r) => r.body.data.lines.forEach(add));
     for (const item of [a, b]) {
       for (const w of warehouses) {
-        expect({ w, reserved: (await stockRow(t, item.id, w))!.reserved }).toEqual({ w, reserved: expected.get(`${item.id}/${w}`) ?? 0 });
+        expect({ w, reserved: (await stockRow(t, item.id, w))!.reserved }).toEqual({
+          w,
+          reserved: expected.get(`${item.id}/${w}`) ?? 0,
+        });
       }
     }
     await assertInvariant(t, tenant.id);
@@ -150,7 +175,13 @@ describe('reservations under concurrency', () => {
     })();
     const work: Promise<Response>[] = [];
     for (let i = 0; i < 10; i++) {
-      work.push(t.http.patch(`/api/items/${item.id}/qty`).set(tenant.auth).send({ delta: -1 }).then((r) => r));
+      work.push(
+        t.http
+          .patch(`/api/items/${item.id}/qty`)
+          .set(tenant.auth)
+          .send({ delta: -1 })
+          .then((r) => r),
+      );
       work.push(reserve(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] }).then((r) => r));
     }
     const responses = await Promise.all(work);

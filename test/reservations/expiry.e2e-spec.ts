@@ -82,7 +82,8 @@ describe('reservation expiry', () => {
   it('sweeps in batches until nothing is left', async () => {
     const item = await newItem(t, tenant, { qty: 5 });
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] })).id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] })).id);
     await lapse(t, ids);
     expect(await sweep(t, 2)).toBeGreaterThanOrEqual(5);
     expect(await expiredIds()).toEqual([...ids].sort());
@@ -96,7 +97,13 @@ describe('reservation expiry', () => {
     await addStock(t, tenant, a.id, 15, w.id);
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) {
-      const lines = i % 3 === 0 ? [{ item_id: a.id, quantity: 1 }, { item_id: b.id, quantity: 1 }] : [{ item_id: i % 2 ? a.id : b.id, quantity: 1 }];
+      const lines =
+        i % 3 === 0
+          ? [
+              { item_id: a.id, quantity: 1 },
+              { item_id: b.id, quantity: 1 },
+            ]
+          : [{ item_id: i % 2 ? a.id : b.id, quantity: 1 }];
       ids.push((await reserveOk(t, tenant, { lines })).id);
     }
     await lapse(t, ids);
@@ -104,7 +111,11 @@ describe('reservation expiry', () => {
     expect(counts.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(30);
     expect(await expiredIds()).toEqual([...ids].sort());
     for (const id of ids) expect(await reservationStatus(t, id)).toBe('expired');
-    for (const [item, wh] of [[a.id, tenant.defaultWarehouseId], [a.id, w.id], [b.id, tenant.defaultWarehouseId]] as const) {
+    for (const [item, wh] of [
+      [a.id, tenant.defaultWarehouseId],
+      [a.id, w.id],
+      [b.id, tenant.defaultWarehouseId],
+    ] as const) {
       expect((await stockRow(t, item, wh))!.reserved).toBe(0);
     }
     await assertInvariant(t, tenant.id);
@@ -126,7 +137,12 @@ describe('reservation expiry', () => {
   it('its units are reusable at once: the reserving request expires it and writes reservation.expired', async () => {
     const a = await newItem(t, tenant, { qty: 2 });
     const b = await newItem(t, tenant, { qty: 1 });
-    const old = await reserveOk(t, tenant, { lines: [{ item_id: a.id, quantity: 2 }, { item_id: b.id, quantity: 1 }] });
+    const old = await reserveOk(t, tenant, {
+      lines: [
+        { item_id: a.id, quantity: 2 },
+        { item_id: b.id, quantity: 1 },
+      ],
+    });
     await lapse(t, old.id);
     const res = await reserve(t, tenant, { lines: [{ item_id: a.id, quantity: 2 }] });
     expect(res.status).toBe(201);
@@ -145,12 +161,23 @@ describe('reservation expiry', () => {
   it('a lapsed hold whose other stock row is locked elsewhere is left to the sweeper; the request does not wait', async () => {
     const a = await newItem(t, tenant, { qty: 2 });
     const b = await newItem(t, tenant, { qty: 1 });
-    const old = await reserveOk(t, tenant, { lines: [{ item_id: a.id, quantity: 2 }, { item_id: b.id, quantity: 1 }] });
+    const old = await reserveOk(t, tenant, {
+      lines: [
+        { item_id: a.id, quantity: 2 },
+        { item_id: b.id, quantity: 1 },
+      ],
+    });
     await lapse(t, old.id);
     const unlock = await lockStock(b.id);
     try {
       const started = Date.now();
-      await expectUnchanged(t, tenant, () => reserve(t, tenant, { lines: [{ item_id: a.id, quantity: 2 }] }), 400, 'insufficient_stock');
+      await expectUnchanged(
+        t,
+        tenant,
+        () => reserve(t, tenant, { lines: [{ item_id: a.id, quantity: 2 }] }),
+        400,
+        'insufficient_stock',
+      );
       expect(Date.now() - started).toBeLessThan(2_000);
     } finally {
       await unlock();
@@ -197,14 +224,26 @@ describe('reservation expiry', () => {
     await addStock(t, tenant, b.id, 10, w.id);
     const lapsed: string[] = [];
     for (let i = 0; i < 12; i++) {
-      const lines = i % 2 ? [{ item_id: a.id, quantity: 1 }, { item_id: b.id, quantity: 1 }] : [{ item_id: b.id, quantity: 1 }, { item_id: a.id, quantity: 1 }];
+      const lines =
+        i % 2
+          ? [
+              { item_id: a.id, quantity: 1 },
+              { item_id: b.id, quantity: 1 },
+            ]
+          : [
+              { item_id: b.id, quantity: 1 },
+              { item_id: a.id, quantity: 1 },
+            ];
       lapsed.push((await reserveOk(t, tenant, { lines })).id);
     }
     await lapse(t, lapsed);
     const rand = prng(3);
     const bodies = Array.from({ length: 24 }, (_, i) => {
       const q = () => 1 + Math.floor(rand() * 2);
-      const lines = [{ item_id: a.id, quantity: q() }, { item_id: b.id, quantity: q() }];
+      const lines = [
+        { item_id: a.id, quantity: q() },
+        { item_id: b.id, quantity: q() },
+      ];
       return { lines: i % 2 ? lines.reverse() : lines };
     });
     const [holds] = await Promise.all([

@@ -73,16 +73,23 @@ describe('reservations: hostile input', () => {
     ['reference with a NUL character', () => ({ lines: [line()], reference: 'cart\u00001' }), 'reference'],
   ];
 
-  it.each(invalid)('POST with %s → 400 validation_failed naming the field, nothing changes', async (_label, body, field) => {
-    const res = await expectUnchanged(t, [A, B], () => reserve(t, A, body()), 400, 'validation_failed');
-    expect(res.body.details.map((d: { field: string }) => d.field)).toContain(field);
-  });
+  it.each(invalid)(
+    'POST with %s → 400 validation_failed naming the field, nothing changes',
+    async (_label, body, field) => {
+      const res = await expectUnchanged(t, [A, B], () => reserve(t, A, body()), 400, 'validation_failed');
+      expect(res.body.details.map((d: { field: string }) => d.field)).toContain(field);
+    },
+  );
 
   it.each<[string, string, string]>([
     ['a JSON array', '[{"lines":[]}]', 'validation_failed'],
     ['a JSON string', '"lines"', 'invalid_json'],
     ['malformed JSON', '{"lines": [', 'invalid_json'],
-    ['a __proto__ key', '{"lines":[{"item_id":"00000000-0000-4000-8000-000000000000","quantity":1}],"__proto__":{"x":1}}', 'validation_failed'],
+    [
+      'a __proto__ key',
+      '{"lines":[{"item_id":"00000000-0000-4000-8000-000000000000","quantity":1}],"__proto__":{"x":1}}',
+      'validation_failed',
+    ],
   ])('POST with %s as body (%s) → 400 %s, nothing changes', async (_label, text, code) => {
     await expectUnchanged(
       t,
@@ -93,7 +100,7 @@ describe('reservations: hostile input', () => {
     );
   });
 
-  it('unknown item, another tenant\'s item or warehouse, a deleted item → 404 not_found, nothing changes', async () => {
+  it("unknown item, another tenant's item or warehouse, a deleted item → 404 not_found, nothing changes", async () => {
     const bWarehouse = await newWarehouse(t, B);
     const cases: unknown[] = [
       { lines: [line({ item_id: randomUUID() })] },
@@ -112,7 +119,9 @@ describe('reservations: hostile input', () => {
 
   it('the limits themselves are accepted: 100 lines, quantity 1e6, ttl_seconds 86400', async () => {
     const big = await newItem(t, A, { qty: 1_000_100 });
-    const hundred = await reserveOk(t, A, { lines: Array.from({ length: 100 }, () => ({ item_id: big.id, quantity: 1 })) });
+    const hundred = await reserveOk(t, A, {
+      lines: Array.from({ length: 100 }, () => ({ item_id: big.id, quantity: 1 })),
+    });
     expect(hundred.lines).toEqual([{ item_id: big.id, warehouse_id: A.defaultWarehouseId, quantity: 100 }]);
     const r = await reserveOk(t, A, { lines: [{ item_id: big.id, quantity: 1_000_000 }], ttl_seconds: 86_400 });
     expect(new Date(r.expires_at).getTime() - new Date(r.created_at).getTime()).toBe(86_400_000);
@@ -131,7 +140,9 @@ describe('reservations: hostile input', () => {
 
   it('a warehouse_id in upper case names the same warehouse', async () => {
     const up = await newItem(t, A, { qty: 2 });
-    const res = await reserve(t, A, { lines: [{ item_id: up.id, quantity: 1, warehouse_id: A.defaultWarehouseId.toUpperCase() }] });
+    const res = await reserve(t, A, {
+      lines: [{ item_id: up.id, quantity: 1, warehouse_id: A.defaultWarehouseId.toUpperCase() }],
+    });
     expect({ status: res.status, error: res.body.error }).toEqual({ status: 201, error: undefined });
     expect(res.body.data.lines).toEqual([{ item_id: up.id, warehouse_id: A.defaultWarehouseId, quantity: 1 }]);
   });
@@ -148,7 +159,16 @@ describe('reservations: hostile input', () => {
       ['ttl_seconds true', { ttl_seconds: true }],
       ['unknown field', { ttl_seconds: 60, expires_at: '2999-01-01T00:00:00Z' }],
     ])('extend with %s → 400 validation_failed, expires_at unchanged', async (_label, body) => {
-      await expectUnchanged(t, A, () => (body === undefined ? t.http.post(`/api/reservations/${held.id}/extend`).set(A.auth) : extend(t, A, held.id, body)), 400, 'validation_failed');
+      await expectUnchanged(
+        t,
+        A,
+        () =>
+          body === undefined
+            ? t.http.post(`/api/reservations/${held.id}/extend`).set(A.auth)
+            : extend(t, A, held.id, body),
+        400,
+        'validation_failed',
+      );
     });
   });
 
@@ -156,7 +176,10 @@ describe('reservations: hostile input', () => {
     const before = await snapshot(t, A.id);
     const anon = await t.http.post('/api/reservations').send({ lines: [line()] });
     expect(anon.status).toBe(401);
-    const wrong = await t.http.post('/api/reservations').set('Authorization', 'Bearer nope').send({ lines: [line()] });
+    const wrong = await t.http
+      .post('/api/reservations')
+      .set('Authorization', 'Bearer nope')
+      .send({ lines: [line()] });
     expect(wrong.status).toBe(401);
     expect(await snapshot(t, A.id)).toEqual(before);
   });

@@ -46,10 +46,9 @@ describe('reservations under lock contention', () => {
     let w0 = await newWarehouse(t, tenant);
     while (w0.id > defaultId) w0 = await newWarehouse(t, tenant);
     // A sorts before B, so that the request locks (A, default) and then waits on B.
-    const [a, b] = (await Promise.all([newItem(t, tenant), newItem(t, tenant)])).sort((x, y) => (x.id < y.id ? -1 : 1)) as [
-      ItemData,
-      ItemData,
-    ];
+    const [a, b] = (await Promise.all([newItem(t, tenant), newItem(t, tenant)])).sort((x, y) =>
+      x.id < y.id ? -1 : 1,
+    ) as [ItemData, ItemData];
     await addStock(t, tenant, a.id, 5);
     await addStock(t, tenant, b.id, 1);
     const lapsed = await reserveOk(t, tenant, { lines: [{ item_id: a.id, quantity: 3 }] });
@@ -57,7 +56,14 @@ describe('reservations under lock contention', () => {
 
     const releaseB = await lockStock(b.id);
     // A:5 is short unless the lapsed hold of 3 is freed; the request locks (A, default) and waits on B.
-    const big = timed(() => reserve(t, tenant, { lines: [{ item_id: a.id, quantity: 5 }, { item_id: b.id, quantity: 1 }] }));
+    const big = timed(() =>
+      reserve(t, tenant, {
+        lines: [
+          { item_id: a.id, quantity: 5 },
+          { item_id: b.id, quantity: 1 },
+        ],
+      }),
+    );
     await sleep(200);
     // Meanwhile (A, w0) is created, and a request in a transaction of its own locks it and waits for (A, default).
     await addStock(t, tenant, a.id, 1, w0.id);
@@ -161,7 +167,14 @@ describe('reservations under lock contention', () => {
     const releaseX = await lockStock(x.id);
     const releaseY = await lockStock(y.id);
     // Each row alone is released within the lock timeout, the second only after it has passed in all.
-    const both = timed(() => reserve(t, tenant, { lines: [{ item_id: x.id, quantity: 1 }, { item_id: y.id, quantity: 1 }] }));
+    const both = timed(() =>
+      reserve(t, tenant, {
+        lines: [
+          { item_id: x.id, quantity: 1 },
+          { item_id: y.id, quantity: 1 },
+        ],
+      }),
+    );
     await sleep(LOCK_TIMEOUT_MS * 0.6);
     await releaseX();
     await sleep(LOCK_TIMEOUT_MS * 0.8);
@@ -209,10 +222,15 @@ describe('reservations under lock contention', () => {
   it('the sweeper leaves holds on rows locked elsewhere without waiting or spinning, and expires the others', async () => {
     const x = await newItem(t, tenant, { qty: 5 });
     const y = await newItem(t, tenant, { qty: 5 });
-    const onX = await Promise.all([1, 2, 3].map(() => reserveOk(t, tenant, { lines: [{ item_id: x.id, quantity: 1 }] })));
+    const onX = await Promise.all(
+      [1, 2, 3].map(() => reserveOk(t, tenant, { lines: [{ item_id: x.id, quantity: 1 }] })),
+    );
     const onY = await reserveOk(t, tenant, { lines: [{ item_id: y.id, quantity: 1 }] });
     // The holds on X expire first, so that they are claimed first.
-    await lapse(t, onX.map((r) => r.id));
+    await lapse(
+      t,
+      onX.map((r) => r.id),
+    );
     await sleep(20);
     await lapse(t, onY.id);
     const releaseX = await lockStock(x.id);
@@ -286,7 +304,12 @@ describe('freeing lapsed holds inside a batch', () => {
       await holder.query('BEGIN');
       await holder.query('SELECT 1 FROM stock WHERE item_id = $1 FOR UPDATE', [x.id]);
       const done = inOneBatch([
-        { lines: [{ item_id: x.id, quantity: 1 }, { item_id: y.id, quantity: 5 }] },
+        {
+          lines: [
+            { item_id: x.id, quantity: 1 },
+            { item_id: y.id, quantity: 5 },
+          ],
+        },
         { lines: [{ item_id: y.id, quantity: 5 }] },
       ]);
       await sleep(600);

@@ -41,10 +41,22 @@ describe('reservations: create, read, release, extend, list, isolation', () => {
 
   it('creates a hold: 201 with the documented shape, units reserved, one reservation.created audit row', async () => {
     const item = await newItem(t, A, { qty: 5 });
-    const res = await reserve(t, A, { lines: [{ item_id: item.id, quantity: 2 }], reference: '  cart-1 ', ttl_seconds: 120 });
+    const res = await reserve(t, A, {
+      lines: [{ item_id: item.id, quantity: 2 }],
+      reference: '  cart-1 ',
+      ttl_seconds: 120,
+    });
     expect(res.status).toBe(201);
     const data: ReservationData = res.body.data;
-    expect(Object.keys(data).sort()).toEqual(['created_at', 'expires_at', 'id', 'lines', 'reference', 'status', 'updated_at']);
+    expect(Object.keys(data).sort()).toEqual([
+      'created_at',
+      'expires_at',
+      'id',
+      'lines',
+      'reference',
+      'status',
+      'updated_at',
+    ]);
     expect(data).toMatchObject({
       status: 'active',
       reference: 'cart-1',
@@ -55,7 +67,11 @@ describe('reservations: create, read, release, extend, list, isolation', () => {
 
     const audit = await auditOf(t, A.id, 'reservation.created', data.id);
     expect(audit).toEqual([
-      expect.objectContaining({ actor: `api_key:${A.keyId}`, request_id: res.headers['x-request-id'], new_value: data }),
+      expect.objectContaining({
+        actor: `api_key:${A.keyId}`,
+        request_id: res.headers['x-request-id'],
+        new_value: data,
+      }),
     ]);
     expect((await getReservation(t, A, data.id).expect(200)).body.data).toEqual(data);
 
@@ -214,9 +230,10 @@ describe('reservations: create, read, release, extend, list, isolation', () => {
       const made: string[] = [];
       for (let i = 0; i < 7; i++) made.push((await reserveOk(t, D, { lines: [{ item_id: item.id, quantity: 1 }] })).id);
       // Four of them share one created_at (to the microsecond): only the id can order them.
-      await t.db.query(`UPDATE reservation SET created_at = now() - interval '1 hour 0.123456 second' WHERE id = ANY($1::uuid[])`, [
-        made.slice(1, 5),
-      ]);
+      await t.db.query(
+        `UPDATE reservation SET created_at = now() - interval '1 hour 0.123456 second' WHERE id = ANY($1::uuid[])`,
+        [made.slice(1, 5)],
+      );
       const expected = (
         await t.db.query('SELECT id FROM reservation WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC', [D.id])
       ).map((row: { id: string }) => row.id);
@@ -254,7 +271,9 @@ describe('reservations: create, read, release, extend, list, isolation', () => {
       const good: string = page.body.page.next_cursor;
       expect(good).toEqual(expect.any(String));
       const [payload, sig] = good.split('.');
-      const forged = Buffer.from(JSON.stringify(['reservations', '2999-01-01T00:00:00.000000Z', randomUUID()])).toString('base64url');
+      const forged = Buffer.from(
+        JSON.stringify(['reservations', '2999-01-01T00:00:00.000000Z', randomUUID()]),
+      ).toString('base64url');
       await expectUnchanged(t, C, get({ cursor: `${forged}.${sig}` }), 400, 'invalid_cursor');
       const flipped = `${payload}.${sig!.slice(0, -1)}${sig!.endsWith('A') ? 'B' : 'A'}`;
       await expectUnchanged(t, C, get({ cursor: flipped }), 400, 'invalid_cursor');
@@ -266,13 +285,19 @@ describe('reservations: create, read, release, extend, list, isolation', () => {
     });
   });
 
-  it('tenant isolation: B can neither see, get, release nor extend A\'s reservation', async () => {
+  it("tenant isolation: B can neither see, get, release nor extend A's reservation", async () => {
     const item = await newItem(t, A, { qty: 3 });
     const r = await reserveOk(t, A, { lines: [{ item_id: item.id, quantity: 2 }], reference: 'iso-ref' });
     await expectUnchanged(t, [A, B], () => getReservation(t, B, r.id), 404, 'not_found');
     await expectUnchanged(t, [A, B], () => release(t, B, r.id), 404, 'not_found');
     await expectUnchanged(t, [A, B], () => extend(t, B, r.id, { ttl_seconds: 60 }), 404, 'not_found');
-    await expectUnchanged(t, [A, B], () => reserve(t, B, { lines: [{ item_id: item.id, quantity: 1 }] }), 404, 'not_found');
+    await expectUnchanged(
+      t,
+      [A, B],
+      () => reserve(t, B, { lines: [{ item_id: item.id, quantity: 1 }] }),
+      404,
+      'not_found',
+    );
     const listed = await t.http.get('/api/reservations').set(B.auth).query({ reference: 'iso-ref' }).expect(200);
     expect(listed.body.data).toEqual([]);
     expect((await getReservation(t, A, r.id).expect(200)).body.data).toEqual(r);

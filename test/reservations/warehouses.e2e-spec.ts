@@ -18,7 +18,11 @@ describe('warehouses', () => {
   });
   afterAll(() => t.close());
 
-  const create = (tenant: TestTenant, body: unknown) => t.http.post('/api/warehouses').set(tenant.auth).send(body as object);
+  const create = (tenant: TestTenant, body: unknown) =>
+    t.http
+      .post('/api/warehouses')
+      .set(tenant.auth)
+      .send(body as object);
 
   it('creates a warehouse: 201, trimmed name, priority 0 by default, one warehouse.created audit row', async () => {
     const res = await create(A, { code: 'BER-1', name: '  Berlin  ' });
@@ -51,7 +55,9 @@ describe('warehouses', () => {
     const code = `RACE-${randomUUID().slice(0, 6)}`;
     const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => create(A, { code, name: `n${i}` })));
     expect(tally(responses)).toEqual({ '201': 1, '400 duplicate_code': 5 });
-    expect(await t.db.query('SELECT 1 FROM warehouse WHERE tenant_id = $1 AND code = $2', [A.id, code])).toHaveLength(1);
+    expect(await t.db.query('SELECT 1 FROM warehouse WHERE tenant_id = $1 AND code = $2', [A.id, code])).toHaveLength(
+      1,
+    );
   });
 
   it.each<[string, unknown]>([
@@ -79,7 +85,7 @@ describe('warehouses', () => {
     await expectUnchanged(t, A, () => create(A, { code: 'NUL-1', name: 'bad\u0000name' }), 400, 'validation_failed');
   });
 
-  it('get: unknown, malformed and another tenant\'s id are 404', async () => {
+  it("get: unknown, malformed and another tenant's id are 404", async () => {
     const w = await newWarehouse(t, A);
     for (const id of [randomUUID(), 'nope', '1']) {
       await expectUnchanged(t, A, () => t.http.get(`/api/warehouses/${id}`).set(A.auth), 404, 'not_found');
@@ -163,7 +169,13 @@ describe('warehouses', () => {
       );
       expect(await reservedByWarehouse(t, item.id)).toEqual({ [first.id]: 2, [T.defaultWarehouseId]: 3, [last.id]: 1 });
       // Short over all warehouses together: requested vs. the sum of what is left.
-      const short = await expectUnchanged(t, T, () => reserve(t, T, { lines: [{ item_id: item.id, quantity: 5 }] }), 400, 'insufficient_stock');
+      const short = await expectUnchanged(
+        t,
+        T,
+        () => reserve(t, T, { lines: [{ item_id: item.id, quantity: 5 }] }),
+        400,
+        'insufficient_stock',
+      );
       expect(short.body.details).toEqual([{ item_id: item.id, requested: 5, available: 4 }]);
       await assertInvariant(t, T.id);
     });
@@ -229,7 +241,13 @@ describe('warehouses', () => {
       const short = await expectUnchanged(
         t,
         T,
-        () => reserve(t, T, { lines: [{ item_id: item.id, quantity: 2 }, { item_id: item.id, quantity: 1 }] }),
+        () =>
+          reserve(t, T, {
+            lines: [
+              { item_id: item.id, quantity: 2 },
+              { item_id: item.id, quantity: 1 },
+            ],
+          }),
         400,
         'insufficient_stock',
       );
@@ -248,7 +266,7 @@ describe('warehouses', () => {
       await assertInvariant(t, T.id);
     });
 
-    it('an unknown or another tenant\'s warehouse is 404 not_found, and nothing changes', async () => {
+    it("an unknown or another tenant's warehouse is 404 not_found, and nothing changes", async () => {
       const item = await stocked({ def: 5 });
       const foreign = await newWarehouse(t, B);
       for (const warehouse_id of [randomUUID(), foreign.id, B.defaultWarehouseId]) {

@@ -62,7 +62,10 @@ export async function newItem(t: TestApp, tenant: TestTenant, body: Record<strin
 
 /** PATCH /api/items/:id/qty, whatever it answers. */
 export function adjustQty(t: TestApp, tenant: TestTenant, itemId: string, body: unknown): Test {
-  return t.http.patch(`/api/items/${itemId}/qty`).set(tenant.auth).send(body as object);
+  return t.http
+    .patch(`/api/items/${itemId}/qty`)
+    .set(tenant.auth)
+    .send(body as object);
 }
 
 /** Sends a raw JSON text (malformed JSON, `__proto__` keys, ...) exactly as given. */
@@ -217,6 +220,10 @@ export async function listAudit(
   tenant: TestTenant,
   query: Record<string, string | number> = {},
 ): Promise<AuditEntry[]> {
-  const res = await t.http.get('/api/audit-logs').set(tenant.auth).query({ limit: 100, ...query }).expect(200);
+  const res = await t.http
+    .get('/api/audit-logs')
+    .set(tenant.auth)
+    .query({ limit: 100, ...query })
+    .expect(200);
   return res.body.data;
 }

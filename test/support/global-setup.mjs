@@ -42,7 +42,9 @@ export default async function globalSetup() {
   await runMigrations(dataSource);
   await dataSource.destroy();
   process.env.DATABASE_URL = url;
-  console.log(`\n[tests] database: ${external ? `fresh database on ${new URL(external).host}` : 'embedded PostgreSQL'}`);
+  console.log(
+    `\n[tests] database: ${external ? `fresh database on ${new URL(external).host}` : 'embedded PostgreSQL'}`,
+  );
 }
 
 function freePort() {

@@ -52,7 +52,10 @@ export interface OrderData {
 
 /** POST /api/orders, whatever it answers. */
 export function createOrder(t: TestApp, tenant: TestTenant, body: unknown): Test {
-  return t.http.post('/api/orders').set(tenant.auth).send(body as object);
+  return t.http
+    .post('/api/orders')
+    .set(tenant.auth)
+    .send(body as object);
 }
 
 /** POST /api/orders that must answer 201; returns the order. */

@@ -17,15 +17,19 @@ export default class QuietEnvironment extends TestEnvironment {
   }
 
   handleTestEvent(event) {
-    if (event.name === 'test_done') this.flush(event.test.errors.length > 0, `"${path(event.test.parent, event.test.name)}"`);
-    else if (event.name === 'hook_failure') this.flush(true, `${event.hook.type} of "${path(event.hook.parent) || 'the file'}"`);
+    if (event.name === 'test_done')
+      this.flush(event.test.errors.length > 0, `"${path(event.test.parent, event.test.name)}"`);
+    else if (event.name === 'hook_failure')
+      this.flush(true, `${event.hook.type} of "${path(event.hook.parent) || 'the file'}"`);
   }
 
   flush(failed, what) {
     const { lines, dropped } = this.logs;
     if (failed && lines.length > 0) {
       const skipped = dropped ? `(${dropped} earlier lines not kept)\n` : '';
-      process.stderr.write(`\n---- logs of the servers of ${what} in ${this.file} ----\n${skipped}${lines.join('')}---- end of logs ----\n`);
+      process.stderr.write(
+        `\n---- logs of the servers of ${what} in ${this.file} ----\n${skipped}${lines.join('')}---- end of logs ----\n`,
+      );
     }
     lines.length = 0;
     this.logs.dropped = 0;

@@ -28,7 +28,10 @@ export interface ReservationData {
 
 /** POST /api/reservations, whatever it answers. */
 export function reserve(t: TestApp, tenant: TestTenant, body: unknown): Test {
-  return t.http.post('/api/reservations').set(tenant.auth).send(body as object);
+  return t.http
+    .post('/api/reservations')
+    .set(tenant.auth)
+    .send(body as object);
 }
 
 /** POST /api/reservations that must answer 201; returns the reservation. */
@@ -45,7 +48,10 @@ export function release(t: TestApp, tenant: TestTenant, id: string): Test {
 
 /** POST /api/reservations/:id/extend, whatever it answers. */
 export function extend(t: TestApp, tenant: TestTenant, id: string, body: unknown): Test {
-  return t.http.post(`/api/reservations/${id}/extend`).set(tenant.auth).send(body as object);
+  return t.http
+    .post(`/api/reservations/${id}/extend`)
+    .set(tenant.auth)
+    .send(body as object);
 }
 
 /** GET /api/reservations/:id, whatever it answers. */

@@ -40,7 +40,13 @@ export async function addStock(t: TestApp, tenant: TestTenant, itemId: string, d
  * row: setup that bypasses the API (no audit row, no adjustment rules); addStock is
  * the same through the API.
  */
-export async function putStockBySql(t: TestApp, tenant: TestTenant, itemId: string, warehouseId: string, onHand: number) {
+export async function putStockBySql(
+  t: TestApp,
+  tenant: TestTenant,
+  itemId: string,
+  warehouseId: string,
+  onHand: number,
+) {
   await t.db.query(
     `INSERT INTO stock AS s (tenant_id, item_id, warehouse_id, on_hand) VALUES ($1, $2, $3, $4)
      ON CONFLICT (item_id, warehouse_id) DO UPDATE SET on_hand = s.on_hand + EXCLUDED.on_hand`,

@@ -6,6 +6,10 @@ export class CreateApiKeyDto {
    * A label to tell keys apart.
    * @example "checkout-service"
    */
-  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(100)
+  @Optional()
+  @Trim()
+  @IsString()
+  @IsNotEmpty()
+  @MaxChars(100)
   label?: string;
 }

@@ -6,6 +6,9 @@ export class CreateTenantDto {
    * Unique tenant name, trimmed, 1..255 characters.
    * @example "acme"
    */
-  @Trim() @IsString() @IsNotEmpty() @MaxChars(255)
+  @Trim()
+  @IsString()
+  @IsNotEmpty()
+  @MaxChars(255)
   name!: string;
 }

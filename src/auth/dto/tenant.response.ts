@@ -25,7 +25,10 @@ export class ApiKeyResponse implements ApiKeyView {
   @ApiProperty({ format: 'date-time', example: '2024-11-21T19:41:07.123Z' })
   created_at!: string;
 
-  @ApiProperty({ description: 'The secret itself: shown this once, stored only as a hash', example: 'inv_Qm9vLmJhci5iYXouUXV4LlF1dXguQ29yZ2UuR3JhdWx0' })
+  @ApiProperty({
+    description: 'The secret itself: shown this once, stored only as a hash',
+    example: 'inv_Qm9vLmJhci5iYXouUXV4LlF1dXguQ29yZ2UuR3JhdWx0',
+  })
   key!: string;
 }
 
@@ -33,6 +36,6 @@ export class TenantCreatedResponse {
   @ApiProperty({ type: TenantResponse })
   tenant!: TenantResponse;
 
-  @ApiProperty({ type: ApiKeyResponse, description: 'The tenant\'s first API key' })
+  @ApiProperty({ type: ApiKeyResponse, description: "The tenant's first API key" })
   api_key!: ApiKeyResponse;
 }

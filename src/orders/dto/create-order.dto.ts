@@ -7,7 +7,6 @@ import {
   IsNotEmpty,
   IsObject,
   IsString,
-
   Matches,
   Max,
   Min,
@@ -24,7 +23,9 @@ export class OrderLineDto extends ReservationLineDto {
    * Price of one unit in minor units (cents), >= 0.
    * @example 1299
    */
-  @IsInt() @Min(0) @Max(MAX_AMOUNT)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_AMOUNT)
   unit_price!: number;
 }
 
@@ -40,7 +41,9 @@ export class ItemPriceDto {
    * Price of one unit in minor units (cents), >= 0.
    * @example 1299
    */
-  @IsInt() @Min(0) @Max(MAX_AMOUNT)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_AMOUNT)
   unit_price!: number;
 }
 
@@ -50,31 +53,50 @@ export class CreateOrderDto {
    * ISO-4217 code.
    * @example "EUR"
    */
-  @IsString() @Matches(/^[A-Z]{3}$/, { message: 'currency must be a three-letter uppercase ISO-4217 code' })
+  @IsString()
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be a three-letter uppercase ISO-4217 code' })
   currency!: string;
 
   /**
    * The caller's reference of the customer; also the reference of the order's reservation.
    * @example "cust-42"
    */
-  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(255)
+  @Optional()
+  @Trim()
+  @IsString()
+  @IsNotEmpty()
+  @MaxChars(255)
   customer_ref?: string;
 
   /** 1..100 lines to reserve, each with its unit price (instead of reservation_id). */
-  @Optional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_LINES)
-  @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => OrderLineDto)
+  @Optional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_LINES)
+  @IsObject({ each: true })
+  @ValidateNested({ each: true })
+  @Type(() => OrderLineDto)
   lines?: OrderLineDto[];
 
   /** Hold time of the order's own reservation (default 600 s). */
-  @Optional() @IsInt() @Min(1) @Max(MAX_TTL_SECONDS)
+  @Optional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TTL_SECONDS)
   ttl_seconds?: number;
 
   /** An active reservation of this tenant that no order uses yet. */
-  @Optional() @IsId()
+  @Optional()
+  @IsId()
   reservation_id?: string;
 
   /** One price for each item of the reservation. */
-  @Optional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_LINES)
-  @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => ItemPriceDto)
+  @Optional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_LINES)
+  @IsObject({ each: true })
+  @ValidateNested({ each: true })
+  @Type(() => ItemPriceDto)
   prices?: ItemPriceDto[];
 }

@@ -20,7 +20,12 @@ export class OrderLineResponse implements OrderLineView {
 }
 
 export class StatusChangeResponse implements StatusChangeView {
-  @ApiProperty({ enum: [...ORDER_STATUSES], nullable: true, description: 'null for the creation of the order', example: 'pending' })
+  @ApiProperty({
+    enum: [...ORDER_STATUSES],
+    nullable: true,
+    description: 'null for the creation of the order',
+    example: 'pending',
+  })
   from!: OrderStatus | null;
 
   @ApiProperty({ enum: [...ORDER_STATUSES], example: 'confirmed' })
@@ -29,10 +34,18 @@ export class StatusChangeResponse implements StatusChangeView {
   @ApiProperty({ format: 'date-time', example: '2024-11-21T19:42:00.000Z' })
   at!: string;
 
-  @ApiProperty({ description: '`api_key:<id>`, `admin` or `system`', example: 'api_key:7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b' })
+  @ApiProperty({
+    description: '`api_key:<id>`, `admin` or `system`',
+    example: 'api_key:7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b',
+  })
   actor!: string;
 
-  @ApiProperty({ type: String, nullable: true, description: 'e.g. `reservation_expired` when the system cancelled it', example: null })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'e.g. `reservation_expired` when the system cancelled it',
+    example: null,
+  })
   reason!: string | null;
 }
 
@@ -52,7 +65,11 @@ export class OrderResponse implements OrderView {
   @ApiProperty({ type: String, nullable: true, example: 'cust-42' })
   customer_ref!: string | null;
 
-  @ApiProperty({ format: 'uuid', description: 'The hold behind the order', example: '0c6f1d2a-8b3e-4f5a-9d7c-1e2f3a4b5c6d' })
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The hold behind the order',
+    example: '0c6f1d2a-8b3e-4f5a-9d7c-1e2f3a4b5c6d',
+  })
   reservation_id!: string;
 
   @ApiProperty({ type: [OrderLineResponse] })
@@ -64,6 +81,9 @@ export class OrderResponse implements OrderView {
   @ApiProperty({ format: 'date-time', example: '2024-11-21T19:42:00.000Z' })
   updated_at!: string;
 
-  @ApiPropertyOptional({ type: [StatusChangeResponse], description: 'Every status change, oldest first (GET /api/orders/{id} only)' })
+  @ApiPropertyOptional({
+    type: [StatusChangeResponse],
+    description: 'Every status change, oldest first (GET /api/orders/{id} only)',
+  })
   history?: StatusChangeResponse[];
 }

@@ -7,7 +7,6 @@ import {
   IsNotEmpty,
   IsObject,
   IsString,
-
   Max,
   Min,
   ValidateNested,
@@ -30,31 +29,45 @@ export class ReservationLineDto {
    * Units to hold, 1..1,000,000.
    * @example 2
    */
-  @IsInt() @Min(1) @Max(MAX_LINE_QUANTITY)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_LINE_QUANTITY)
   quantity!: number;
 
   /** Take the units from this warehouse; when omitted they are allocated by warehouse priority. */
-  @Optional() @IsId()
+  @Optional()
+  @IsId()
   warehouse_id?: string;
 }
 
 export class CreateReservationDto {
   /** 1..100 lines; lines for the same item and warehouse are merged. */
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_LINES)
-  @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => ReservationLineDto)
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_LINES)
+  @IsObject({ each: true })
+  @ValidateNested({ each: true })
+  @Type(() => ReservationLineDto)
   lines!: ReservationLineDto[];
 
   /**
    * How long the hold lasts, 1..86400 seconds (default 600).
    * @example 300
    */
-  @Optional() @IsInt() @Min(1) @Max(MAX_TTL_SECONDS)
+  @Optional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TTL_SECONDS)
   ttl_seconds?: number;
 
   /**
    * The caller's own reference, e.g. a cart id.
    * @example "cart-123"
    */
-  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(255)
+  @Optional()
+  @Trim()
+  @IsString()
+  @IsNotEmpty()
+  @MaxChars(255)
   reference?: string;
 }

@@ -4,18 +4,29 @@ import { RESERVATION_STATUSES, type ReservationStatus } from '../reservation-sta
 
 export class ListReservationsQuery {
   /** Page size, 1..100 (default 20). */
-  @Optional() @QueryInt() @IsInt() @Min(1) @Max(100)
+  @Optional()
+  @QueryInt()
+  @IsInt()
+  @Min(1)
+  @Max(100)
   limit?: number;
 
   /** `page.next_cursor` of the previous page. */
-  @Optional() @IsString() @MaxLength(1024)
+  @Optional()
+  @IsString()
+  @MaxLength(1024)
   cursor?: string;
 
   /** Effective status: a hold past its expiry counts as `expired` even before the sweeper ran. */
-  @Optional() @IsIn(RESERVATION_STATUSES)
+  @Optional()
+  @IsIn(RESERVATION_STATUSES)
   status?: ReservationStatus;
 
   /** Exact reference. */
-  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(255)
+  @Optional()
+  @Trim()
+  @IsString()
+  @IsNotEmpty()
+  @MaxChars(255)
   reference?: string;
 }

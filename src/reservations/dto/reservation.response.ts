@@ -7,7 +7,11 @@ export class HoldLineResponse implements HoldLine {
   @ApiProperty({ format: 'uuid', example: '5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11' })
   item_id!: string;
 
-  @ApiProperty({ format: 'uuid', description: 'Where the units are held', example: '9d0e6a52-1c1f-4b0e-8a5e-3c2b7f1d4e60' })
+  @ApiProperty({
+    format: 'uuid',
+    description: 'Where the units are held',
+    example: '9d0e6a52-1c1f-4b0e-8a5e-3c2b7f1d4e60',
+  })
   warehouse_id!: string;
 
   @ApiProperty({ example: 6 })

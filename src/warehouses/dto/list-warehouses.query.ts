@@ -3,10 +3,16 @@ import { Optional, QueryInt } from '../../common/validation.js';
 
 export class ListWarehousesQuery {
   /** Page size, 1..100 (default 20). */
-  @Optional() @QueryInt() @IsInt() @Min(1) @Max(100)
+  @Optional()
+  @QueryInt()
+  @IsInt()
+  @Min(1)
+  @Max(100)
   limit?: number;
 
   /** `page.next_cursor` of the previous page. */
-  @Optional() @IsString() @MaxLength(1024)
+  @Optional()
+  @IsString()
+  @MaxLength(1024)
   cursor?: string;
 }

@@ -14,7 +14,10 @@ export class WarehouseResponse implements WarehouseView {
   @ApiProperty({ description: 'Reservations without a warehouse take stock from lower values first', example: 1 })
   priority!: number;
 
-  @ApiProperty({ description: 'The warehouse every tenant starts with; used when a request names none', example: false })
+  @ApiProperty({
+    description: 'The warehouse every tenant starts with; used when a request names none',
+    example: false,
+  })
   is_default!: boolean;
 
   @ApiProperty({ format: 'date-time', example: '2024-11-21T19:41:07.123Z' })

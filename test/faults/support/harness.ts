@@ -96,7 +96,11 @@ export interface ServiceProcess {
 }
 
 /** Starts dist/src/main.js on `port` (a free one by default) and waits until /health/ready answers 200. */
-export async function startService(databaseUrl: string, env: Record<string, string> = {}, port?: number): Promise<ServiceProcess> {
+export async function startService(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  port?: number,
+): Promise<ServiceProcess> {
   const listenPort = port ?? (await freePort());
   const lines: string[] = [];
   const errors: string[] = [];
@@ -120,7 +124,9 @@ export async function startService(databaseUrl: string, env: Record<string, stri
     log(chunk.toString());
     const fresh = chunk.toString().split('\n').filter(Boolean);
     lines.push(...fresh);
-    errors.push(...fresh.filter((l) => /"level":("error"|"fatal"|50|60)|\bERROR\b/.test(l)).slice(0, 100 - errors.length));
+    errors.push(
+      ...fresh.filter((l) => /"level":("error"|"fatal"|50|60)|\bERROR\b/.test(l)).slice(0, 100 - errors.length),
+    );
     if (lines.length > 200) lines.splice(0, lines.length - 200);
   };
   child.stdout!.on('data', keep);
@@ -173,7 +179,15 @@ export interface Answer {
   error?: string;
 }
 
-export async function call(base: string, method: string, path: string, key?: string, body?: unknown, requestId?: string, timeoutMs = 15_000): Promise<Answer> {
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  key?: string,
+  body?: unknown,
+  requestId?: string,
+  timeoutMs = 15_000,
+): Promise<Answer> {
   const started = Date.now();
   try {
     const res = await fetch(`${base}${path}`, {
@@ -196,12 +210,19 @@ export async function call(base: string, method: string, path: string, key?: str
     return { status: res.status, body: parsed, ms: Date.now() - started };
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    return { status: 0, body: undefined, ms: Date.now() - started, error: cause?.code ?? cause?.message ?? String(err) };
+    return {
+      status: 0,
+      body: undefined,
+      ms: Date.now() - started,
+      error: cause?.code ?? cause?.message ?? String(err),
+    };
   }
 }
 
 export async function newTenantKey(base: string): Promise<{ id: string; key: string }> {
-  const res = await call(base, 'POST', '/api/admin/tenants', ADMIN_TOKEN, { name: `faults-${randomBytes(4).toString('hex')}` });
+  const res = await call(base, 'POST', '/api/admin/tenants', ADMIN_TOKEN, {
+    name: `faults-${randomBytes(4).toString('hex')}`,
+  });
   if (res.status !== 201) throw new Error(`create tenant: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.data.tenant.id, key: res.body.data.api_key.key };
 }

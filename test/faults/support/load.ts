@@ -35,7 +35,15 @@ export interface LoadOptions {
   weights?: Partial<Record<Op, number>>;
 }
 
-const DEFAULT_WEIGHTS: Record<Op, number> = { reserve: 25, release: 15, order: 20, confirm: 15, cancel: 10, process: 5, adjust: 10 };
+const DEFAULT_WEIGHTS: Record<Op, number> = {
+  reserve: 25,
+  release: 15,
+  order: 20,
+  confirm: 15,
+  cancel: 10,
+  process: 5,
+  adjust: 10,
+};
 
 export class MixedLoad {
   readonly ledger: Entry[] = [];
@@ -71,7 +79,8 @@ export class MixedLoad {
     const random = prng(this.o.seed * 1000 + w);
     const weights = { ...DEFAULT_WEIGHTS, ...this.o.weights };
     const ops = Object.entries(weights).flatMap(([op, n]) => Array.from({ length: n }, () => op as Op));
-    const pickFrom = (list: string[]) => (list.length ? list.splice(Math.floor(random() * list.length), 1)[0] : undefined);
+    const pickFrom = (list: string[]) =>
+      list.length ? list.splice(Math.floor(random() * list.length), 1)[0] : undefined;
     while (!this.stopped && Date.now() < deadline && this.counter < this.o.maxRequests) {
       const n = this.counter++;
       const base = this.o.bases[n % this.o.bases.length]!;
@@ -80,12 +89,23 @@ export class MixedLoad {
       const lines = () => {
         const count = 1 + Math.floor(random() * 2);
         const start = Math.floor(random() * this.o.items.length);
-        return Array.from({ length: count }, (_, i) => ({ item_id: this.o.items[(start + i) % this.o.items.length]!, quantity: 1 + Math.floor(random() * 3) }));
+        return Array.from({ length: count }, (_, i) => ({
+          item_id: this.o.items[(start + i) % this.o.items.length]!,
+          quantity: 1 + Math.floor(random() * 3),
+        }));
       };
       const ttl = this.o.ttl?.(random);
       let entry: Entry;
-      const send = async (method: string, path: string, body?: unknown) => call(base, method, path, this.o.key, body, requestId);
-      const record = (a: Answer, extra: Partial<Entry>): Entry => ({ op, requestId, status: a.status, error: a.body?.error ?? a.error, ms: a.ms, ...extra });
+      const send = async (method: string, path: string, body?: unknown) =>
+        call(base, method, path, this.o.key, body, requestId);
+      const record = (a: Answer, extra: Partial<Entry>): Entry => ({
+        op,
+        requestId,
+        status: a.status,
+        error: a.body?.error ?? a.error,
+        ms: a.ms,
+        ...extra,
+      });
 
       if (op === 'reserve') {
         const a = await send('POST', '/api/reservations', { lines: lines(), ...(ttl ? { ttl_seconds: ttl } : {}) });
@@ -165,7 +185,12 @@ export interface Verdict {
   refusedWithExpiries: number;
 }
 
-export async function verify(url: string, tenantId: string, initial: Map<string, number>, ledger: Entry[]): Promise<Verdict> {
+export async function verify(
+  url: string,
+  tenantId: string,
+  initial: Map<string, number>,
+  ledger: Entry[],
+): Promise<Verdict> {
   return withClient(url, async (c) => {
     const violations: string[] = [];
     let refusedWithExpiries = 0;
@@ -179,7 +204,8 @@ export async function verify(url: string, tenantId: string, initial: Map<string,
        FROM stock s WHERE s.tenant_id = $1`,
       [tenantId],
     )) {
-      if (r.reserved !== r.held || r.reserved < 0 || r.reserved > r.on_hand) violations.push(`stock ${r.item_id}: reserved ${r.reserved}, active holds ${r.held}, on_hand ${r.on_hand}`);
+      if (r.reserved !== r.held || r.reserved < 0 || r.reserved > r.on_hand)
+        violations.push(`stock ${r.item_id}: reserved ${r.reserved}, active holds ${r.held}, on_hand ${r.on_hand}`);
     }
 
     // 2. on_hand = initial + accepted adjustments - confirmed-and-not-cancelled deductions, and the audit trail adds up to it too.
@@ -199,10 +225,14 @@ export async function verify(url: string, tenantId: string, initial: Map<string,
       const start = initial.get(r.item_id);
       if (start === undefined) continue;
       if (r.on_hand !== start + r.adjusted - r.shipped_out) {
-        violations.push(`item ${r.item_id}: on_hand ${r.on_hand} != initial ${start} + adjustments ${r.adjusted} - confirmed orders ${r.shipped_out}`);
+        violations.push(
+          `item ${r.item_id}: on_hand ${r.on_hand} != initial ${start} + adjustments ${r.adjusted} - confirmed orders ${r.shipped_out}`,
+        );
       }
       if (r.on_hand !== start + r.adjusted - r.deducted + r.restocked) {
-        violations.push(`item ${r.item_id}: on_hand ${r.on_hand} != audit trail ${start} + ${r.adjusted} - ${r.deducted} + ${r.restocked}`);
+        violations.push(
+          `item ${r.item_id}: on_hand ${r.on_hand} != audit trail ${start} + ${r.adjusted} - ${r.deducted} + ${r.restocked}`,
+        );
       }
     }
 
@@ -214,26 +244,50 @@ export async function verify(url: string, tenantId: string, initial: Map<string,
     )) {
       auditByRequest.set(a.request_id, [...(auditByRequest.get(a.request_id) ?? []), a]);
     }
-    const reservations = new Map((await q<{ id: string; status: string }>('SELECT id, status FROM reservation WHERE tenant_id = $1', [tenantId])).map((r) => [r.id, r.status]));
-    const orders = new Map((await q<{ id: string; status: string }>('SELECT id, status FROM orders WHERE tenant_id = $1', [tenantId])).map((o) => [o.id, o.status]));
+    const reservations = new Map(
+      (
+        await q<{ id: string; status: string }>('SELECT id, status FROM reservation WHERE tenant_id = $1', [tenantId])
+      ).map((r) => [r.id, r.status]),
+    );
+    const orders = new Map(
+      (await q<{ id: string; status: string }>('SELECT id, status FROM orders WHERE tenant_id = $1', [tenantId])).map(
+        (o) => [o.id, o.status],
+      ),
+    );
     for (const e of ledger) {
       const audit = auditByRequest.get(e.requestId) ?? [];
-      const has = (action: string, objectId?: string) => audit.some((a) => a.action === action && (!objectId || a.object_id === objectId));
+      const has = (action: string, objectId?: string) =>
+        audit.some((a) => a.action === action && (!objectId || a.object_id === objectId));
       if (e.status >= 400 && e.status < 500 && audit.length > 0) {
-        const expiriesOnly = e.op === 'reserve' || e.op === 'order'
-          ? audit.every((a) => a.action === 'reservation.expired' || (a.action === 'order.status_changed' && a.new_value?.reason === 'reservation_expired'))
-          : false;
+        const expiriesOnly =
+          e.op === 'reserve' || e.op === 'order'
+            ? audit.every(
+                (a) =>
+                  a.action === 'reservation.expired' ||
+                  (a.action === 'order.status_changed' && a.new_value?.reason === 'reservation_expired'),
+              )
+            : false;
         if (expiriesOnly) refusedWithExpiries++;
-        else violations.push(`${e.op} ${e.requestId} answered ${e.status} but wrote ${audit.map((a) => a.action).join(', ')}`);
+        else
+          violations.push(
+            `${e.op} ${e.requestId} answered ${e.status} but wrote ${audit.map((a) => a.action).join(', ')}`,
+          );
       }
       if (e.status < 200 || e.status >= 300) continue;
-      if (e.op === 'reserve' && (!reservations.has(e.id!) || !has('reservation.created', e.id))) violations.push(`reservation ${e.id} (201, ${e.requestId}) missing or unaudited`);
-      if (e.op === 'order' && (!orders.has(e.id!) || !has('order.created', e.id))) violations.push(`order ${e.id} (201, ${e.requestId}) missing or unaudited`);
-      if (e.op === 'adjust' && !audit.some((a) => a.action === 'stock.adjusted' && a.new_value?.delta === e.delta)) violations.push(`adjustment ${e.requestId} (200) unaudited`);
-      if (['confirm', 'cancel', 'process'].includes(e.op) && !audit.some((a) => a.action === 'order.status_changed' && a.new_value?.status === e.to)) {
+      if (e.op === 'reserve' && (!reservations.has(e.id!) || !has('reservation.created', e.id)))
+        violations.push(`reservation ${e.id} (201, ${e.requestId}) missing or unaudited`);
+      if (e.op === 'order' && (!orders.has(e.id!) || !has('order.created', e.id)))
+        violations.push(`order ${e.id} (201, ${e.requestId}) missing or unaudited`);
+      if (e.op === 'adjust' && !audit.some((a) => a.action === 'stock.adjusted' && a.new_value?.delta === e.delta))
+        violations.push(`adjustment ${e.requestId} (200) unaudited`);
+      if (
+        ['confirm', 'cancel', 'process'].includes(e.op) &&
+        !audit.some((a) => a.action === 'order.status_changed' && a.new_value?.status === e.to)
+      ) {
         violations.push(`transition ${e.requestId} of ${e.id} to ${e.to} (200) unaudited`);
       }
-      if (e.op === 'release' && !['released', 'expired'].includes(reservations.get(e.id!) ?? '')) violations.push(`release ${e.requestId} (200) but ${e.id} is ${reservations.get(e.id!)}`);
+      if (e.op === 'release' && !['released', 'expired'].includes(reservations.get(e.id!) ?? ''))
+        violations.push(`release ${e.requestId} (200) but ${e.id} is ${reservations.get(e.id!)}`);
     }
 
     // 4. Every change has its audit row: one created row per reservation and order,
@@ -244,8 +298,13 @@ export async function verify(url: string, tenantId: string, initial: Map<string,
     );
     const count = (action: string, id: string) => counts.find((c) => c.action === action && c.object_id === id)?.n ?? 0;
     for (const [id, status] of reservations) {
-      if (count('reservation.created', id) !== 1) violations.push(`reservation ${id}: ${count('reservation.created', id)} created rows`);
-      const endings = { released: count('reservation.released', id), expired: count('reservation.expired', id), committed: count('reservation.committed', id) };
+      if (count('reservation.created', id) !== 1)
+        violations.push(`reservation ${id}: ${count('reservation.created', id)} created rows`);
+      const endings = {
+        released: count('reservation.released', id),
+        expired: count('reservation.expired', id),
+        committed: count('reservation.committed', id),
+      };
       const total = endings.released + endings.expired + endings.committed;
       if (status === 'active' ? total !== 0 : total !== 1 || endings[status as keyof typeof endings] !== 1) {
         violations.push(`reservation ${id} is ${status} with endings ${JSON.stringify(endings)}`);
@@ -258,7 +317,8 @@ export async function verify(url: string, tenantId: string, initial: Map<string,
     for (const [id] of orders) {
       if (count('order.created', id) !== 1) violations.push(`order ${id}: ${count('order.created', id)} created rows`);
       const changes = history.find((h) => h.order_id === id)?.n ?? 0;
-      if (count('order.status_changed', id) !== changes) violations.push(`order ${id}: ${changes} status changes, ${count('order.status_changed', id)} audited`);
+      if (count('order.status_changed', id) !== changes)
+        violations.push(`order ${id}: ${changes} status changes, ${count('order.status_changed', id)} audited`);
     }
     return { violations, refusedWithExpiries };
   });

@@ -13,9 +13,17 @@ export interface Output {
 }
 
 /** Runs a built script to completion (with a deadline) and returns what it printed. */
-export function run(args: string[], env: Record<string, string | undefined>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<Output> {
+export function run(
+  args: string[],
+  env: Record<string, string | undefined>,
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<Output> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd: options.cwd ?? ROOT,
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const log = testLog('[node]');
@@ -52,7 +60,10 @@ export interface ServerProcess {
 }
 
 /** Environment for a child server on the test database: quiet, no cron, no bootstrap tenant. */
-export function serverEnv(port: number, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function serverEnv(
+  port: number,
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -74,7 +85,11 @@ export async function startServer(
   if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL is not set: run through jest (global setup)');
   const port = await freePort();
   const cwd = options.cwd ?? ROOT;
-  const child = spawn(process.execPath, [resolve(cwd, 'dist/src/main.js')], { cwd, env: serverEnv(port, extra) as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [resolve(cwd, 'dist/src/main.js')], {
+    cwd,
+    env: serverEnv(port, extra) as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const log = testLog(`[server :${port}]`);
@@ -92,8 +107,10 @@ export async function startServer(
     for (;;) {
       const found = lines().find(match);
       if (found) return found;
-      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}\nstdout: ${stdout}\nstderr: ${stderr}`);
-      if (Date.now() > deadline) throw new Error(`no such line within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`);
+      if (child.exitCode !== null)
+        throw new Error(`server exited with ${child.exitCode}\nstdout: ${stdout}\nstderr: ${stderr}`);
+      if (Date.now() > deadline)
+        throw new Error(`no such line within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };

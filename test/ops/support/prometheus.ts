@@ -11,4 +11,5 @@ export function sample(text: string, name: string, labels: Record<string, string
 }
 
 /** Every line of a text exposition is a comment, blank, or `name{labels} value`. */
-export const EXPOSITION_LINE = /^(#.*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_]\w*="(?:[^"\\]|\\.)*",?)*\})? -?(\d+(\.\d+)?(e[+-]?\d+)?|NaN|Nan|\+Inf|-Inf))?$/; // prom-client writes NaN as "Nan", which Prometheus parses
+export const EXPOSITION_LINE =
+  /^(#.*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_]\w*="(?:[^"\\]|\\.)*",?)*\})? -?(\d+(\.\d+)?(e[+-]?\d+)?|NaN|Nan|\+Inf|-Inf))?$/; // prom-client writes NaN as "Nan", which Prometheus parses
