@@ -7,14 +7,23 @@ import { SqlWhere, toPage } from '../common/keyset.js';
 import type { Page } from '../common/page.js';
 import { isPgError, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
-import { sql } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { WarehousesService } from '../warehouses/warehouses.service.js';
 import type { AdjustQtyDto } from './dto/adjust-qty.dto.js';
 import type { CreateItemDto } from './dto/create-item.dto.js';
 import type { ListItemsQuery } from './dto/list-items.query.js';
 import { StockChanges } from './stock-changes.js';
-import { findItemView, ITEM_SELECT, type ItemRow, type ItemView, toItemView } from './item-view.js';
+import {
+  findItemView,
+  insertItem,
+  ITEM_SELECT,
+  type ItemRow,
+  type ItemView,
+  lockLiveItem,
+  markDeleted,
+  toItemView,
+} from './item.repository.js';
+import { insertStockRow } from './stock.repository.js';
 
 const CURSOR_KIND = 'items';
 
@@ -32,19 +41,14 @@ export class ItemsService {
   async create(ctx: RequestContext, dto: CreateItemDto): Promise<ItemView> {
     try {
       return await this.tx.run(async (manager) => {
-        const [item] = await sql<{ id: string }>(
-          manager,
-          'INSERT INTO item (tenant_id, sku, name, description) VALUES ($1, $2, $3, $4) RETURNING id',
-          [ctx.tenantId, dto.sku ?? null, dto.name, dto.description ?? null],
-        );
+        const itemId = await insertItem(manager, ctx.tenantId, {
+          sku: dto.sku ?? null,
+          name: dto.name,
+          description: dto.description ?? null,
+        });
         const warehouseId = await this.warehouses.defaultId(manager, ctx.tenantId);
-        await sql(manager, 'INSERT INTO stock (tenant_id, item_id, warehouse_id, on_hand) VALUES ($1, $2, $3, $4)', [
-          ctx.tenantId,
-          item!.id,
-          warehouseId,
-          dto.qty ?? 0,
-        ]);
-        const view = await this.mustFind(manager, ctx.tenantId, item!.id);
+        await insertStockRow(manager, ctx.tenantId, itemId, warehouseId, dto.qty ?? 0);
+        const view = await this.mustFind(manager, ctx.tenantId, itemId);
         await this.audit.record(manager, ctx, {
           action: 'item.created',
           objectType: 'item',
@@ -121,15 +125,10 @@ export class ItemsService {
    */
   async remove(ctx: RequestContext, id: string): Promise<void> {
     await this.tx.run(async (manager) => {
-      const [locked] = await sql(
-        manager,
-        'SELECT id FROM item WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL FOR UPDATE',
-        [id, ctx.tenantId],
-      );
-      if (!locked) return;
+      if (!(await lockLiveItem(manager, ctx.tenantId, id))) return;
       await this.stock.assertDeletable(manager, ctx, id);
       const before = await this.mustFind(manager, ctx.tenantId, id);
-      await sql(manager, 'UPDATE item SET deleted_at = now(), updated_at = now() WHERE id = $1', [id]);
+      await markDeleted(manager, id);
       await this.audit.record(manager, ctx, {
         action: 'item.deleted',
         objectType: 'item',

@@ -3,11 +3,11 @@ import type { EntityManager } from 'typeorm';
 import { InsufficientStockError, ItemInUseError, NotFoundError, QuantityOutOfRangeError } from '../common/errors.js';
 import { isPgError, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
-import { sql } from '../database/sql.js';
 import { outstandingUnits } from '../orders/outstanding-units.js';
 import type { LockedStock } from './stock.repository.js';
 import { ReservationExpiryService } from '../reservations/reservation-expiry.service.js';
-import { findItemView } from './item-view.js';
+import { WarehousesService } from '../warehouses/warehouses.service.js';
+import { findItemView, itemIsLive } from './item.repository.js';
 import { retryAfterFreeingLapsedHolds } from './lapsed-holds.js';
 import { MAX_QUANTITY } from './quantities.js';
 import {
@@ -17,7 +17,7 @@ import {
   lockItemStock,
   lockStockRow,
   removeStock,
-} from './stock-adjustment.js';
+} from './stock.repository.js';
 
 /**
  * The rules an item's stock changes by, on the caller's transaction: removing
@@ -26,7 +26,10 @@ import {
  */
 @Injectable()
 export class StockChanges {
-  constructor(private readonly expiry: ReservationExpiryService) {}
+  constructor(
+    private readonly expiry: ReservationExpiryService,
+    private readonly warehouses: WarehousesService,
+  ) {}
 
   /**
    * Throws item_in_use while units of the item are held or out on confirmed or
@@ -120,14 +123,10 @@ export class StockChanges {
 
   /** 404s, item first: an adjustment that changed nothing says why. */
   async assertTargetsExist(manager: EntityManager, tenantId: string, itemId: string, warehouseId: string) {
-    const [row] = await sql<{ item: boolean; warehouse: boolean }>(
-      manager,
-      `SELECT EXISTS (SELECT 1 FROM item WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL) AS item,
-              EXISTS (SELECT 1 FROM warehouse WHERE id = $3 AND tenant_id = $2) AS warehouse`,
-      [itemId, tenantId, warehouseId],
-    );
-    if (!row?.item) throw new NotFoundError('Item');
-    if (!row.warehouse) throw new NotFoundError('Warehouse');
+    if (!(await itemIsLive(manager, tenantId, itemId))) throw new NotFoundError('Item');
+    if (!(await this.warehouses.existing(manager, tenantId, [warehouseId])).has(warehouseId)) {
+      throw new NotFoundError('Warehouse');
+    }
   }
 }
 

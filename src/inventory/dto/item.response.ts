@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { ItemView, StockView } from '../item-view.js';
+import type { ItemView, StockView } from '../item.repository.js';
 
 export class StockResponse implements StockView {
   @ApiProperty({ format: 'uuid', example: '9d0e6a52-1c1f-4b0e-8a5e-3c2b7f1d4e60' })

@@ -80,3 +80,40 @@ export async function findItemView(
   const [row] = await sql<ItemRow>(manager, `${ITEM_SELECT} AND i.tenant_id = $1 AND i.id = $2`, [tenantId, id]);
   return row ? toItemView(row) : undefined;
 }
+
+/** Inserts an item; its id. Unique indexes refuse a live duplicate name or SKU (item_name_live_key, item_sku_live_key). */
+export async function insertItem(
+  manager: EntityManager,
+  tenantId: string,
+  item: { sku: string | null; name: string; description: string | null },
+): Promise<string> {
+  const [row] = await sql<{ id: string }>(
+    manager,
+    'INSERT INTO item (tenant_id, sku, name, description) VALUES ($1, $2, $3, $4) RETURNING id',
+    [tenantId, item.sku, item.name, item.description],
+  );
+  return row!.id;
+}
+
+/** Locks a live item FOR UPDATE (a delete: no hold, adjustment or order can take it meanwhile); false when there is none. */
+export async function lockLiveItem(manager: EntityManager, tenantId: string, id: string): Promise<boolean> {
+  const rows = await sql(
+    manager,
+    'SELECT id FROM item WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL FOR UPDATE',
+    [id, tenantId],
+  );
+  return rows.length > 0;
+}
+
+/** Soft delete: the name and SKU become free again (the unique indexes cover live items only). */
+export async function markDeleted(manager: EntityManager, id: string): Promise<void> {
+  await sql(manager, 'UPDATE item SET deleted_at = now(), updated_at = now() WHERE id = $1', [id]);
+}
+
+export async function itemIsLive(manager: EntityManager, tenantId: string, id: string): Promise<boolean> {
+  const rows = await sql(manager, 'SELECT 1 FROM item WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL', [
+    id,
+    tenantId,
+  ]);
+  return rows.length > 0;
+}
