@@ -36,7 +36,8 @@ type Attempt = { results: HoldResult[] } | { answered: true } | { lockWaitEnded:
  * The fresh lane, one per tenant: requests that arrive while the tenant's
  * previous batch is in the database wait for the next one, and each batch is a
  * single transaction, so a hot stock row is locked once for many callers
- * instead of once per caller. It never waits for a row lock (SKIP LOCKED): a
+ * instead of once per caller. It never waits for a row lock (NOWAIT, and when
+ * that finds one locked, SKIP LOCKED): a
  * request on an item of which another transaction holds a row moves to a
  * waiting lane, and so does every later request sharing an item with it, so
  * that requests on one item are decided in arrival order. The others are
@@ -88,9 +89,18 @@ export class ReservationBatcher {
 
   private async runFresh(tenantId: string, batch: Pending[]): Promise<void> {
     const blockedItems = new Set(this.waitingItems.get(tenantId)?.keys());
-    const outcome = await this.attempt(batch, (m) =>
-      this.holds.reserveMany(m, tenantId, batch, { skipLocked: true, blockedItems }),
+    // Without contention (the usual case) one NOWAIT statement locks everything; only when
+    // it finds a row locked elsewhere does the batch run again, skipping the locked rows.
+    let outcome = await this.attempt(
+      batch,
+      (m) => this.holds.reserveMany(m, tenantId, batch, { noWait: true, blockedItems }),
+      true,
     );
+    if ('lockWaitEnded' in outcome) {
+      outcome = await this.attempt(batch, (m) =>
+        this.holds.reserveMany(m, tenantId, batch, { skipLocked: true, blockedItems }),
+      );
+    }
     if ('results' in outcome) this.settle(tenantId, batch, outcome.results);
   }
 

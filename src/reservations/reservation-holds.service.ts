@@ -47,6 +47,8 @@ export type HoldResult = { view: ReservationView } | { error: DomainError } | { 
 export interface ReserveOptions {
   /** Never wait for a row lock: requests on items with a row locked elsewhere come back `contended`. */
   skipLocked?: boolean;
+  /** Never wait for a row lock: fail at once (55P03) if one is locked elsewhere (cheaper than skipLocked). */
+  noWait?: boolean;
   /** Items not to decide on now (requests on them wait elsewhere): requests naming them come back `contended`. */
   blockedItems?: ReadonlySet<string>;
   /** Longest wait for the locks, all of them together (lock_timeout alone bounds each lock wait on its own). */
