@@ -19,6 +19,12 @@ import {
   setStatusPart,
 } from './reservation.repository.js';
 
+/** A hold a sweep batch left out, with the stock rows (keys) it found locked elsewhere. */
+interface BlockedHold {
+  id: string;
+  rows: string[];
+}
+
 /** How long the sweeper waits for the stock rows of one hold that a batch had to leave out. */
 const SWEEP_LOCK_WAIT_MS = 200;
 
@@ -53,7 +59,7 @@ export class ReservationExpiryService {
   async sweep(batchSize = 500, scope: { tenantIds?: string[] } = {}): Promise<number> {
     const requestId = `sweep-${randomUUID()}`;
     const seen: string[] = [];
-    const busy: string[] = [];
+    const busy: BlockedHold[] = [];
     let total = 0;
     for (;;) {
       const { claimed, expired, blocked, left } = await this.tx.runOwn(async (manager) => {
@@ -65,21 +71,20 @@ export class ReservationExpiryService {
       seen.push(...left);
       if (claimed < batchSize) break;
     }
+    // Rows still locked after a wait: the other holds on them are left without a transaction.
     const busyRows = new Set<string>();
-    for (const id of busy) {
+    for (const { id, rows } of busy) {
+      if (rows.some((key) => busyRows.has(key))) continue;
       try {
         total += await this.tx.runOwn(async (manager) => {
           const claimed = await claimLapsedOne(manager, id);
-          const lines = claimed ? await linesOf(manager, [id]) : [];
-          if (!claimed || lines.some((l) => busyRows.has(stockKey(l)))) return 0;
+          if (!claimed) return 0;
           await sql(manager, `SET LOCAL lock_timeout = ${SWEEP_LOCK_WAIT_MS}`);
-          lines.forEach((l) => busyRows.add(stockKey(l))); // until its rows were got
-          const { expired } = await this.expireClaimed(manager, [claimed], requestId, { wait: true });
-          lines.forEach((l) => busyRows.delete(stockKey(l)));
-          return expired;
+          return (await this.expireClaimed(manager, [claimed], requestId, { wait: true })).expired;
         });
       } catch (err) {
         if (!isLockTimeout(err)) throw err;
+        rows.forEach((key) => busyRows.add(key));
       }
     }
     if (total > 0) this.logger.log(`expired ${total} reservation(s)`);
@@ -99,7 +104,7 @@ export class ReservationExpiryService {
     claimed: LapsedReservation[],
     requestId: string,
     { wait }: { wait: boolean },
-  ): Promise<{ expired: number; blocked: string[]; left: string[] }> {
+  ): Promise<{ expired: number; blocked: BlockedHold[]; left: string[] }> {
     const owners = await this.owners.lockForExpiry(
       manager,
       claimed.map((r) => r.id),
@@ -109,7 +114,11 @@ export class ReservationExpiryService {
       claimed.filter((r) => !owners.blocked.has(r.id)).map((r) => r.id),
     );
     const got = new Set((await lockStockRows(manager, uniqueKeys(lines), { skipLocked: !wait })).map(stockKey));
-    const blocked = new Set(lines.filter((l) => !got.has(stockKey(l))).map((l) => l.reservation_id));
+    const busyRowsOf = new Map<string, string[]>();
+    for (const l of lines.filter((line) => !got.has(stockKey(line)))) {
+      busyRowsOf.set(l.reservation_id, [...(busyRowsOf.get(l.reservation_id) ?? []), stockKey(l)]);
+    }
+    const blocked = new Set(busyRowsOf.keys());
     const left = (id: string) => owners.blocked.has(id) || blocked.has(id);
     const expirable = claimed.filter((r) => !left(r.id));
     const uow = new UnitOfWork(manager);
@@ -123,7 +132,7 @@ export class ReservationExpiryService {
     await uow.flush();
     return {
       expired: expirable.length,
-      blocked: [...blocked],
+      blocked: [...busyRowsOf].map(([id, rows]) => ({ id, rows })),
       left: claimed.filter((r) => left(r.id)).map((r) => r.id),
     };
   }
