@@ -9,7 +9,7 @@ import type { ReservationExpiryService } from '../reservations/reservation-expir
  * frees the lapsed holds on the stock rows the caller has locked and runs `retry`
  * (which answers undefined when it is still refused). Freeing takes reservation
  * locks while stock locks are held, against the lock order, so it skips what is
- * locked and never waits (expireOnLockedRows). In a savepoint, as reservations
+ * locked and never waits (expireLapsedOn). In a savepoint, as reservations
  * do it: when the retry is still refused, the freeing is undone too, so that a
  * refused request changes nothing; the sweeper will free those holds anyway.
  */
@@ -22,7 +22,8 @@ export async function retryAfterFreeingLapsedHolds<T>(
 ): Promise<T | undefined> {
   if (locked.length === 0) return undefined;
   return inSavepoint(manager, async () => {
-    const result = (await expiry.expireOnLockedRows(manager, ctx, locked)) ? await retry() : undefined;
+    const freed = await expiry.expireLapsedOn(manager, ctx, locked);
+    const result = freed.length > 0 ? await retry() : undefined;
     return { keep: result !== undefined, result };
   });
 }

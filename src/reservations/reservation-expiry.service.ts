@@ -138,19 +138,12 @@ export class ReservationExpiryService {
   }
 
   /**
-   * Inside a reserving transaction that holds `locked`: expires the lapsed holds
-   * on those rows. It never waits: reservations the sweeper is busy with, and
-   * holds that also sit on stock rows someone else has locked, are left to the
-   * sweeper. Returns true when it freed anything.
-   */
-  async expireOnLockedRows(manager: EntityManager, ctx: RequestContext, locked: LockedStock[]): Promise<boolean> {
-    return (await this.expireLapsedOn(manager, ctx, locked)).length > 0;
-  }
-
-  /**
-   * expireOnLockedRows, returning the lines it freed (on `locked` and on the
-   * other rows of those reservations), so that the caller can take them off the
-   * counts it has locked instead of reading (or locking) the rows again.
+   * Inside a transaction that holds the stock rows `locked`: expires the lapsed
+   * holds on those rows. It never waits: reservations the sweeper is busy with,
+   * and holds that also sit on stock rows someone else has locked, are left to
+   * the sweeper. Returns the lines it freed (on `locked` and on the other rows of
+   * those reservations), so that the caller can take them off the counts it has
+   * locked instead of reading (or locking) the rows again.
    */
   async expireLapsedOn(manager: EntityManager, ctx: RequestContext, locked: LockedStock[]): Promise<HeldLine[]> {
     const candidates = await claimLapsedOn(manager, ctx.tenantId, locked);
