@@ -19,16 +19,16 @@ export interface SqlPart {
 }
 
 /**
- * Data-modifying parts as one statement (`WITH a AS (…), b AS (…) SELECT 1`), in
+ * Data-modifying parts as one statement (`WITH a AS (…), b AS (…) SELECT 1`, or another `final` query), in
  * order: each part's $n are renumbered after the parts before it. UnitOfWork is
  * what builds and runs it, with the rules a combined statement needs.
  */
-export function combineParts(parts: [string, SqlPart][]): SqlPart {
+export function combineParts(parts: [string, SqlPart][], final = 'SELECT 1'): SqlPart {
   const params: unknown[] = [];
   const ctes = parts.map(([name, part]) => {
     const offset = params.length;
     params.push(...part.params);
     return `${name} AS (${part.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
   });
-  return { text: `WITH ${ctes.join(',\n')}\nSELECT 1`, params };
+  return { text: `WITH ${ctes.join(',\n')}\n${final}`, params };
 }

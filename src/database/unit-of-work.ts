@@ -17,6 +17,7 @@ export const TABLES: ReadonlySet<string> = new Set([
   'reservation',
   'reservation_line',
   'stock',
+  'stock_movement',
   'tenant',
   'warehouse',
 ]);
@@ -32,7 +33,9 @@ const PART_NAME = /^[a-z][a-z0-9_]*$/;
  *
  * The rules of one statement hold: every part sees the snapshot taken when the
  * statement starts, so no part may depend on another's changes, and no two
- * parts may change the same row (only one change would take effect). Names are
+ * parts may change the same row (only one change would take effect). A part may
+ * read what an earlier one returns (the ledger records the rows a stock part
+ * changed, by its name). Names are
  * checked: a duplicate or a table's name is refused, never silently dropped.
  */
 export class UnitOfWork {
@@ -70,16 +73,26 @@ export class UnitOfWork {
   }
 
   /** The statement flush() runs (for the snapshot tests). */
-  statement(): SqlPart {
-    return combineParts(this.parts.map(([n, p]) => [n, p instanceof Collected ? p.write(p.rows) : p]));
+  statement(returning?: string): SqlPart {
+    if (returning !== undefined && !this.names.includes(returning)) {
+      throw new Error(`unit of work: there is no part named "${returning}" to return`);
+    }
+    return combineParts(
+      this.parts.map(([n, p]) => [n, p instanceof Collected ? p.write(p.rows) : p]),
+      returning === undefined ? undefined : `SELECT * FROM ${returning}`,
+    );
   }
 
-  /** Writes every part in one statement (nothing when there is none) and starts over. */
-  async flush(): Promise<void> {
-    if (this.parts.length === 0) return;
-    const { text, params } = this.statement();
+  /**
+   * Writes every part in one statement (nothing when there is none) and starts
+   * over. With `returning`, answers the rows that part returned.
+   */
+  async flush<T = never>(returning?: string): Promise<T[]> {
+    if (this.parts.length === 0) return [];
+    const { text, params } = this.statement(returning);
     this.parts.length = 0;
-    await sql(this.tx, text, params);
+    const rows = await sql<T>(this.tx, text, params);
+    return returning === undefined ? [] : rows;
   }
 
   private claim(name: string): void {

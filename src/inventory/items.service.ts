@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { CursorCodec } from '../common/cursor.js';
-import { DuplicateError, NotFoundError } from '../common/errors.js';
+import { DuplicateError, NotFoundError, ValidationFailedError } from '../common/errors.js';
 import { SqlWhere, toPage } from '../common/keyset.js';
 import type { Page } from '../common/page.js';
 import { isPgError, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
+import { adjustmentTypeProblem } from '../ledger/movement.js';
 import { WarehousesService } from '../warehouses/warehouses.service.js';
 import type { AdjustQtyDto } from './dto/adjust-qty.dto.js';
 import type { CreateItemDto } from './dto/create-item.dto.js';
@@ -47,7 +48,16 @@ export class ItemsService {
           description: dto.description ?? null,
         });
         const warehouseId = await this.warehouses.defaultId(manager, ctx.tenantId);
-        await insertStockRow(manager, ctx.tenantId, itemId, warehouseId, dto.qty ?? 0);
+        await insertStockRow(manager, ctx.tenantId, {
+          item_id: itemId,
+          warehouse_id: warehouseId,
+          on_hand: dto.qty ?? 0,
+          reserved: 0,
+          type: 'received',
+          reason: 'initial stock',
+          actor: ctx.actor,
+          request_id: ctx.requestId,
+        });
         const view = await this.mustFind(manager, ctx.tenantId, itemId);
         await this.audit.record(manager, ctx, {
           action: 'item.created',
@@ -89,16 +99,19 @@ export class ItemsService {
   /** `on_hand += delta` on one stock row, with its audit row, in one transaction. */
   async adjust(ctx: RequestContext, id: string, dto: AdjustQtyDto): Promise<ItemView> {
     return this.tx.run(async (manager) => {
+      const problem = dto.type && adjustmentTypeProblem(dto.type, dto.delta);
+      if (problem) throw new ValidationFailedError([{ field: 'type', message: problem }]);
       const warehouseId = dto.warehouse_id ?? (await this.warehouses.defaultId(manager, ctx.tenantId));
       if (dto.delta === 0) {
         // A valid no-op: nothing changes, so nothing is audited.
         await this.stock.assertTargetsExist(manager, ctx.tenantId, id, warehouseId);
         return this.mustFind(manager, ctx.tenantId, id);
       }
+      const note = { type: dto.type ?? 'adjusted', reason: dto.reason, reference: dto.reference };
       const stock =
         dto.delta < 0
-          ? await this.stock.remove(manager, ctx, id, warehouseId, dto.delta)
-          : await this.stock.add(manager, ctx, id, warehouseId, dto.delta);
+          ? await this.stock.remove(manager, ctx, id, warehouseId, dto.delta, note)
+          : await this.stock.add(manager, ctx, id, warehouseId, dto.delta, note);
       await this.audit.record(manager, ctx, {
         action: 'stock.adjusted',
         objectType: 'item',
@@ -109,7 +122,9 @@ export class ItemsService {
           on_hand: stock.on_hand,
           reserved: stock.reserved,
           delta: dto.delta,
+          type: note.type,
           reason: dto.reason ?? null,
+          reference: dto.reference ?? null,
         },
       });
       return this.mustFind(manager, ctx.tenantId, id);

@@ -12,12 +12,32 @@ import { retryAfterFreeingLapsedHolds } from './lapsed-holds.js';
 import { MAX_QUANTITY } from './quantities.js';
 import {
   type AdjustedStock,
-  addToLockedRow,
   insertStockRow,
   lockItemStock,
   lockStockRow,
+  moveLockedRow,
   removeStock,
 } from './stock.repository.js';
+import type { Movement, MovementNote } from '../ledger/movement.js';
+
+/** What an adjustment's movement says besides the numbers (who and which request come from the context). */
+export type StockNote = Pick<MovementNote, 'type' | 'reason' | 'reference'>;
+
+const movementOf = (
+  ctx: RequestContext,
+  itemId: string,
+  warehouseId: string,
+  delta: number,
+  note: StockNote,
+): Movement => ({
+  item_id: itemId,
+  warehouse_id: warehouseId,
+  on_hand: delta,
+  reserved: 0,
+  actor: ctx.actor,
+  request_id: ctx.requestId,
+  ...note,
+});
 
 /**
  * The rules an item's stock changes by, on the caller's transaction: removing
@@ -70,8 +90,10 @@ export class StockChanges {
     itemId: string,
     warehouseId: string,
     delta: number,
+    note: StockNote,
   ): Promise<AdjustedStock> {
-    const take = () => removeStock(manager, ctx.tenantId, itemId, warehouseId, delta);
+    const movement = movementOf(ctx, itemId, warehouseId, delta, note);
+    const take = () => removeStock(manager, ctx.tenantId, movement);
     const removed = await take();
     if (removed) return removed;
     await this.assertTargetsExist(manager, ctx.tenantId, itemId, warehouseId); // 404s first
@@ -98,7 +120,9 @@ export class StockChanges {
     itemId: string,
     warehouseId: string,
     delta: number,
+    note: StockNote,
   ): Promise<AdjustedStock> {
+    const movement = movementOf(ctx, itemId, warehouseId, delta, note);
     // Twice at most: the second time, the row another request created meanwhile exists.
     for (let attempt = 0; attempt < 2; attempt++) {
       const locked = await lockStockRow(manager, ctx.tenantId, itemId, warehouseId);
@@ -108,10 +132,10 @@ export class StockChanges {
         const units = await outstandingUnits(manager, ctx.tenantId, row.item_id, row.warehouse_id);
         const outstanding = units.get(row.warehouse_id) ?? 0;
         if (row.on_hand + delta + outstanding > MAX_QUANTITY) throw quantityOutOfRange(row, delta, outstanding);
-        return addToLockedRow(manager, row, delta);
+        return moveLockedRow(manager, movement);
       }
       try {
-        const created = await insertStockRow(manager, ctx.tenantId, itemId, warehouseId, delta);
+        const created = await insertStockRow(manager, ctx.tenantId, movement);
         if (created) return created;
       } catch (err) {
         if (isPgError(err, PgCode.foreignKeyViolation, 'stock_warehouse_fk')) throw new NotFoundError('Warehouse');

@@ -1,6 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import { sql, type SqlPart } from '../database/sql.js';
-import type { HoldLine } from '../reservations/allocation.js';
+import { sql } from '../database/sql.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import type { Movement } from '../ledger/movement.js';
+import { movementLinesPart, recordMovementsPart } from '../ledger/movement.repository.js';
 
 export interface LockedStock {
   item_id: string;
@@ -149,30 +151,57 @@ export async function lockStockRows(
   );
 }
 
-/**
- * Moving units on locked stock rows, as one statement or one part of a larger one
- * (see sqlParts): on_hand and reserved each change by sign * quantity (sign -1, 0
- * or 1), holds for the same row added up. The CHECK constraints
- * (0 <= reserved <= on_hand) refuse anything that would oversell or lose units,
- * even if a caller's arithmetic were wrong.
- */
-export function moveStockPart(holds: HoldLine[], signs: { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 }): SqlPart {
-  return {
-    text: `UPDATE stock s
-           SET on_hand = s.on_hand + $4::int * v.quantity, reserved = s.reserved + $5::int * v.quantity, updated_at = now()
-           FROM (SELECT item_id, warehouse_id, sum(quantity)::int AS quantity
-                 FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS h(item_id, warehouse_id, quantity)
-                 GROUP BY item_id, warehouse_id) v
-           WHERE s.item_id = v.item_id AND s.warehouse_id = v.warehouse_id`,
-    params: [
-      holds.map((h) => h.item_id),
-      holds.map((h) => h.warehouse_id),
-      holds.map((h) => h.quantity),
-      signs.onHand,
-      signs.reserved,
-    ],
-  };
+export interface MoveOptions {
+  /**
+   * Leave a row alone (and record nothing for it) when the change would leave
+   * fewer than 0 units available: a guarded UPDATE, for a row not locked before.
+   */
+  guardAvailable?: boolean;
+  /**
+   * Only rows of items live in this tenant: the statement takes KEY SHARE on the
+   * item first (the order of every path: item, then stock), so it waits for a
+   * delete in progress and then sees its outcome.
+   */
+  liveItemOf?: string;
 }
+
+/**
+ * Moves units on stock rows and records every movement in the ledger: three
+ * parts of a unit of work, named after `name`. The movements feed both the
+ * UPDATE (those of one row added up: each row changes once) and the ledger (one
+ * row each, numbered after the row's last). The CHECK constraints
+ * (0 <= reserved <= on_hand) refuse anything that would oversell or lose units,
+ * even if a caller's arithmetic were wrong. Part `name` returns each changed row.
+ */
+export function moveStock(uow: UnitOfWork, name: string, movements: Movement[], options: MoveOptions = {}): void {
+  const lines = `${name}_lines`;
+  uow.add(lines, movementLinesPart(movements));
+  let liveItems = '';
+  if (options.liveItemOf !== undefined) {
+    uow.add(`${name}_items`, {
+      text: `SELECT id FROM item WHERE tenant_id = $1 AND id IN (SELECT item_id FROM ${lines}) AND deleted_at IS NULL
+             ORDER BY id FOR KEY SHARE`,
+      params: [options.liveItemOf],
+    });
+    liveItems = ` AND s.item_id IN (SELECT id FROM ${name}_items)`;
+  }
+  const guard = options.guardAvailable ? ' AND s.on_hand + v.on_hand_delta - (s.reserved + v.reserved_delta) >= 0' : '';
+  uow.add(name, {
+    text: `UPDATE stock s
+           SET on_hand = s.on_hand + v.on_hand_delta, reserved = s.reserved + v.reserved_delta,
+               movement_seq = s.movement_seq + v.movements, updated_at = now()
+           FROM (SELECT item_id, warehouse_id, sum(on_hand_delta)::int AS on_hand_delta,
+                        sum(reserved_delta)::int AS reserved_delta, count(*)::int AS movements
+                 FROM ${lines} GROUP BY item_id, warehouse_id) v
+           WHERE s.item_id = v.item_id AND s.warehouse_id = v.warehouse_id${liveItems}${guard}
+           ${MOVED_STOCK}`,
+    params: [],
+  });
+  uow.add(`${name}_ledger`, recordMovementsPart(lines, name));
+}
+
+/** What a moved (or inserted) stock row returns: what the ledger needs, and the new quantities. */
+const MOVED_STOCK = 'RETURNING s.tenant_id, s.item_id, s.warehouse_id, s.on_hand, s.reserved, s.movement_seq';
 
 /** The map key of a stock row. */
 export const stockKey = (s: StockKey): string => `${s.item_id}/${s.warehouse_id}`;
@@ -188,29 +217,21 @@ export interface AdjustedStock {
 }
 
 /**
- * Takes `-delta` units off one stock row in a single guarded statement, so
- * concurrent adjustments can neither lose an update nor take the row below its
- * reserved units. The item must be live: the CTE takes a KEY SHARE lock on it,
- * which waits for a concurrent delete (FOR UPDATE) and then sees its outcome.
- * Returns undefined when nothing was changed (unknown item or row, short stock).
+ * Takes units off one stock row (`movement.on_hand` < 0) in a single guarded
+ * statement, so concurrent adjustments can neither lose an update nor take the
+ * row below its reserved units; the movement is recorded by the same statement.
+ * The item must be live (see MoveOptions.liveItemOf). Returns undefined when
+ * nothing was changed (unknown item or row, short stock).
  */
 export async function removeStock(
   manager: EntityManager,
   tenantId: string,
-  itemId: string,
-  warehouseId: string,
-  delta: number,
+  movement: Movement,
 ): Promise<AdjustedStock | undefined> {
-  const [row] = await sql<AdjustedStock>(
-    manager,
-    `WITH it AS (SELECT id FROM item WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL FOR KEY SHARE)
-     UPDATE stock s SET on_hand = s.on_hand + $4, updated_at = now()
-     FROM it
-     WHERE s.item_id = it.id AND s.warehouse_id = $3 AND s.on_hand - s.reserved + $4 >= 0
-     RETURNING s.on_hand, s.reserved`,
-    [itemId, tenantId, warehouseId, delta],
-  );
-  return row;
+  const uow = new UnitOfWork(manager);
+  moveStock(uow, 'removed', [movement], { guardAvailable: true, liveItemOf: tenantId });
+  const [row] = await uow.flush<AdjustedStock>('removed');
+  return row && { on_hand: row.on_hand, reserved: row.reserved };
 }
 
 /**
@@ -256,35 +277,37 @@ export async function lockItemStock(manager: EntityManager, itemId: string): Pro
   );
 }
 
-/** on_hand += delta on a row the caller has locked and checked. */
-export async function addToLockedRow(manager: EntityManager, row: LockedStock, delta: number): Promise<AdjustedStock> {
-  const [updated] = await sql<AdjustedStock>(
-    manager,
-    `UPDATE stock SET on_hand = on_hand + $3, updated_at = now() WHERE item_id = $1 AND warehouse_id = $2
-     RETURNING on_hand, reserved`,
-    [row.item_id, row.warehouse_id, delta],
-  );
-  return updated!;
+/** One movement on a row the caller has locked and checked. */
+export async function moveLockedRow(manager: EntityManager, movement: Movement): Promise<AdjustedStock> {
+  const uow = new UnitOfWork(manager);
+  moveStock(uow, 'moved', [movement]);
+  const [row] = await uow.flush<AdjustedStock>('moved');
+  if (!row) throw new Error(`locked stock row ${stockKey(movement)} not found`);
+  return { on_hand: row.on_hand, reserved: row.reserved };
 }
 
 /**
- * The first stock of a live item (KEY SHARE held by the caller) in a warehouse.
- * A new row has no orders, so no room to keep. Undefined when another request
- * created the row meanwhile (it then exists: lock it and count its orders).
+ * The first stock of a live item (KEY SHARE held by the caller) in a warehouse,
+ * with its first movement when it starts with units. A new row has no orders, so
+ * no room to keep. Undefined when another request created the row meanwhile (it
+ * then exists: lock it and count its orders).
  */
 export async function insertStockRow(
   manager: EntityManager,
   tenantId: string,
-  itemId: string,
-  warehouseId: string,
-  units: number,
+  movement: Movement,
 ): Promise<AdjustedStock | undefined> {
-  const [row] = await sql<AdjustedStock>(
-    manager,
-    `INSERT INTO stock (tenant_id, item_id, warehouse_id, on_hand) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (item_id, warehouse_id) DO NOTHING
-     RETURNING on_hand, reserved`,
-    [tenantId, itemId, warehouseId, units],
-  );
-  return row;
+  const uow = new UnitOfWork(manager);
+  const recorded = movement.on_hand !== 0;
+  if (recorded) uow.add('inserted_lines', movementLinesPart([movement]));
+  uow.add('inserted', {
+    text: `INSERT INTO stock AS s (tenant_id, item_id, warehouse_id, on_hand, movement_seq)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (item_id, warehouse_id) DO NOTHING
+           ${MOVED_STOCK}`,
+    params: [tenantId, movement.item_id, movement.warehouse_id, movement.on_hand, recorded ? 1 : 0],
+  });
+  if (recorded) uow.add('inserted_ledger', recordMovementsPart('inserted_lines', 'inserted'));
+  const [row] = await uow.flush<AdjustedStock>('inserted');
+  return row && { on_hand: row.on_hand, reserved: row.reserved };
 }

@@ -17,7 +17,8 @@ import { sql, type SqlPart } from '../database/sql.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import type { HoldLine } from '../reservations/allocation.js';
-import { lockStockRows, moveStockPart, uniqueKeys } from '../inventory/stock.repository.js';
+import { lockStockRows, moveStock, uniqueKeys } from '../inventory/stock.repository.js';
+import { movementsOf } from '../ledger/movement.js';
 import { ReservationExpiryService } from '../reservations/reservation-expiry.service.js';
 import { linesOf, lockReservation, setStatusPart } from '../reservations/reservation.repository.js';
 import { ReservationHoldsService } from '../reservations/reservation-holds.service.js';
@@ -134,7 +135,7 @@ export class OrdersService {
       const hold = needsHold(order, to) ? await this.lockHold(manager, ctx, order) : undefined;
       const plan = planTransition(order, to, hold);
       const uow = new UnitOfWork(manager);
-      this.addPlan(uow, ctx, plan);
+      this.addPlan(uow, ctx, id, plan);
       await uow.flush();
       if ('error' in plan.answer) return plan.answer;
       return { view: (await findOrder(manager, ctx.tenantId, id))! };
@@ -156,11 +157,23 @@ export class OrdersService {
    * moved on the locked stock rows, the reservation's status, the order's status
    * and history, the audit rows.
    */
-  private addPlan(uow: UnitOfWork, ctx: RequestContext, { stock, reservation, order, audit }: TransitionPlan): void {
+  private addPlan(
+    uow: UnitOfWork,
+    ctx: RequestContext,
+    orderId: string,
+    { stock, reservation, order, audit }: TransitionPlan,
+  ): void {
     if (reservation?.kind === 'expire') {
       this.expiry.expire(uow, [reservation.reservation], reservation.lines, ctx.requestId);
     }
-    if (stock) uow.add('held_stock', moveStockPart(stock.lines, stock.signs));
+    if (stock) {
+      const note = { type: stock.type, reference: `order:${orderId}`, actor: ctx.actor, request_id: ctx.requestId };
+      moveStock(
+        uow,
+        'held_stock',
+        movementsOf(stock.lines, stock.signs, () => note),
+      );
+    }
     if (reservation?.kind === 'status') {
       uow.add('reservation_status', setStatusPart([reservation.id], reservation.status));
     }

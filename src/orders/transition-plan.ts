@@ -42,7 +42,8 @@ export type TransitionAnswer = { status: OrderStatus } | { error: DomainError };
 
 /** Everything a transition writes, in one unit of work, and what it answers. */
 export interface TransitionPlan {
-  stock?: { lines: HeldLine[]; signs: StockSigns };
+  /** Units moved on the locked rows, and the kind of movement the ledger records for them. */
+  stock?: { lines: HeldLine[]; signs: StockSigns; type: 'committed' | 'released' | 'restocked' };
   reservation?: ReservationChange;
   order?: OrderStatusChange;
   /** The transition's audit entries, in order (an expiry's come with it). */
@@ -78,7 +79,7 @@ export function planTransition(order: PlannedOrder, to: OrderStatus, hold?: Lock
 
   if (effect === 'restock') {
     return statusChange(order, to, null, {
-      stock: { lines, signs: RESTOCK },
+      stock: { lines, signs: RESTOCK, type: 'restocked' },
       audit: stockEntries('stock.restocked', order.id, hold, RESTOCK),
     });
   }
@@ -86,7 +87,7 @@ export function planTransition(order: PlannedOrder, to: OrderStatus, hold?: Lock
     const status = effect === 'commit_reservation' ? 'committed' : 'released';
     const signs = status === 'committed' ? DEDUCT : RELEASE;
     return statusChange(order, to, null, {
-      stock: { lines, signs },
+      stock: { lines, signs, type: status },
       reservation: { kind: 'status', id: r.id, status },
       audit: [
         // Committing takes the units out of the warehouse; releasing returns held units (no stock audit row).

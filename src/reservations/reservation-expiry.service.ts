@@ -7,7 +7,8 @@ import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
-import { type LockedStock, lockStockRows, moveStockPart, stockKey, uniqueKeys } from '../inventory/stock.repository.js';
+import { type LockedStock, lockStockRows, moveStock, stockKey, uniqueKeys } from '../inventory/stock.repository.js';
+import { movementsOf } from '../ledger/movement.js';
 import { HoldOwners } from './hold-owners.js';
 import {
   claimLapsed,
@@ -177,7 +178,16 @@ export class ReservationExpiryService {
    */
   expire(uow: UnitOfWork, reservations: LapsedReservation[], lines: HeldLine[], requestId: string): void {
     if (reservations.length === 0) return;
-    uow.add('expired_holds', moveStockPart(lines, { onHand: 0, reserved: -1 }));
+    moveStock(
+      uow,
+      'expired_holds',
+      movementsOf(lines, { onHand: 0, reserved: -1 }, (l) => ({
+        type: 'expired',
+        reference: `reservation:${l.reservation_id}`,
+        actor: 'system',
+        request_id: requestId,
+      })),
+    );
     uow.add(
       'expired_reservations',
       setStatusPart(

@@ -7,6 +7,7 @@ import { type DomainError, InsufficientStockError, NotFoundError } from '../comm
 import type { RequestContext } from '../common/request-context.js';
 import { inSavepoint } from '../database/savepoint.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
+import { movementsOf } from '../ledger/movement.js';
 import { WarehousesService } from '../warehouses/warehouses.service.js';
 import {
   allocate,
@@ -20,7 +21,7 @@ import {
   compareIds,
   type LockedStock,
   lockForReservation,
-  moveStockPart,
+  moveStock,
   type PrioritizedStock,
   stockKey,
 } from '../inventory/stock.repository.js';
@@ -156,11 +157,16 @@ export class ReservationHoldsService {
       }));
       // The holds, the reservations, their lines and their audit rows: one statement.
       const uow = new UnitOfWork(manager);
-      uow.add(
+      moveStock(
+        uow,
         'held_stock',
-        moveStockPart(
-          accepted.flatMap((a) => a.view.lines),
-          { onHand: 0, reserved: 1 },
+        accepted.flatMap(({ job, view }) =>
+          movementsOf(view.lines, { onHand: 0, reserved: 1 }, () => ({
+            type: 'reserved',
+            reference: `reservation:${view.id}`,
+            actor: job.ctx.actor,
+            request_id: job.ctx.requestId,
+          })),
         ),
       );
       addNewReservations(

@@ -12,7 +12,8 @@ import type { CreateReservationDto } from './dto/create-reservation.dto.js';
 import type { ListReservationsQuery } from './dto/list-reservations.query.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { HoldOwners } from './hold-owners.js';
-import { lockStockRows, moveStockPart, uniqueKeys } from '../inventory/stock.repository.js';
+import { lockStockRows, moveStock, uniqueKeys } from '../inventory/stock.repository.js';
+import { movementsOf } from '../ledger/movement.js';
 import { ReservationBatcher } from './reservation-batcher.js';
 import { ReservationExpiryService } from './reservation-expiry.service.js';
 import { ReservationHoldsService } from './reservation-holds.service.js';
@@ -108,7 +109,17 @@ export class ReservationsService {
         if (r.lapsed) {
           this.expiry.expire(uow, [r], lines, ctx.requestId);
         } else {
-          uow.add('released_holds', moveStockPart(lines, { onHand: 0, reserved: -1 }));
+          const note = {
+            type: 'released' as const,
+            reference: `reservation:${id}`,
+            actor: ctx.actor,
+            request_id: ctx.requestId,
+          };
+          moveStock(
+            uow,
+            'released_holds',
+            movementsOf(lines, { onHand: 0, reserved: -1 }, () => note),
+          );
           uow.add('released_reservation', setStatusPart([id], 'released'));
           this.audit.add(
             uow,

@@ -17,9 +17,9 @@ describe('the statements of the write path', () => {
   const flush = UnitOfWork.prototype.flush;
 
   beforeAll(async () => {
-    UnitOfWork.prototype.flush = function (this: UnitOfWork) {
-      if (this.names.length > 0) written.push(this.statement().text);
-      return flush.call(this);
+    UnitOfWork.prototype.flush = function <T>(this: UnitOfWork, returning?: string) {
+      if (this.names.length > 0) written.push(this.statement(returning).text);
+      return flush.call(this, returning) as Promise<T[]>;
     };
     t = await startTestApp();
     tenant = await newTenant(t);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { moveLockedRow } from '../../src/inventory/stock.repository.js';
 import { auditOf, expectUnchanged, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
-import { stockOf } from '../support/stock.js';
+import { stockOf, TEST_NOTE } from '../support/stock.js';
 import { driveTo, getOrder, orderOf, type OrderStatus, transition, transitionOk } from '../support/orders.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -69,7 +70,11 @@ describe('deleting an item that orders may restock', () => {
       driverError: expect.objectContaining({ constraint: 'stock_item_live' }),
     });
     // Units may still leave a deleted item's stock (nothing does today, but it loses nothing).
-    await t.db.query('UPDATE stock SET on_hand = on_hand - 1 WHERE item_id = $1', [item.id]);
+    const [row] = await t.db.query('SELECT warehouse_id FROM stock WHERE item_id = $1', [item.id]);
+    await t.db.transaction(async (m) => {
+      const movement = { ...TEST_NOTE, type: 'adjusted' as const, item_id: item.id, warehouse_id: row.warehouse_id };
+      await moveLockedRow(m, { ...movement, on_hand: -1, reserved: 0 });
+    });
   });
 
   /**

@@ -1,7 +1,13 @@
 import { expect } from '@jest/globals';
 import type { Response, Test } from 'supertest';
+import { UnitOfWork } from '../../src/database/unit-of-work.js';
+import { lockStockRows, moveStock, uniqueKeys } from '../../src/inventory/stock.repository.js';
+import { checkLedger } from '../../src/ledger/ledger-check.js';
+import { movementsOf } from '../../src/ledger/movement.js';
 import { ReservationExpiryService } from '../../src/reservations/reservation-expiry.service.js';
+import { linesOf } from '../../src/reservations/reservation.repository.js';
 import { tenantsOfThisFile, type TestTenant } from './fixtures.js';
+import { TEST_NOTE } from './stock.js';
 import type { TestApp } from './test-app.js';
 
 // Reservations (holds): the HTTP calls, making time pass for them (lapse, sweep),
@@ -124,12 +130,16 @@ export async function reservationStatus(t: TestApp, id: string): Promise<string>
 /** What an order would do on commit, with SQL: status committed, units leave on_hand and reserved together. */
 export async function commitBySql(t: TestApp, id: string): Promise<void> {
   await t.db.transaction(async (m) => {
-    await m.query(
-      `UPDATE stock s SET on_hand = s.on_hand - l.quantity, reserved = s.reserved - l.quantity
-       FROM reservation_line l
-       WHERE l.reservation_id = $1 AND s.item_id = l.item_id AND s.warehouse_id = l.warehouse_id`,
-      [id],
+    const lines = await linesOf(m, [id]);
+    await lockStockRows(m, uniqueKeys(lines));
+    const uow = new UnitOfWork(m);
+    const note = { ...TEST_NOTE, type: 'committed' as const, reference: `reservation:${id}` };
+    moveStock(
+      uow,
+      'committed',
+      movementsOf(lines, { onHand: -1, reserved: -1 }, () => note),
     );
+    await uow.flush();
     await m.query(`UPDATE reservation SET status = 'committed', updated_at = now() WHERE id = $1`, [id]);
   });
 }
@@ -137,7 +147,7 @@ export async function commitBySql(t: TestApp, id: string): Promise<void> {
 /**
  * The invariant of reservations, over every stock row of the tenant: reserved is
  * exactly the sum of the lines of reservations whose (raw) status is active, and
- * 0 <= reserved <= on_hand.
+ * 0 <= reserved <= on_hand; and the ledger explains every row (checkLedger).
  */
 export async function assertInvariant(t: TestApp, tenantId: string): Promise<void> {
   const rows: { item_id: string; warehouse_id: string; on_hand: number; reserved: number; held: number }[] =
@@ -151,6 +161,7 @@ export async function assertInvariant(t: TestApp, tenantId: string): Promise<voi
   expect(rows.length).toBeGreaterThan(0);
   const broken = rows.filter((r) => r.reserved !== r.held || r.reserved < 0 || r.on_hand < r.reserved);
   expect(broken).toEqual([]);
+  expect((await checkLedger(t.db.manager, tenantId)).problems).toEqual([]);
 }
 
 /** Lines in a stable order (item, then warehouse), for comparing. */

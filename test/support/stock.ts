@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { adjustQty, type TestTenant } from './fixtures.js';
+import { insertStockRow, lockStockRows, moveLockedRow } from '../../src/inventory/stock.repository.js';
 import type { TestApp } from './test-app.js';
 
 // Warehouses and the stock rows in them: make them, fill them, read them, and
@@ -36,9 +37,10 @@ export async function addStock(t: TestApp, tenant: TestTenant, itemId: string, d
 }
 
 /**
- * Puts `onHand` more units of an item into a warehouse with SQL, creating the stock
- * row: setup that bypasses the API (no audit row, no adjustment rules); addStock is
- * the same through the API.
+ * Puts `onHand` more units of an item into a warehouse with the stock repository,
+ * creating the row: setup that bypasses the API (no audit row, no adjustment
+ * rules) but not the ledger (a `received` movement, as the database insists);
+ * addStock is the same through the API.
  */
 export async function putStockBySql(
   t: TestApp,
@@ -47,12 +49,23 @@ export async function putStockBySql(
   warehouseId: string,
   onHand: number,
 ) {
-  await t.db.query(
-    `INSERT INTO stock AS s (tenant_id, item_id, warehouse_id, on_hand) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (item_id, warehouse_id) DO UPDATE SET on_hand = s.on_hand + EXCLUDED.on_hand`,
-    [tenant.id, itemId, warehouseId, onHand],
-  );
+  const movement = {
+    ...TEST_NOTE,
+    type: 'received' as const,
+    item_id: itemId,
+    warehouse_id: warehouseId,
+    on_hand: onHand,
+    reserved: 0,
+  };
+  await t.db.transaction(async (m) => {
+    if (await insertStockRow(m, tenant.id, movement)) return;
+    await lockStockRows(m, [movement]);
+    await moveLockedRow(m, movement);
+  });
 }
+
+/** Who the movements of test setup say they were made by. */
+export const TEST_NOTE = { actor: 'test', request_id: 'test-setup', reason: 'test setup' };
 
 type StockLevels = { on_hand: number; reserved: number };
 

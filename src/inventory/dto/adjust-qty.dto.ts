@@ -1,5 +1,6 @@
-import { IsInt, IsString, Max, Min } from 'class-validator';
-import { IsId, Optional, MaxChars } from '../../common/validation.js';
+import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
+import { IsId, Optional, MaxChars, Trim } from '../../common/validation.js';
+import { ADJUSTMENT_TYPES, type AdjustmentType } from '../../ledger/movement.js';
 import { MAX_DELTA } from '../quantities.js';
 
 export class AdjustQtyDto {
@@ -25,4 +26,23 @@ export class AdjustQtyDto {
   @IsString()
   @MaxChars(500)
   reason?: string;
+
+  /**
+   * The kind of movement the ledger records: `received` (delta > 0), `damaged` (delta < 0), or `adjusted` (default).
+   * @example "damaged"
+   */
+  @Optional()
+  @IsIn(ADJUSTMENT_TYPES)
+  type?: AdjustmentType;
+
+  /**
+   * A document the change belongs to, recorded on its movement (e.g. `po:4711`), 1..255 characters.
+   * @example "po:4711"
+   */
+  @Optional()
+  @Trim()
+  @IsString()
+  @IsNotEmpty()
+  @MaxChars(255)
+  reference?: string;
 }
