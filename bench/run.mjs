@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchTenant, connect, dropDatabase, openBenchDatabase } from './lib/database.mjs';
 import { median, startServer } from './lib/server.mjs';
+import { checkLedger } from '../dist/src/ledger/ledger-check.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +32,10 @@ const { values } = parseArgs({
     'skip-orders-list': { type: 'boolean', default: false },
     // e.g. --only spread,pgbench-spread while working on one scenario (implies --skip-orders-list)
     only: { type: 'string' },
+    // Another build of the service (a checkout with dist/ built, e.g. a worktree of an older commit):
+    // hot-item, spread and their pgbench baselines run against it too, on a database of its own
+    // migrated by it, interleaved with the others: what a change costs, measured in the same run.
+    'compare-build': { type: 'string' },
   },
 });
 const ONLY = values.only ? new Set(values.only.split(',')) : undefined;
@@ -45,17 +50,12 @@ const MEASURE_SECONDS = Math.max(3, Math.round(10 * SCALE));
 mkdirSync('bench/results', { recursive: true });
 const dbName = `bench_${Date.now()}`;
 const database = await openBenchDatabase(dbName);
-const client = await connect(database.url);
-const tenant = await benchTenant(client, 'bench');
+const SERVER_ENV = { RATE_LIMIT_PER_MINUTE: '0', DB_POOL_SIZE: '8' };
+const main = await openTarget(database.url);
+const { client, tenant, hot, spread } = main;
 const pgbench = findPgbench();
-
-// Fixtures: one hot item and 1,000 spread items, with stock that never runs out.
-const hot = await createItem('hot-item', 100_000_000);
-const spread = [];
-for (let i = 0; i < 1000; i++) spread.push(await createItem(`spread-${String(i).padStart(4, '0')}`, 10_000_000));
-
-const server = await startServer(database.url, { RATE_LIMIT_PER_MINUTE: '0', DB_POOL_SIZE: '8' });
-const auth = { Authorization: `Bearer ${tenant.key}`, 'Content-Type': 'application/json' };
+const COMPARE = values['compare-build'];
+const before = COMPARE ? await openComparedTarget(COMPARE) : undefined;
 const results = {};
 let failed = false;
 
@@ -71,41 +71,8 @@ try {
       },
     ],
 
-    [
-      'hot-item',
-      async (tag) => {
-        const rss = sampleRss(server.pid);
-        const r = await measure(
-          (ref) => ({
-            path: '/api/reservations',
-            method: 'POST',
-            connections: 64,
-            body: JSON.stringify({ lines: [{ item_id: hot, quantity: 1 }], reference: ref }),
-          }),
-          { tag },
-        );
-        const maxRssMb = rss.stop();
-        await verifyReservations(tag, r['2xx']);
-        return {
-          rps: r['2xx'] / seconds(r),
-          p50: r.latency.p50,
-          p99: r.latency.p99,
-          errors: r.non2xx + r.errors,
-          max_rss_mb: maxRssMb,
-        };
-      },
-    ],
-
-    [
-      'spread',
-      async (tag) => {
-        const r = await measure((ref) => reservations(ref, () => spread[Math.floor(Math.random() * spread.length)]), {
-          tag,
-        });
-        await verifyReservations(tag, r['2xx']);
-        return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
-      },
-    ],
+    ['hot-item', hotItem(main)],
+    ['spread', spreadItems(main)],
 
     [
       'order-flow',
@@ -151,9 +118,19 @@ try {
     ],
   ];
   if (pgbench) {
-    scenarios.splice(2, 0, ['pgbench hot-item', () => runPgbench('hot'), { verify: false }]);
-    scenarios.splice(4, 0, ['pgbench spread', () => runPgbench('spread'), { verify: false }]);
-  } else {
+    scenarios.splice(2, 0, ['pgbench hot-item', () => runPgbench('hot', main), { verify: false }]);
+    scenarios.splice(4, 0, ['pgbench spread', () => runPgbench('spread', main), { verify: false }]);
+  }
+  if (before) {
+    scenarios.push(['hot-item before', hotItem(before)], ['spread before', spreadItems(before)]);
+    if (pgbench) {
+      scenarios.push(
+        ['pgbench hot-item before', () => runPgbench('hot', before), { verify: false }],
+        ['pgbench spread before', () => runPgbench('spread', before), { verify: false }],
+      );
+    }
+  }
+  if (!pgbench) {
     console.log('pgbench not found: the baselines are skipped. On Debian 12 it ships with the server package:');
     console.log('  apt-get update && apt-get install -y postgresql-15   (then re-run npm run bench)');
   }
@@ -175,8 +152,11 @@ try {
   failed = true;
   console.error(`\nBENCH FAILED: ${err instanceof Error ? err.message : err}`);
 } finally {
-  await server.stop();
-  await client.end();
+  for (const target of [main, before]) {
+    if (!target) continue;
+    await target.server.stop();
+    await target.client.end();
+  }
   await database.close();
   if (database.kind === 'external') await dropDatabase(database.url, dbName);
 }
@@ -191,20 +171,94 @@ process.exit(failed ? 1 : 0);
 
 // ---------------------------------------------------------------------------
 
-async function createItem(name, qty) {
+/**
+ * The bench's fixtures on a migrated database: a tenant, one hot item and 1,000
+ * spread items with stock that never runs out, and the server. `server` starts
+ * it (the database's own build migrates it on start when it is not this one).
+ */
+async function openTarget(url, server = () => startServer(url, SERVER_ENV)) {
+  const started = await server();
+  const c = await connect(url);
+  const t = await benchTenant(c, 'bench');
+  const ledger = (await c.query(`SELECT to_regclass('stock_movement') IS NOT NULL AS on`)).rows[0].on;
+  const target = { url, client: c, tenant: t, ledger, server: started, auth: authOf(t) };
+  target.hot = await createItem(target, 'hot-item', 100_000_000);
+  target.spread = [];
+  for (let i = 0; i < 1000; i++) {
+    target.spread.push(await createItem(target, `spread-${String(i).padStart(4, '0')}`, 10_000_000));
+  }
+  return target;
+}
+
+/** The same fixtures on a database of its own, for the build in `dir`, which migrates it and serves it. */
+async function openComparedTarget(dir) {
+  const name = `${dbName}_before`;
+  await client.query(`CREATE DATABASE ${name}`);
+  const url = new URL(database.url);
+  url.pathname = `/${name}`;
+  return openTarget(url.toString(), () => startServer(url.toString(), SERVER_ENV, { cwd: dir }));
+}
+
+function authOf(t) {
+  return { Authorization: `Bearer ${t.key}`, 'Content-Type': 'application/json' };
+}
+
+/** An item with `qty` units in the default warehouse, and the `received` movement the ledger insists on. */
+async function createItem(target, name, qty) {
+  const { client: c, tenant: t } = target;
   const item = (
-    await client.query(`INSERT INTO item (tenant_id, name, sku) VALUES ($1, $2, upper($2)) RETURNING id`, [
-      tenant.id,
-      name,
-    ])
+    await c.query(`INSERT INTO item (tenant_id, name, sku) VALUES ($1, $2, upper($2)) RETURNING id`, [t.id, name])
   ).rows[0];
-  await client.query(`INSERT INTO stock (tenant_id, item_id, warehouse_id, on_hand) VALUES ($1, $2, $3, $4)`, [
-    tenant.id,
-    item.id,
-    tenant.warehouseId,
-    qty,
-  ]);
+  const params = [t.id, item.id, t.warehouseId, qty];
+  if (!target.ledger) {
+    await c.query(`INSERT INTO stock (tenant_id, item_id, warehouse_id, on_hand) VALUES ($1, $2, $3, $4)`, params);
+    return item.id;
+  }
+  await c.query(
+    `WITH s AS (INSERT INTO stock (tenant_id, item_id, warehouse_id, on_hand, movement_seq) VALUES ($1, $2, $3, $4, 1)
+                RETURNING tenant_id, item_id, warehouse_id, on_hand)
+     INSERT INTO stock_movement (tenant_id, item_id, warehouse_id, seq, type, on_hand_delta, reserved_delta,
+                                 on_hand_after, reserved_after, reason, actor, request_id)
+     SELECT tenant_id, item_id, warehouse_id, 1, 'received', on_hand, 0, on_hand, 0, 'bench fixture', 'bench', 'bench'
+     FROM s`,
+    params,
+  );
   return item.id;
+}
+
+/** 64 connections reserving 1 unit of the hot item, with the server's RSS sampled. */
+function hotItem(target) {
+  return async (tag) => {
+    const rss = sampleRss(target.server.pid);
+    const r = await measure(
+      (ref) => ({
+        path: '/api/reservations',
+        method: 'POST',
+        connections: 64,
+        body: JSON.stringify({ lines: [{ item_id: target.hot, quantity: 1 }], reference: ref }),
+      }),
+      { tag, target },
+    );
+    const maxRssMb = rss.stop();
+    await verifyReservations(tag, r['2xx'], target);
+    return {
+      rps: r['2xx'] / seconds(r),
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      errors: r.non2xx + r.errors,
+      max_rss_mb: maxRssMb,
+    };
+  };
+}
+
+/** 64 connections reserving 1 unit of one of the 1,000 spread items at random. */
+function spreadItems(target) {
+  return async (tag) => {
+    const pick = () => target.spread[Math.floor(Math.random() * target.spread.length)];
+    const r = await measure((ref) => reservations(ref, pick), { tag, target });
+    await verifyReservations(tag, r['2xx'], target);
+    return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+  };
 }
 
 function summarize(name, runs) {
@@ -232,21 +286,21 @@ function summarize(name, runs) {
  * rows created" could not be checked exactly. `options(ref)` builds the load
  * for a reference (the tag, or the tag + "-warmup").
  */
-async function measure(options, { tag = 'untagged' } = {}) {
+async function measure(options, { tag = 'untagged', target = main } = {}) {
   const build = typeof options === 'function' ? options : () => options;
-  const warm = await cannon({ ...build(`${tag}-warmup`), duration: WARMUP_SECONDS });
+  const warm = await cannon({ ...build(`${tag}-warmup`), duration: WARMUP_SECONDS }, target);
   // Let the requests the warm-up cut off finish before measuring.
   await new Promise((resolve) => setTimeout(resolve, 500));
   const rate = (warm['2xx'] + warm.non2xx) / warm.duration;
   const load = build(tag);
   const amount = Math.max(load.connections * 20, Math.round(rate * MEASURE_SECONDS));
   // sampleInt: autocannon notices the end of a fixed-amount run at its next sample, so sample often.
-  return cannon({ ...load, amount, sampleInt: 50 });
+  return cannon({ ...load, amount, sampleInt: 50 }, target);
 }
 
-function cannon({ path = '', ...options }) {
+function cannon({ path = '', ...options }, target = main) {
   return new Promise((resolve, reject) => {
-    autocannon({ url: `${server.url}${path}`, headers: auth, ...options }, (err, result) =>
+    autocannon({ url: `${target.server.url}${path}`, headers: target.auth, ...options }, (err, result) =>
       err ? reject(err) : resolve(result),
     );
   });
@@ -312,17 +366,18 @@ function orderFlow(tag) {
   ];
 }
 
-async function verifyReservations(tag, ok) {
+async function verifyReservations(tag, ok, target = main) {
+  const { client: c, tenant: t } = target;
   const rows = Number(
-    (await client.query(`SELECT count(*) FROM reservation WHERE tenant_id = $1 AND reference = $2`, [tenant.id, tag]))
-      .rows[0].count,
+    (await c.query(`SELECT count(*) FROM reservation WHERE tenant_id = $1 AND reference = $2`, [t.id, tag])).rows[0]
+      .count,
   );
   if (rows !== ok) throw new Error(`${tag}: ${ok} successful responses but ${rows} reservations created`);
-  await verifyInvariants();
+  await verifyInvariants(target);
 }
 
-async function verifyInvariants() {
-  const bad = await client.query(
+async function verifyInvariants({ client: c, tenant: t, ledger } = main) {
+  const bad = await c.query(
     `SELECT s.item_id, s.warehouse_id, s.on_hand, s.reserved, COALESCE(a.held, 0) AS held
      FROM stock s
      LEFT JOIN (SELECT l.item_id, l.warehouse_id, sum(l.quantity) AS held
@@ -330,10 +385,14 @@ async function verifyInvariants() {
                 WHERE r.status = 'active' AND l.tenant_id = $1 GROUP BY 1, 2) a
        ON a.item_id = s.item_id AND a.warehouse_id = s.warehouse_id
      WHERE s.tenant_id = $1 AND (s.reserved <> COALESCE(a.held, 0) OR s.reserved > s.on_hand)`,
-    [tenant.id],
+    [t.id],
   );
   if (bad.rowCount > 0)
     throw new Error(`invariant violated on ${bad.rowCount} stock row(s): ${JSON.stringify(bad.rows[0])}`);
+  if (!ledger) return;
+  // The ledger explains every unit: the service's own check, on this client.
+  const books = await checkLedger({ query: async (text, params) => (await c.query(text, params)).rows }, t.id);
+  if (books.problems.length > 0) throw new Error(`ledger: ${JSON.stringify(books.problems[0])}`);
 }
 
 function sampleRss(pid) {
@@ -357,24 +416,32 @@ function sampleRss(pid) {
   };
 }
 
-/** The naive transaction per reservation, as a pgbench script, at 64 clients. */
-function runPgbench(kind) {
+/**
+ * The naive transaction per reservation, as a pgbench script, at 64 clients: the
+ * same rows the service writes (with the ledger, its movement and the row's number).
+ */
+function runPgbench(kind, { tenant: t, hot: hotItem, url: databaseUrl, ledger }) {
   const dir = mkdtempSync(join(tmpdir(), 'pgbench-'));
   const itemSql =
     kind === 'hot'
       ? `\\set dummy 0\n`
       : `\\set n random(0, 999)\nSELECT id AS item FROM item WHERE tenant_id = :tenant AND sku = 'SPREAD-' || lpad(:n::text, 4, '0') \\gset\n`;
-  const item = kind === 'hot' ? `'${hot}'` : ':item';
+  const item = kind === 'hot' ? `'${hotItem}'` : ':item';
+  const movement = ledger
+    ? `UPDATE stock SET reserved = reserved + 1, movement_seq = movement_seq + 1, updated_at = now() WHERE item_id = ${item} AND warehouse_id = :wh RETURNING on_hand, reserved, movement_seq \\gset
+INSERT INTO stock_movement (tenant_id, item_id, warehouse_id, seq, type, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reference, actor, request_id) VALUES (:tenant, ${item}, :wh, :movement_seq, 'reserved', 0, 1, :on_hand, :reserved, 'reservation:' || :rid::text, 'pgbench', 'pgbench');
+`
+    : `UPDATE stock SET reserved = reserved + 1, updated_at = now() WHERE item_id = ${item} AND warehouse_id = :wh;
+`;
   const script = `${itemSql}BEGIN;
 SELECT on_hand, reserved FROM stock WHERE item_id = ${item} AND warehouse_id = :wh FOR UPDATE;
-UPDATE stock SET reserved = reserved + 1, updated_at = now() WHERE item_id = ${item} AND warehouse_id = :wh;
 INSERT INTO reservation (tenant_id, reference, expires_at) VALUES (:tenant, 'pgbench', now() + interval '10 minutes') RETURNING id AS rid \\gset
 INSERT INTO reservation_line (reservation_id, tenant_id, item_id, warehouse_id, quantity) VALUES (:rid, :tenant, ${item}, :wh, 1);
-INSERT INTO audit_log (tenant_id, actor, action, object_type, object_id, new_value, request_id) VALUES (:tenant, 'pgbench', 'reservation.created', 'reservation', :rid, '{}', 'pgbench');
+${movement}INSERT INTO audit_log (tenant_id, actor, action, object_type, object_id, new_value, request_id) VALUES (:tenant, 'pgbench', 'reservation.created', 'reservation', :rid, '{}', 'pgbench');
 COMMIT;
 `;
   writeFileSync(join(dir, 'script.sql'), script);
-  const url = new URL(database.url);
+  const url = new URL(databaseUrl);
   const pgbenchFor = (seconds, logged) =>
     execFileSync(
       pgbench,
@@ -392,9 +459,9 @@ COMMIT;
         join(dir, 'script.sql'),
         ...(logged ? ['-l', '--log-prefix', join(dir, 'log')] : []),
         '-D',
-        `tenant=${tenant.id}`,
+        `tenant=${t.id}`,
         '-D',
-        `wh=${tenant.warehouseId}`,
+        `wh=${t.warehouseId}`,
         url.pathname.slice(1),
       ],
       {
@@ -468,6 +535,22 @@ function report() {
     row('order-flow (completed orders)', results['order-flow']),
     row('http-floor (GET /api/me)', results['http-floor']),
   ];
+  if (before) {
+    const cost = (name) =>
+      results[name] && results[`${name} before`]
+        ? `${((1 - results[name].rps / results[`${name} before`].rps) * 100).toFixed(1)}%`
+        : '-';
+    lines.push(
+      '',
+      `Against the build in ${COMPARE} (its own database, same run), and what the difference costs:`,
+      '| scenario | this build /s | that build /s | cost |',
+      '|---|---|---|---|',
+      ...['hot-item', 'spread', 'pgbench hot-item', 'pgbench spread'].map(
+        (name) =>
+          `| ${name} | ${results[name]?.rps.toFixed(0) ?? '-'} | ${results[`${name} before`]?.rps.toFixed(0) ?? '-'} | ${cost(name)} |`,
+      ),
+    );
+  }
   if (results['hot-item']?.max_rss_mb)
     lines.push(`Server max RSS under hot-item: ${results['hot-item'].max_rss_mb} MB`);
   console.log(lines.join('\n'));

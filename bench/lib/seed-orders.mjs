@@ -55,13 +55,25 @@ export async function seedOrders(client, { tenantId, warehouseId, count, log = c
   }
   log(`  indexes rebuilt (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
-  // Stock that covers what the orders hold and what they took: reserved = active lines.
+  // Stock that covers what the orders hold and what they took: reserved = active lines,
+  // with the ledger's movement of each change (the database insists).
   await client.query(
-    `UPDATE stock s SET reserved = a.held, on_hand = a.held + 1000000
-     FROM (SELECT l.item_id, l.warehouse_id, COALESCE(sum(l.quantity) FILTER (WHERE r.status = 'active'), 0) AS held
-           FROM reservation_line l JOIN reservation r ON r.id = l.reservation_id
-           WHERE l.tenant_id = $1 GROUP BY 1, 2) a
-     WHERE s.item_id = a.item_id AND s.warehouse_id = a.warehouse_id`,
+    `WITH moved AS (
+       UPDATE stock s SET reserved = a.held, on_hand = a.held + 1000000, movement_seq = s.movement_seq + 1
+       FROM (SELECT l.item_id, l.warehouse_id, COALESCE(sum(l.quantity) FILTER (WHERE r.status = 'active'), 0) AS held
+             FROM reservation_line l JOIN reservation r ON r.id = l.reservation_id
+             WHERE l.tenant_id = $1 GROUP BY 1, 2) a,
+            LATERAL (SELECT on_hand, reserved FROM stock WHERE item_id = a.item_id AND warehouse_id = a.warehouse_id) was
+       WHERE s.item_id = a.item_id AND s.warehouse_id = a.warehouse_id
+         AND (was.on_hand, was.reserved) IS DISTINCT FROM (a.held + 1000000, a.held)
+       RETURNING s.tenant_id, s.item_id, s.warehouse_id, s.movement_seq, s.on_hand, s.reserved,
+                 s.on_hand - was.on_hand AS on_hand_delta, s.reserved - was.reserved AS reserved_delta
+     )
+     INSERT INTO stock_movement (tenant_id, item_id, warehouse_id, seq, type, on_hand_delta, reserved_delta,
+                                 on_hand_after, reserved_after, reason, actor, request_id)
+     SELECT tenant_id, item_id, warehouse_id, movement_seq, 'adjusted', on_hand_delta, reserved_delta, on_hand, reserved,
+            'seeded orders', 'bench', 'seed-orders'
+     FROM moved`,
     [tenantId],
   );
   if (superuser) await client.query(`SET session_replication_role = DEFAULT`);

@@ -13,11 +13,13 @@ export function freePort() {
   });
 }
 
-export async function startServer(databaseUrl, env = {}) {
+/** The service built in `cwd` (this checkout by default), on `databaseUrl`, once it answers /health/ready. */
+export async function startServer(databaseUrl, env = {}, { cwd = process.cwd() } = {}) {
   const port = await freePort();
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
+    cwd,
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
