@@ -63,7 +63,7 @@ describe('faults: the service is killed (SIGKILL) mid-load and restarted', () =>
     await load.stop();
     await second.stop();
 
-    const { violations, refusedWithExpiries } = await verify(db.url, tenant.id, initial, load.ledger);
+    const { violations, refusedWithExpiries, ledgerLine } = await verify(db.url, tenant.id, initial, load.ledger);
     const f = figures(load.ledger);
     const refused = load.ledger.filter((e) => e.status === 0 && e.error === 'ECONNREFUSED').length;
     console.log(
@@ -71,7 +71,7 @@ describe('faults: the service is killed (SIGKILL) mid-load and restarted', () =>
         'crash',
         f,
         violations.length,
-        `; no answer ${f.none}: ${f.none - refused} cut off in flight by the kill, ${refused} refused while down (kill after request ${killedAt}, ready again after ${restartedAt}; refused with committed expiries ${refusedWithExpiries})`,
+        `; no answer ${f.none}: ${f.none - refused} cut off in flight by the kill, ${refused} refused while down (kill after request ${killedAt}, ready again after ${restartedAt}; refused with committed expiries ${refusedWithExpiries}); ledger: ${ledgerLine}`,
       ),
     );
     for (const v of violations.slice(0, 20)) console.log(`  violation: ${v}`);
@@ -83,12 +83,17 @@ describe('faults: the service is killed (SIGKILL) mid-load and restarted', () =>
     expect(f.none).toBeGreaterThan(0); // the kill did hit requests in flight
     expect(f.ok).toBeGreaterThan(400);
 
-    // The checker is not vacuous: one unit appearing from nowhere is caught.
-    await withClient(db.url, (c) =>
-      c.query('UPDATE stock SET on_hand = on_hand + 1 WHERE item_id = $1', [[...initial.keys()][0]]),
-    );
+    // The checker is not vacuous: one unit appearing from nowhere is caught. The
+    // database refuses such a change (no movement), so it is made with triggers off.
+    const itemId = [...initial.keys()][0]!;
+    const grow = `UPDATE stock SET on_hand = on_hand + 1 WHERE item_id = '${itemId}'`;
+    await expect(withClient(db.url, (c) => c.query(grow))).rejects.toMatchObject({
+      constraint: 'stock_change_recorded',
+    });
+    await withClient(db.url, (c) => c.query(`BEGIN; SET LOCAL session_replication_role = replica; ${grow}; COMMIT`));
     const broken = (await verify(db.url, tenant.id, initial, load.ledger)).violations;
     expect(broken.length).toBeGreaterThan(0);
     expect(broken.every((v) => v.includes('on_hand'))).toBe(true);
+    expect(broken.some((v) => v.startsWith('ledger:'))).toBe(true);
   });
 });

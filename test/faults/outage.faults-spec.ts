@@ -109,7 +109,7 @@ describe('faults: PostgreSQL stops and starts again under a running service', ()
     await s.stop();
 
     const ledger: Entry[] = [...before.ledger, ...after.ledger];
-    const { violations, refusedWithExpiries } = await verify(db.url, tenant.id, initial, ledger);
+    const { violations, refusedWithExpiries, ledgerLine } = await verify(db.url, tenant.id, initial, ledger);
     const all = [...ledger, ...outage];
     const f = figures(all);
     const unavailable = all.filter((e) => e.status === 503).length;
@@ -118,7 +118,7 @@ describe('faults: PostgreSQL stops and starts again under a running service', ()
         'outage',
         f,
         violations.length,
-        `; 5xx are all 503 service_unavailable (${unavailable}), slowest answer while down ${slowest} ms, serving again ${recoveryMs} ms after PostgreSQL was back; no answer ${f.none}; refused with committed expiries ${refusedWithExpiries}`,
+        `; 5xx are all 503 service_unavailable (${unavailable}), slowest answer while down ${slowest} ms, serving again ${recoveryMs} ms after PostgreSQL was back; no answer ${f.none}; refused with committed expiries ${refusedWithExpiries}; ledger: ${ledgerLine}`,
       ),
     );
     for (const v of violations.slice(0, 20)) console.log(`  violation: ${v}`);

@@ -154,7 +154,7 @@ describe('faults: two instances with the expiry sweeper every second', () => {
     }
     expect(left).toBe(0);
 
-    const { violations, refusedWithExpiries } = await verify(db.url, tenant.id, initial, ledger);
+    const { violations, refusedWithExpiries, ledgerLine } = await verify(db.url, tenant.id, initial, ledger);
     const stats = await withClient(db.url, async (c) => {
       const q = async (text: string) => (await c.query(text, [tenant.id])).rows;
       const [chaosStock] = await q(
@@ -187,7 +187,7 @@ describe('faults: two instances with the expiry sweeper every second', () => {
         'two instances',
         f,
         violations.length,
-        `; chaos ${won}/${ATTEMPTS} held on stock ${STOCK}; expired by the sweepers ${stats.expired.by_sweeper}, by requests ${stats.expired.by_request}; refused with committed expiries ${refusedWithExpiries}`,
+        `; chaos ${won}/${ATTEMPTS} held on stock ${STOCK}; expired by the sweepers ${stats.expired.by_sweeper}, by requests ${stats.expired.by_request}; refused with committed expiries ${refusedWithExpiries}; ledger: ${ledgerLine}`,
       ),
     );
     for (const v of violations.slice(0, 20)) console.log(`  violation: ${v}`);

@@ -1,4 +1,5 @@
 import { prng, sleep } from '../../support/util.js';
+import { checkLedger } from '../../../src/ledger/ledger-check.js';
 import { call, withClient, type Answer } from './harness.js';
 
 // A mixed load over HTTP (reservations, releases, orders, confirms, cancels,
@@ -174,6 +175,8 @@ export function summary(name: string, f: Figures, violations: number, extra = ''
  */
 export interface Verdict {
   violations: string[];
+  /** What `npm run verify` says of the tenant's books: rows, movements, rows the ledger does not explain. */
+  ledgerLine: string;
   /**
    * Refused reservations (400 insufficient_stock) under whose request id lapsed holds
    * were expired and committed. Not counted as violations: those holds had already
@@ -320,6 +323,33 @@ export async function verify(
       if (count('order.status_changed', id) !== changes)
         violations.push(`order ${id}: ${changes} status changes, ${count('order.status_changed', id)} audited`);
     }
-    return { violations, refusedWithExpiries };
+
+    // 5. The stock ledger explains every unit (what `npm run verify` checks), and every
+    //    successful reservation and adjustment has its movements under its request id.
+    const books = await checkLedger(
+      { query: async (text: string, params?: unknown[]) => q(text, params) } as never,
+      tenantId,
+    );
+    for (const p of books.problems)
+      violations.push(`ledger: stock ${p.item_id}/${p.warehouse_id}: ${p.problems.join('; ')}`);
+    const moved = new Map(
+      (
+        await q<{ request_id: string; types: string[] }>(
+          `SELECT request_id, array_agg(DISTINCT type) AS types FROM stock_movement WHERE tenant_id = $1 GROUP BY 1`,
+          [tenantId],
+        )
+      ).map((m) => [m.request_id, m.types]),
+    );
+    for (const e of ledger) {
+      const types = moved.get(e.requestId) ?? [];
+      if (e.status >= 200 && e.status < 300 && e.op === 'reserve' && !types.includes('reserved'))
+        violations.push(`reservation ${e.id} (201, ${e.requestId}) has no movement`);
+      if (e.status >= 200 && e.status < 300 && e.op === 'adjust' && !types.includes('adjusted'))
+        violations.push(`adjustment ${e.requestId} (200) has no movement`);
+      if (e.status >= 400 && e.status < 500 && types.some((t) => t !== 'expired'))
+        violations.push(`${e.op} ${e.requestId} answered ${e.status} but moved stock (${types.join(', ')})`);
+    }
+    const ledgerLine = `${books.stock_rows} stock rows, ${books.movements} movements, ${books.problems.length} not explained`;
+    return { violations, refusedWithExpiries, ledgerLine };
   });
 }
