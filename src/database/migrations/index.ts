@@ -3,6 +3,7 @@ import { Reservations1732300000000 } from './1732300000000-reservations.js';
 import { Orders1732400000000 } from './1732400000000-orders.js';
 import { Idempotency1732500000000 } from './1732500000000-idempotency.js';
 import { StockGuards1732600000000 } from './1732600000000-stock-guards.js';
+import { Addressing1732710000000 } from './1732710000000-addressing.js';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Orders1732400000000,
   Idempotency1732500000000,
   StockGuards1732600000000,
+  Addressing1732710000000,
 ];
