@@ -31,6 +31,36 @@ export class NotFoundError extends DomainError {
   }
 }
 
+/** One unknown reference of a request: where it is, and what it named (`{ field, message, sku }`, say). */
+export interface UnknownReference {
+  field: string;
+  message: string;
+  [kind: string]: string;
+}
+
+/** SKUs or warehouse codes that name nothing of the tenant: 404 with every one listed. */
+export class UnknownReferencesError extends DomainError {
+  constructor(unknown: UnknownReference[]) {
+    super(
+      'not_found',
+      `Not found: ${unknown.map((u) => u.message.replace(/^unknown /, '')).join(', ')}`,
+      HttpStatus.NOT_FOUND,
+      unknown,
+    );
+  }
+}
+
+export class WarehouseInactiveError extends DomainError {
+  constructor(warehouseIds: string[]) {
+    super(
+      'warehouse_inactive',
+      `Inactive warehouse: ${warehouseIds.join(', ')} (lines may not name an inactive warehouse)`,
+      HttpStatus.BAD_REQUEST,
+      warehouseIds.map((warehouse_id) => ({ warehouse_id })),
+    );
+  }
+}
+
 export class InsufficientStockError extends DomainError {
   constructor(message = 'qty cannot go below 0', details?: ErrorDetail[]) {
     super('insufficient_stock', message, HttpStatus.BAD_REQUEST, details);

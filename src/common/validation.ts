@@ -12,6 +12,14 @@ export function Optional(options?: ValidationOptions): PropertyDecorator {
 }
 
 /**
+ * A field that may be missing (left as it is) or `null` (cleared): only a value
+ * is validated. For updates of nullable columns (`sku`, `description`).
+ */
+export function Nullable(options?: ValidationOptions): PropertyDecorator {
+  return ValidateIf((_object, value) => value !== undefined && value !== null, options);
+}
+
+/**
  * A UUID field: validated, then lower-cased, so `ABC…` and `abc…` name the same
  * row (PostgreSQL returns ids in lower case and the services compare them).
  */

@@ -15,6 +15,12 @@ describe('UnitOfWork', () => {
     });
   });
 
+  it('ends with the rows of one part when asked, and only of a part it has', () => {
+    const work = uow().add('moved', part('UPDATE s SET x = $1 RETURNING x', 1));
+    expect(work.statement('moved').text).toBe('WITH moved AS (UPDATE s SET x = $1 RETURNING x)\nSELECT * FROM moved');
+    expect(() => work.statement('other')).toThrow(/no part named "other"/);
+  });
+
   it('refuses a second part of the same name instead of dropping one', () => {
     const work = uow().add('audit_rows', part('INSERT INTO audit_log SELECT 1'));
     expect(() => work.add('audit_rows', part('INSERT INTO audit_log SELECT 2'))).toThrow(/already/);
@@ -52,6 +58,6 @@ describe('UnitOfWork', () => {
   });
 
   it('flushes nothing when empty', async () => {
-    await expect(uow().flush()).resolves.toBeUndefined();
+    await expect(uow().flush()).resolves.toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { sql } from '../database/sql.js';
+import { setList } from '../common/patch.js';
+import { sql, type SqlPart } from '../database/sql.js';
 import { LAPSED_UNITS_SQL } from '../reservations/reservation.repository.js';
 
 export interface StockView {
@@ -19,6 +20,9 @@ export interface ItemView {
   qty: number;
   reserved: number;
   available: number;
+  reorder_point: number | null;
+  /** available <= reorder_point (false without a reorder point). */
+  low_stock: boolean;
   stock: StockView[];
   created_at: string;
   updated_at: string;
@@ -29,6 +33,7 @@ export interface ItemRow {
   sku: string | null;
   name: string;
   description: string | null;
+  reorder_point: number | null;
   created_at: Date;
   updated_at: Date;
   stock: StockView[];
@@ -40,7 +45,8 @@ export interface ItemRow {
  * out (OFFSET 0 keeps the row subquery whole, so it is computed once per row).
  */
 export const ITEM_SELECT = `
-  SELECT i.id, i.sku, i.name, i.description, i.created_at, i.updated_at, COALESCE(st.stock, '[]'::json) AS stock
+  SELECT i.id, i.sku, i.name, i.description, i.reorder_point, i.created_at, i.updated_at,
+         COALESCE(st.stock, '[]'::json) AS stock
   FROM item i
   LEFT JOIN LATERAL (
     SELECT json_agg(json_build_object(
@@ -58,6 +64,7 @@ export const ITEM_SELECT = `
 export function toItemView(row: ItemRow): ItemView {
   const qty = row.stock.reduce((sum, s) => sum + s.on_hand, 0);
   const reserved = row.stock.reduce((sum, s) => sum + s.reserved, 0);
+  const available = qty - reserved;
   return {
     id: row.id,
     sku: row.sku,
@@ -65,7 +72,9 @@ export function toItemView(row: ItemRow): ItemView {
     description: row.description,
     qty,
     reserved,
-    available: qty - reserved,
+    available,
+    reorder_point: row.reorder_point,
+    low_stock: row.reorder_point !== null && available <= row.reorder_point,
     stock: row.stock,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
@@ -81,16 +90,30 @@ export async function findItemView(
   return row ? toItemView(row) : undefined;
 }
 
-/** Inserts an item; its id. Unique indexes refuse a live duplicate name or SKU (item_name_live_key, item_sku_live_key). */
-export async function insertItem(
+/** The live item of the tenant with this SKU (item_sku_live_key). */
+export async function findItemViewBySku(
   manager: EntityManager,
   tenantId: string,
-  item: { sku: string | null; name: string; description: string | null },
-): Promise<string> {
+  sku: string,
+): Promise<ItemView | undefined> {
+  const [row] = await sql<ItemRow>(manager, `${ITEM_SELECT} AND i.tenant_id = $1 AND i.sku = $2`, [tenantId, sku]);
+  return row ? toItemView(row) : undefined;
+}
+
+/** What a client sets on an item (create, PATCH): the columns of the same names. */
+export interface ItemFields {
+  sku: string | null;
+  name: string;
+  description: string | null;
+  reorder_point: number | null;
+}
+
+/** Inserts an item; its id. Unique indexes refuse a live duplicate name or SKU (item_name_live_key, item_sku_live_key). */
+export async function insertItem(manager: EntityManager, tenantId: string, item: ItemFields): Promise<string> {
   const [row] = await sql<{ id: string }>(
     manager,
-    'INSERT INTO item (tenant_id, sku, name, description) VALUES ($1, $2, $3, $4) RETURNING id',
-    [tenantId, item.sku, item.name, item.description],
+    'INSERT INTO item (tenant_id, sku, name, description, reorder_point) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+    [tenantId, item.sku, item.name, item.description, item.reorder_point],
   );
   return row!.id;
 }
@@ -105,6 +128,31 @@ export async function lockLiveItem(manager: EntityManager, tenantId: string, id:
   return rows.length > 0;
 }
 
+/**
+ * Locks a live item for an update of its fields and reads them; undefined when
+ * there is none. FOR NO KEY UPDATE: holds and adjustments (KEY SHARE on the item)
+ * neither wait for it nor block it; a delete (FOR UPDATE) does, either way.
+ */
+export async function lockItemFields(
+  manager: EntityManager,
+  tenantId: string,
+  id: string,
+): Promise<ItemFields | undefined> {
+  const [row] = await sql<ItemFields>(
+    manager,
+    `SELECT sku, name, description, reorder_point FROM item
+     WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL FOR NO KEY UPDATE`,
+    [id, tenantId],
+  );
+  return row;
+}
+
+/** The UPDATE of a locked item's fields, as a part of its unit of work; the unique indexes decide duplicates. */
+export function updateItemPart(id: string, changes: Partial<ItemFields>): SqlPart {
+  const set = setList(changes, 2);
+  return { text: `UPDATE item SET ${set.text}, updated_at = now() WHERE id = $1`, params: [id, ...set.params] };
+}
+
 /** Soft delete: the name and SKU become free again (the unique indexes cover live items only). */
 export async function markDeleted(manager: EntityManager, id: string): Promise<void> {
   await sql(manager, 'UPDATE item SET deleted_at = now(), updated_at = now() WHERE id = $1', [id]);
@@ -116,4 +164,19 @@ export async function itemIsLive(manager: EntityManager, tenantId: string, id: s
     tenantId,
   ]);
   return rows.length > 0;
+}
+
+/** The live items of the tenant with these SKUs: id by SKU (unknown ones are missing). One query, by item_sku_live_key. */
+export async function itemIdsBySku(
+  manager: EntityManager,
+  tenantId: string,
+  skus: string[],
+): Promise<Map<string, string>> {
+  if (skus.length === 0) return new Map();
+  const rows = await sql<{ id: string; sku: string }>(
+    manager,
+    'SELECT id, sku FROM item WHERE tenant_id = $1 AND sku = ANY($2::text[]) AND deleted_at IS NULL',
+    [tenantId, skus],
+  );
+  return new Map(rows.map((r) => [r.sku, r.id]));
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiNoContentResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Ctx, type RequestContext } from '../common/request-context.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import {
@@ -13,6 +13,7 @@ import { AdjustQtyDto } from './dto/adjust-qty.dto.js';
 import { CreateItemDto } from './dto/create-item.dto.js';
 import { ItemResponse } from './dto/item.response.js';
 import { ListItemsQuery } from './dto/list-items.query.js';
+import { UpdateItemDto } from './dto/update-item.dto.js';
 import { ItemsService } from './items.service.js';
 
 @ApiTags('items')
@@ -38,12 +39,36 @@ export class ItemsController {
     return this.items.list(ctx, query);
   }
 
+  @Get('sku/:sku')
+  @ApiOperation({ summary: 'Get a live item by its SKU, with its stock per warehouse' })
+  @ApiParam({ name: 'sku', example: 'APPLE-1', description: 'The SKU; an unknown one (or a deleted item) is 404' })
+  @ApiDataResponse(ItemResponse)
+  @ApiErrors({ 404: ['not_found'] })
+  getBySku(@Ctx() ctx: RequestContext, @Param('sku') sku: string) {
+    return this.items.getBySku(ctx, sku);
+  }
+
   @Get(':id')
   @ApiOperation({ summary: 'Get an item with its stock per warehouse' })
   @ApiDataResponse(ItemResponse)
   @ApiErrors({ 404: ['not_found'] })
   get(@Ctx() ctx: RequestContext, @Param('id', UuidParamPipe) id: string) {
     return this.items.get(ctx, id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary:
+      'Change name, sku, description or reorder_point (at least one; null clears sku, description, reorder_point)',
+  })
+  @ApiDataResponse(ItemResponse, { description: 'The item after the change' })
+  @ApiErrors({
+    ...BODY_ERRORS,
+    400: ['validation_failed', 'invalid_json', 'duplicate_name', 'duplicate_sku'],
+    404: ['not_found'],
+  })
+  update(@Ctx() ctx: RequestContext, @Param('id', UuidParamPipe) id: string, @Body() dto: UpdateItemDto) {
+    return this.items.update(ctx, id, dto);
   }
 
   @Patch(':id/qty')

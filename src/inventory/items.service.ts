@@ -8,21 +8,27 @@ import type { Page } from '../common/page.js';
 import { isPgError, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import { changesOf, requireSome } from '../common/patch.js';
 import { adjustmentTypeProblem } from '../ledger/movement.js';
 import { WarehousesService } from '../warehouses/warehouses.service.js';
 import type { AdjustQtyDto } from './dto/adjust-qty.dto.js';
-import type { CreateItemDto } from './dto/create-item.dto.js';
+import { type CreateItemDto, SKU_PATTERN } from './dto/create-item.dto.js';
+import { UPDATABLE_ITEM_FIELDS, type UpdateItemDto } from './dto/update-item.dto.js';
 import type { ListItemsQuery } from './dto/list-items.query.js';
 import { StockChanges } from './stock-changes.js';
 import {
   findItemView,
+  findItemViewBySku,
   insertItem,
+  lockItemFields,
   ITEM_SELECT,
   type ItemRow,
   type ItemView,
   lockLiveItem,
   markDeleted,
   toItemView,
+  updateItemPart,
 } from './item.repository.js';
 import { insertStockRow } from './stock.repository.js';
 
@@ -46,6 +52,7 @@ export class ItemsService {
           sku: dto.sku ?? null,
           name: dto.name,
           description: dto.description ?? null,
+          reorder_point: dto.reorder_point ?? null,
         });
         const warehouseId = await this.warehouses.defaultId(manager, ctx.tenantId);
         await insertStockRow(manager, ctx.tenantId, {
@@ -68,15 +75,60 @@ export class ItemsService {
         return view;
       });
     } catch (err) {
-      // The unique indexes decide, so two racing creates give one 201 and one 400.
-      if (isPgError(err, PgCode.uniqueViolation, 'item_name_live_key')) throw new DuplicateError('name', dto.name);
-      if (isPgError(err, PgCode.uniqueViolation, 'item_sku_live_key')) throw new DuplicateError('sku', dto.sku ?? '');
-      throw err;
+      throw duplicateOf(err, dto);
+    }
+  }
+
+  /**
+   * Changes name, SKU, description or reorder point: the fields that change are
+   * written (updated_at with them) and audited with their old and new values; a
+   * request that changes nothing writes nothing. The unique indexes decide a
+   * taken name or SKU, as on create.
+   */
+  async update(ctx: RequestContext, id: string, dto: UpdateItemDto): Promise<ItemView> {
+    requireSome(dto, UPDATABLE_ITEM_FIELDS);
+    try {
+      return await this.tx.run(async (manager) => {
+        const current = await lockItemFields(manager, ctx.tenantId, id);
+        if (!current) throw new NotFoundError('Item');
+        const change = changesOf(current, {
+          name: dto.name,
+          sku: dto.sku,
+          description: dto.description,
+          reorder_point: dto.reorder_point,
+        });
+        if (Object.keys(change.new).length === 0) return this.mustFind(manager, ctx.tenantId, id);
+        const uow = new UnitOfWork(manager);
+        uow.add('updated_item', updateItemPart(id, change.new));
+        this.audit.add(
+          uow,
+          AuditService.of(ctx, {
+            action: 'item.updated',
+            objectType: 'item',
+            objectId: id,
+            oldValue: change.old,
+            newValue: change.new,
+          }),
+        );
+        await uow.flush();
+        return this.mustFind(manager, ctx.tenantId, id);
+      });
+    } catch (err) {
+      throw duplicateOf(err, dto);
     }
   }
 
   async get(ctx: RequestContext, id: string): Promise<ItemView> {
     return this.mustFind(this.dataSource.manager, ctx.tenantId, id);
+  }
+
+  /** The live item with this SKU; a string that cannot be a SKU names none. */
+  async getBySku(ctx: RequestContext, sku: string): Promise<ItemView> {
+    const view = SKU_PATTERN.test(sku)
+      ? await findItemViewBySku(this.dataSource.manager, ctx.tenantId, sku)
+      : undefined;
+    if (!view) throw new NotFoundError('Item');
+    return view;
   }
 
   /** Ordered by name (then id), keyset-paginated. */
@@ -158,4 +210,11 @@ export class ItemsService {
     if (!view) throw new NotFoundError('Item');
     return view;
   }
+}
+
+/** The unique indexes decide, so two racing writes of one name or SKU give one success and one 400. */
+function duplicateOf(err: unknown, dto: { name?: string; sku?: string | null }): unknown {
+  if (isPgError(err, PgCode.uniqueViolation, 'item_name_live_key')) return new DuplicateError('name', dto.name ?? '');
+  if (isPgError(err, PgCode.uniqueViolation, 'item_sku_live_key')) return new DuplicateError('sku', dto.sku ?? '');
+  return err;
 }

@@ -28,6 +28,8 @@ export interface StockKey {
 export interface PrioritizedStock extends LockedStock {
   /** The warehouse's allocation priority: lower first. */
   priority: number;
+  /** Whether the warehouse is active: allocation passes an inactive one over, and lines may not name it. */
+  active: boolean;
 }
 
 export interface LockedForReservation {
@@ -47,7 +49,8 @@ export interface LockedForReservation {
 /**
  * What taking holds needs, in one statement: KEY SHARE on the live items among
  * `itemIds` (so that none is deleted meanwhile), then every stock row of them
- * FOR UPDATE, sorted by (item_id, warehouse_id), with its warehouse's priority.
+ * FOR UPDATE, sorted by (item_id, warehouse_id), with its warehouse's priority and
+ * whether it is active.
  * The locks and their order are those of two statements, in one round trip:
  * the first branch of the UNION ALL reads (and locks) every live item before the
  * second starts, and the stock rows are locked after they are sorted (LockRows
@@ -76,7 +79,7 @@ export async function lockForReservation(
   const contendedBranch = options.skipLocked
     ? `
      UNION ALL
-     SELECT i.id, NULL, NULL, NULL, NULL, now(), true FROM item i
+     SELECT i.id, NULL, NULL, NULL, NULL, NULL, now(), true FROM item i
      WHERE i.tenant_id = $1 AND i.id = ANY($2::uuid[]) AND i.deleted_at IS NULL
        AND (i.id NOT IN (SELECT id FROM live)
             OR EXISTS (SELECT 1 FROM stock s WHERE s.tenant_id = $1 AND s.item_id = i.id
@@ -88,6 +91,7 @@ export async function lockForReservation(
     on_hand: number;
     reserved: number;
     priority: number;
+    active: boolean;
     now: Date;
     contended: boolean;
   }>(
@@ -97,17 +101,17 @@ export async function lockForReservation(
        WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL
        ORDER BY id FOR KEY SHARE${skip}
      ), locked AS MATERIALIZED (
-       SELECT s.item_id, s.warehouse_id, s.on_hand, s.reserved, w.priority
+       SELECT s.item_id, s.warehouse_id, s.on_hand, s.reserved, w.priority, w.active
        FROM stock s JOIN warehouse w ON w.id = s.warehouse_id
        WHERE s.tenant_id = $1 AND s.item_id IN (SELECT id FROM live)
        ORDER BY s.item_id, s.warehouse_id
        FOR UPDATE OF s${skip}
      )
      SELECT id AS item_id, NULL::uuid AS warehouse_id, NULL::int AS on_hand, NULL::int AS reserved, NULL::int AS priority,
-            now() AS now, false AS contended
+            NULL::boolean AS active, now() AS now, false AS contended
      FROM live
      UNION ALL
-     SELECT item_id, warehouse_id, on_hand, reserved, priority, now(), false FROM locked${contendedBranch}`,
+     SELECT item_id, warehouse_id, on_hand, reserved, priority, active, now(), false FROM locked${contendedBranch}`,
     [tenantId, itemIds],
   );
   if (bounded) await sql(manager, 'SET LOCAL lock_timeout TO DEFAULT; SET LOCAL statement_timeout TO DEFAULT');

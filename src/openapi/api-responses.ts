@@ -65,6 +65,10 @@ const ERROR_EXAMPLES: Record<string, { message: string; details?: object[] }> = 
     message: 'An order cannot go from delivered to cancelled',
     details: [{ current_status: 'delivered', allowed: [] }],
   },
+  warehouse_inactive: {
+    message: 'Inactive warehouse: 9d0e6a52-1c1f-4b0e-8a5e-3c2b7f1d4e60 (lines may not name an inactive warehouse)',
+    details: [{ warehouse_id: '9d0e6a52-1c1f-4b0e-8a5e-3c2b7f1d4e60' }],
+  },
   reservation_expired: { message: 'The reservation has expired' },
   reservation_in_use: { message: 'The reservation is already used by an order' },
   quantity_out_of_range: { message: 'qty cannot exceed 2147483647' },

@@ -11,13 +11,16 @@ type Schema = SchemaObject & Partial<ReferenceObject>;
  * What the @nestjs/swagger plugin does not read from class-validator, applied to
  * the document: the API takes JSON integers only (`IsInt` → integer), ids are
  * UUIDs, MaxChars bounds strings, IsNotEmpty makes them non-empty, IsISO8601 is a
- * date-time. Only properties the document already has are touched.
+ * date-time, Matches gives the pattern (also where the plugin cannot read it: a
+ * named RegExp). Only properties the document already has are touched.
  */
 const RULES: Record<string, (schema: Schema, constraints: unknown[]) => void> = {
   isInt: (s) => (s.type = 'integer'),
   isUuid: (s) => (s.format = 'uuid'),
   isIso8601: (s) => (s.format = 'date-time'),
   maxChars: (s, [max]) => (s.maxLength = max as number),
+  matches: (s, [pattern]) => (s.pattern = (pattern as RegExp).source),
+  isIdOrMissing: (s) => (s.format = 'uuid'),
   isNotEmpty: (s) => {
     if (s.type === 'string') s.minLength = Math.max(s.minLength ?? 0, 1);
   },

@@ -36,6 +36,10 @@ export class OrdersController {
           lines: [{ item_id: '5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11', quantity: 2, unit_price: 1299 }],
         },
       },
+      sku: {
+        summary: 'Order lines by SKU (and, optionally, warehouse code)',
+        value: { currency: 'EUR', lines: [{ sku: 'APPLE-1', quantity: 2, unit_price: 1299, warehouse_code: 'BER-1' }] },
+      },
       reservation: {
         summary: 'Take over an active reservation',
         value: {
@@ -52,6 +56,7 @@ export class OrdersController {
       'validation_failed',
       'invalid_json',
       'insufficient_stock',
+      'warehouse_inactive',
       'reservation_expired',
       'reservation_in_use',
       'invalid_transition',

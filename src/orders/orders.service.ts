@@ -17,6 +17,7 @@ import { sql, type SqlPart } from '../database/sql.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import type { HoldLine } from '../reservations/allocation.js';
+import { resolveLines } from '../inventory/line-refs.js';
 import { lockStockRows, moveStock, uniqueKeys } from '../inventory/stock.repository.js';
 import { movementsOf } from '../ledger/movement.js';
 import { ReservationExpiryService } from '../reservations/reservation-expiry.service.js';
@@ -50,13 +51,17 @@ export class OrdersService {
 
   /** A pending order with its own new reservation, or taking over an existing one; one transaction. */
   async create(ctx: RequestContext, dto: CreateOrderDto): Promise<OrderView> {
-    const prices = this.pricesOf(dto);
+    checkOrderShape(dto);
     try {
       return await this.tx.run(async (manager) => {
-        const reservationId = dto.lines
+        // SKUs and warehouse codes become ids first; everything after works on ids.
+        const lines = dto.lines && (await resolveLines(manager, ctx.tenantId, dto.lines));
+        const priced = dto.prices && (await resolveLines(manager, ctx.tenantId, dto.prices, 'prices'));
+        const prices = pricesOf(lines ?? priced!);
+        const reservationId = lines
           ? (
               await this.holds.reserveIn(manager, ctx, {
-                lines: dto.lines,
+                lines,
                 ttlSeconds: dto.ttl_seconds,
                 reference: dto.customer_ref ?? null,
               })
@@ -200,37 +205,39 @@ export class OrdersService {
       throw new ReservationUnavailableError('reservation_in_use', 'The reservation is already used by an order');
     return r.id;
   }
+}
 
-  /** Unit prices by item, from `lines` or `prices`; one item, one price. */
-  private pricesOf(dto: CreateOrderDto): Map<string, number> {
-    const byLines = dto.lines !== undefined;
-    if (byLines === (dto.reservation_id !== undefined)) {
-      throw new ValidationFailedError([{ field: 'lines', message: 'give either lines or reservation_id, not both' }]);
-    }
-    if (!byLines && dto.prices === undefined) {
-      throw new ValidationFailedError([{ field: 'prices', message: 'prices are required with reservation_id' }]);
-    }
-    if (byLines && dto.prices !== undefined) {
-      throw new ValidationFailedError([
-        { field: 'prices', message: 'prices go with reservation_id; lines carry unit_price' },
-      ]);
-    }
-    if (!byLines && dto.ttl_seconds !== undefined) {
-      throw new ValidationFailedError([
-        { field: 'ttl_seconds', message: 'ttl_seconds goes with lines; extend the reservation instead' },
-      ]);
-    }
-    const prices = new Map<string, number>();
-    for (const p of dto.lines ?? dto.prices!) {
-      if (prices.has(p.item_id) && prices.get(p.item_id) !== p.unit_price) {
-        throw new ValidationFailedError([
-          { field: 'unit_price', message: `item ${p.item_id} has two different prices` },
-        ]);
-      }
-      prices.set(p.item_id, p.unit_price);
-    }
-    return prices;
+/** Either lines (with their prices) or a reservation with prices, and what goes with each. */
+function checkOrderShape(dto: CreateOrderDto): void {
+  const byLines = dto.lines !== undefined;
+  if (byLines === (dto.reservation_id !== undefined)) {
+    throw new ValidationFailedError([{ field: 'lines', message: 'give either lines or reservation_id, not both' }]);
   }
+  if (!byLines && dto.prices === undefined) {
+    throw new ValidationFailedError([{ field: 'prices', message: 'prices are required with reservation_id' }]);
+  }
+  if (byLines && dto.prices !== undefined) {
+    throw new ValidationFailedError([
+      { field: 'prices', message: 'prices go with reservation_id; lines carry unit_price' },
+    ]);
+  }
+  if (!byLines && dto.ttl_seconds !== undefined) {
+    throw new ValidationFailedError([
+      { field: 'ttl_seconds', message: 'ttl_seconds goes with lines; extend the reservation instead' },
+    ]);
+  }
+}
+
+/** Unit prices by item, from the (resolved) lines or prices; one item, one price. */
+function pricesOf(lines: { item_id: string; unit_price: number }[]): Map<string, number> {
+  const prices = new Map<string, number>();
+  for (const p of lines) {
+    if (prices.has(p.item_id) && prices.get(p.item_id) !== p.unit_price) {
+      throw new ValidationFailedError([{ field: 'unit_price', message: `item ${p.item_id} has two different prices` }]);
+    }
+    prices.set(p.item_id, p.unit_price);
+  }
+  return prices;
 }
 
 function orderLinesPart(orderId: string, tenantId: string, holds: HoldLine[], prices: Map<string, number>): SqlPart {

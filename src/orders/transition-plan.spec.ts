@@ -114,7 +114,7 @@ describe('planTransition', () => {
     it('confirmed -> cancelled puts the units back on the rows they came from, whatever the reservation says', () => {
       const h = hold(state);
       expect(planTransition(order('confirmed'), 'cancelled', h)).toEqual({
-        stock: { lines: h.lines, signs: { onHand: 1, reserved: 0 } },
+        stock: { lines: h.lines, signs: { onHand: 1, reserved: 0 }, type: 'restocked' },
         order: orderChange('confirmed', 'cancelled'),
         audit: [
           stockRow('stock.restocked', A, W1, [10, 3], [13, 3], 3),
@@ -131,7 +131,7 @@ describe('planTransition', () => {
     it('commits a live hold: the units leave the warehouse, one audit row per stock row', () => {
       const h = hold('active');
       expect(planTransition(order('pending'), 'confirmed', h)).toEqual({
-        stock: { lines: h.lines, signs: { onHand: -1, reserved: -1 } },
+        stock: { lines: h.lines, signs: { onHand: -1, reserved: -1 }, type: 'committed' },
         reservation: { kind: 'status', id: RES, status: 'committed' },
         order: orderChange('pending', 'confirmed'),
         audit: [
@@ -181,7 +181,7 @@ describe('planTransition', () => {
     it('releases a live hold: the held units are free again (no stock audit row)', () => {
       const h = hold('active');
       expect(planTransition(order('pending'), 'cancelled', h)).toEqual({
-        stock: { lines: h.lines, signs: { onHand: 0, reserved: -1 } },
+        stock: { lines: h.lines, signs: { onHand: 0, reserved: -1 }, type: 'released' },
         reservation: { kind: 'status', id: RES, status: 'released' },
         order: orderChange('pending', 'cancelled'),
         audit: [

@@ -28,6 +28,17 @@ describe('mergeLines', () => {
 });
 
 describe('allocate', () => {
+  it('passes inactive warehouses over for lines without a warehouse, and counts only active ones as available', () => {
+    const stock = [{ ...level(A, W1, 5, -1), active: false }, level(A, W2, 2, 1)];
+    expect(allocate([{ item_id: A, quantity: 2 }], stock)).toEqual({
+      holds: [{ item_id: A, warehouse_id: W2, quantity: 2 }],
+      shortages: [],
+    });
+    expect(allocate([{ item_id: A, quantity: 3 }], stock).shortages).toEqual([
+      { item_id: A, requested: 3, available: 2 },
+    ]);
+  });
+
   it('takes a named warehouse as asked', () => {
     const result = allocate([{ item_id: A, quantity: 2, warehouse_id: W2 }], [level(A, W1, 10), level(A, W2, 5)]);
     expect(result).toEqual({ holds: [{ item_id: A, warehouse_id: W2, quantity: 2 }], shortages: [] });

@@ -18,6 +18,8 @@ export interface StockLevel {
   available: number;
   /** The warehouse's allocation priority: lower first. */
   priority: number;
+  /** false: lines that name no warehouse take nothing from it (an inactive warehouse); default true. */
+  active?: boolean;
 }
 
 export interface Shortage {
@@ -49,8 +51,9 @@ export function mergeLines(lines: RequestedLine[]): RequestedLine[] {
 /**
  * Decides which stock rows a request's (merged) lines take their units from.
  * Lines naming a warehouse are served first from that warehouse; the others are
- * spread over the item's warehouses in priority order (then by id), split where
- * one is not enough. All or nothing: any shortage is reported, per line.
+ * spread over the item's active warehouses in priority order (then by id), split
+ * where one is not enough (a line naming an inactive warehouse is refused before
+ * this). All or nothing: any shortage is reported, per line.
  */
 export function allocate(lines: RequestedLine[], stock: StockLevel[]): Allocation {
   const remaining = new Map(stock.map((s) => [key(s.item_id, s.warehouse_id), s.available]));
@@ -75,7 +78,7 @@ export function allocate(lines: RequestedLine[], stock: StockLevel[]): Allocatio
 
   for (const line of lines.filter((l) => l.warehouse_id === undefined)) {
     const rows = stock
-      .filter((s) => s.item_id === line.item_id)
+      .filter((s) => s.item_id === line.item_id && s.active !== false)
       .sort((a, b) => a.priority - b.priority || (a.warehouse_id < b.warehouse_id ? -1 : 1));
     const available = rows.reduce((sum, s) => sum + Math.max(0, remaining.get(key(s.item_id, s.warehouse_id)) ?? 0), 0);
     if (available < line.quantity) {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { Env } from '../config/env.js';
-import { type DomainError, InsufficientStockError, NotFoundError } from '../common/errors.js';
+import { type DomainError, InsufficientStockError, NotFoundError, WarehouseInactiveError } from '../common/errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { inSavepoint } from '../database/savepoint.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
@@ -19,7 +19,6 @@ import {
 } from './allocation.js';
 import {
   compareIds,
-  type LockedStock,
   lockForReservation,
   moveStock,
   type PrioritizedStock,
@@ -100,18 +99,16 @@ export class ReservationHoldsService {
     const lines = jobs.map((job) => mergeLines(job.request.lines));
     const itemIds = [...new Set(lines.flat().map((l) => l.item_id))];
     const { live, stock, now, contended } = await lockForReservation(manager, tenantId, itemIds, options);
-    const knownWarehouse = await this.knownWarehouses(manager, tenantId, lines, stock);
+    const warehouseActive = await this.knownWarehouses(manager, tenantId, lines, stock);
 
     const undecided = new Set([...contended, ...(options.blockedItems ?? [])]);
     const candidates: number[] = [];
     lines.forEach((jobLines, i) => {
       const waitsFor = jobLines.find((l) => undecided.has(l.item_id))?.item_id;
       const unknownItems = [...new Set(jobLines.map((l) => l.item_id).filter((id) => !live.has(id)))];
-      const unknownWarehouses = [
-        ...new Set(
-          jobLines.flatMap((l) => (l.warehouse_id && !knownWarehouse(l.warehouse_id) ? [l.warehouse_id] : [])),
-        ),
-      ];
+      const namedWarehouses = [...new Set(jobLines.flatMap((l) => (l.warehouse_id ? [l.warehouse_id] : [])))];
+      const unknownWarehouses = namedWarehouses.filter((id) => warehouseActive(id) === undefined);
+      const inactiveWarehouses = namedWarehouses.filter((id) => warehouseActive(id) === false);
       if (waitsFor !== undefined) {
         results[i] = { contended: waitsFor };
         jobLines.forEach((l) => undecided.add(l.item_id));
@@ -129,6 +126,8 @@ export class ReservationHoldsService {
             unknownWarehouses.map((warehouse_id) => ({ warehouse_id })),
           ),
         };
+      } else if (inactiveWarehouses.length > 0) {
+        results[i] = { error: new WarehouseInactiveError(inactiveWarehouses) };
       } else {
         candidates.push(i);
       }
@@ -240,21 +239,22 @@ export class ReservationHoldsService {
   }
 
   /**
-   * Whether a warehouse a line names is one of the tenant's. Those with stock of
-   * the items are; the others (rare) are looked up.
+   * Whether a warehouse a line names is one of the tenant's (undefined: it is not),
+   * and if so whether it is active. Those with stock of the items are known from
+   * the locked rows; the others (rare) are looked up.
    */
   private async knownWarehouses(
     manager: EntityManager,
     tenantId: string,
     lines: RequestedLine[][],
-    stock: LockedStock[],
-  ): Promise<(id: string) => boolean> {
-    const known = new Set(stock.map((s) => s.warehouse_id));
+    stock: PrioritizedStock[],
+  ): Promise<(id: string) => boolean | undefined> {
+    const known = new Map(stock.map((s) => [s.warehouse_id, s.active]));
     const unseen = [
       ...new Set(lines.flat().flatMap((l) => (l.warehouse_id && !known.has(l.warehouse_id) ? [l.warehouse_id] : []))),
     ];
-    for (const id of await this.warehouses.existing(manager, tenantId, unseen)) known.add(id);
-    return (id) => known.has(id);
+    for (const [id, active] of await this.warehouses.existing(manager, tenantId, unseen)) known.set(id, active);
+    return (id) => known.get(id);
   }
 }
 
@@ -289,6 +289,7 @@ function decide(candidates: number[], lines: RequestedLine[][], stock: Prioritiz
         warehouse_id: s.warehouse_id,
         available: remaining.get(stockKey(s))!,
         priority: s.priority,
+        active: s.active,
       })),
     );
     const { holds, shortages } = allocate(lines[i]!, levels);

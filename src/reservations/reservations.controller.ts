@@ -36,6 +36,10 @@ export class ReservationsController {
           reference: 'cart-123',
         },
       },
+      sku: {
+        summary: 'Name the item by SKU and the warehouse by code',
+        value: { lines: [{ sku: 'APPLE-1', quantity: 2, warehouse_code: 'BER-1' }], reference: 'cart-124' },
+      },
       warehouse: {
         summary: 'Hold 2 units in one warehouse',
         value: {
@@ -50,7 +54,11 @@ export class ReservationsController {
       },
     },
   })
-  @ApiErrors({ ...BODY_ERRORS, 400: ['validation_failed', 'invalid_json', 'insufficient_stock'], 404: ['not_found'] })
+  @ApiErrors({
+    ...BODY_ERRORS,
+    400: ['validation_failed', 'invalid_json', 'insufficient_stock', 'warehouse_inactive'],
+    404: ['not_found'],
+  })
   create(@Ctx() ctx: RequestContext, @Body() dto: CreateReservationDto) {
     return this.reservations.create(ctx, dto);
   }

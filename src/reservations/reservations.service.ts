@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { CursorCodec } from '../common/cursor.js';
 import { InvalidTransitionError, NotFoundError, ReservationExpiredError } from '../common/errors.js';
@@ -12,6 +12,7 @@ import type { CreateReservationDto } from './dto/create-reservation.dto.js';
 import type { ListReservationsQuery } from './dto/list-reservations.query.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { HoldOwners } from './hold-owners.js';
+import { resolveLines } from '../inventory/line-refs.js';
 import { lockStockRows, moveStock, uniqueKeys } from '../inventory/stock.repository.js';
 import { movementsOf } from '../ledger/movement.js';
 import { ReservationBatcher } from './reservation-batcher.js';
@@ -48,10 +49,17 @@ export class ReservationsService {
    * Batched with concurrent requests of the tenant (group commit), unless the
    * request already runs in a transaction of its own (Idempotency-Key).
    */
-  create(ctx: RequestContext, dto: CreateReservationDto): Promise<ReservationView> {
-    const request = { lines: dto.lines, ttlSeconds: dto.ttl_seconds, reference: dto.reference };
-    if (TransactionRunner.inTransaction()) return this.tx.run((manager) => this.holds.reserveIn(manager, ctx, request));
-    return this.batcher.submit(ctx, request);
+  async create(ctx: RequestContext, dto: CreateReservationDto): Promise<ReservationView> {
+    // SKUs and warehouse codes become ids first (no query when the lines give ids), so the holds are taken as ever.
+    const request = async (manager: EntityManager) => ({
+      lines: await resolveLines(manager, ctx.tenantId, dto.lines),
+      ttlSeconds: dto.ttl_seconds,
+      reference: dto.reference,
+    });
+    if (TransactionRunner.inTransaction()) {
+      return this.tx.run(async (manager) => this.holds.reserveIn(manager, ctx, await request(manager)));
+    }
+    return this.batcher.submit(ctx, await request(this.dataSource.manager));
   }
 
   async get(ctx: RequestContext, id: string): Promise<ReservationView> {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Ctx, type RequestContext } from '../common/request-context.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
@@ -11,6 +11,7 @@ import {
 } from '../openapi/api-responses.js';
 import { CreateWarehouseDto } from './dto/create-warehouse.dto.js';
 import { ListWarehousesQuery } from './dto/list-warehouses.query.js';
+import { UpdateWarehouseDto } from './dto/update-warehouse.dto.js';
 import { WarehouseResponse } from './dto/warehouse.response.js';
 import { WarehousesService } from './warehouses.service.js';
 
@@ -43,5 +44,13 @@ export class WarehousesController {
   @ApiErrors({ 404: ['not_found'] })
   get(@Ctx() ctx: RequestContext, @Param('id', UuidParamPipe) id: string) {
     return this.warehouses.get(ctx, id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change name, priority or active (inactive: allocation stops using it, stock stays)' })
+  @ApiDataResponse(WarehouseResponse, { description: 'The warehouse after the change' })
+  @ApiErrors({ ...BODY_ERRORS, 400: ['validation_failed', 'invalid_json'], 404: ['not_found'] })
+  update(@Ctx() ctx: RequestContext, @Param('id', UuidParamPipe) id: string, @Body() dto: UpdateWarehouseDto) {
+    return this.warehouses.update(ctx, id, dto);
   }
 }

@@ -9,27 +9,19 @@ import { isPgError, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import { changesOf, requireSome } from '../common/patch.js';
 import type { CreateWarehouseDto } from './dto/create-warehouse.dto.js';
+import { UPDATABLE_WAREHOUSE_FIELDS, type UpdateWarehouseDto } from './dto/update-warehouse.dto.js';
 import type { ListWarehousesQuery } from './dto/list-warehouses.query.js';
-
-export interface WarehouseView {
-  id: string;
-  code: string;
-  name: string;
-  priority: number;
-  is_default: boolean;
-  created_at: string;
-}
-
-interface WarehouseRow extends Omit<WarehouseView, 'created_at'> {
-  created_at: Date;
-}
-
-export const WAREHOUSE_COLUMNS = 'id, code, name, priority, is_default, created_at';
-
-export function toWarehouseView(row: WarehouseRow): WarehouseView {
-  return { ...row, created_at: row.created_at.toISOString() };
-}
+import {
+  lockWarehouse,
+  toWarehouseView,
+  updateWarehousePart,
+  WAREHOUSE_COLUMNS,
+  type WarehouseRow,
+  type WarehouseView,
+} from './warehouse.repository.js';
 
 const CURSOR_KIND = 'warehouses';
 
@@ -60,6 +52,37 @@ export class WarehousesService {
     );
     if (!row) throw new NotFoundError('Warehouse');
     return toWarehouseView(row);
+  }
+
+  /**
+   * Changes name, priority or active (an inactive warehouse is passed over by
+   * allocation and refused when a line names it; its stock stays as it is). The
+   * fields that change are written and audited with their old and new values; a
+   * request that changes nothing writes nothing.
+   */
+  async update(ctx: RequestContext, id: string, dto: UpdateWarehouseDto): Promise<WarehouseView> {
+    requireSome(dto, UPDATABLE_WAREHOUSE_FIELDS);
+    return this.tx.run(async (manager) => {
+      const row = await lockWarehouse(manager, ctx.tenantId, id);
+      if (!row) throw new NotFoundError('Warehouse');
+      const before = toWarehouseView(row);
+      const change = changesOf(before, { name: dto.name, priority: dto.priority, active: dto.active });
+      if (Object.keys(change.new).length === 0) return before;
+      const uow = new UnitOfWork(manager);
+      uow.add('updated_warehouse', updateWarehousePart(id, change.new));
+      this.audit.add(
+        uow,
+        AuditService.of(ctx, {
+          action: 'warehouse.updated',
+          objectType: 'warehouse',
+          objectId: id,
+          oldValue: change.old,
+          newValue: change.new,
+        }),
+      );
+      await uow.flush();
+      return { ...before, ...change.new };
+    });
   }
 
   /** In allocation order: priority, then id. */
@@ -104,18 +127,18 @@ export class WarehousesService {
     return view;
   }
 
-  /** The tenant's default warehouse id (every tenant has exactly one). */
-  /** Those of `ids` that are warehouses of the tenant. */
-  async existing(manager: EntityManager, tenantId: string, ids: string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const rows = await sql<{ id: string }>(
+  /** Those of `ids` that are warehouses of the tenant, with whether each is active. */
+  async existing(manager: EntityManager, tenantId: string, ids: string[]): Promise<Map<string, boolean>> {
+    if (ids.length === 0) return new Map();
+    const rows = await sql<{ id: string; active: boolean }>(
       manager,
-      'SELECT id FROM warehouse WHERE tenant_id = $1 AND id = ANY($2::uuid[])',
+      'SELECT id, active FROM warehouse WHERE tenant_id = $1 AND id = ANY($2::uuid[])',
       [tenantId, ids],
     );
-    return new Set(rows.map((w) => w.id));
+    return new Map(rows.map((w) => [w.id, w.active]));
   }
 
+  /** The tenant's default warehouse id (every tenant has exactly one). */
   async defaultId(manager: EntityManager, tenantId: string): Promise<string> {
     const [row] = await sql<{ id: string }>(manager, 'SELECT id FROM warehouse WHERE tenant_id = $1 AND is_default', [
       tenantId,

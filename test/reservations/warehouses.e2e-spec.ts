@@ -34,6 +34,7 @@ describe('warehouses', () => {
       name: 'Berlin',
       priority: 0,
       is_default: false,
+      active: true,
       created_at: expect.any(String),
     });
     expect(await auditOf(t, A.id, 'warehouse.created', w.id)).toEqual([

@@ -47,7 +47,10 @@ export interface ItemData {
   qty: number;
   reserved: number;
   available: number;
+  reorder_point: number | null;
+  low_stock: boolean;
   stock: { warehouse_id: string; on_hand: number; reserved: number; available: number }[];
+  updated_at: string;
 }
 
 /** POST /api/items that must succeed (a unique name unless `body` gives one; `qty` lands in the default warehouse). */
@@ -66,6 +69,26 @@ export function adjustQty(t: TestApp, tenant: TestTenant, itemId: string, body: 
     .patch(`/api/items/${itemId}/qty`)
     .set(tenant.auth)
     .send(body as object);
+}
+
+/** PATCH /api/items/:id (name, sku, description, reorder_point), whatever it answers. */
+export function updateItem(t: TestApp, tenant: TestTenant, itemId: string, body: unknown): Test {
+  return t.http
+    .patch(`/api/items/${itemId}`)
+    .set(tenant.auth)
+    .send(body as object);
+}
+
+/** GET /api/items/sku/:sku, whatever it answers. */
+export function getItemBySku(t: TestApp, tenant: TestTenant, sku: string): Test {
+  return t.http.get(`/api/items/sku/${encodeURIComponent(sku)}`).set(tenant.auth);
+}
+
+/** GET /api/items/:id that must answer 200; returns the item. */
+export async function readItem(t: TestApp, tenant: TestTenant, itemId: string): Promise<ItemData> {
+  const res = await t.http.get(`/api/items/${itemId}`).set(tenant.auth);
+  if (res.status !== 200) throw new Error(`readItem: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data;
 }
 
 /** Sends a raw JSON text (malformed JSON, `__proto__` keys, ...) exactly as given. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import type { Test } from 'supertest';
 import { adjustQty, type TestTenant } from './fixtures.js';
 import { insertStockRow, lockStockRows, moveLockedRow } from '../../src/inventory/stock.repository.js';
 import type { TestApp } from './test-app.js';
@@ -13,6 +14,7 @@ export interface WarehouseData {
   name: string;
   priority: number;
   is_default: boolean;
+  active: boolean;
   created_at: string;
 }
 
@@ -28,6 +30,14 @@ export async function newWarehouse(
     .send({ code: `W-${randomUUID().slice(0, 8)}`, name: 'Warehouse', ...body });
   if (res.status !== 201) throw new Error(`newWarehouse: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.data;
+}
+
+/** PATCH /api/warehouses/:id (name, priority, active), whatever it answers. */
+export function updateWarehouse(t: TestApp, tenant: TestTenant, warehouseId: string, body: unknown): Test {
+  return t.http
+    .patch(`/api/warehouses/${warehouseId}`)
+    .set(tenant.auth)
+    .send(body as object);
 }
 
 /** PATCH /api/items/:id/qty that must succeed: `delta` more units in a warehouse (the default one when omitted). */

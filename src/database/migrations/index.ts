@@ -4,6 +4,7 @@ import { Orders1732400000000 } from './1732400000000-orders.js';
 import { Idempotency1732500000000 } from './1732500000000-idempotency.js';
 import { StockGuards1732600000000 } from './1732600000000-stock-guards.js';
 import { StockLedger1732700000000 } from './1732700000000-stock-ledger.js';
+import { Addressing1732710000000 } from './1732710000000-addressing.js';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Idempotency1732500000000,
   StockGuards1732600000000,
   StockLedger1732700000000,
+  Addressing1732710000000,
 ];

@@ -40,6 +40,17 @@ export class ItemResponse implements ItemView {
   @ApiProperty({ description: 'qty - reserved: what can still be reserved or removed', example: 3 })
   available!: number;
 
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Reorder point: low_stock is true while available <= it; null: none',
+    example: 10,
+  })
+  reorder_point!: number | null;
+
+  @ApiProperty({ description: 'available <= reorder_point (always false without a reorder point)', example: false })
+  low_stock!: boolean;
+
   @ApiProperty({ type: [StockResponse], description: 'Stock per warehouse, in allocation order' })
   stock!: StockResponse[];
 

@@ -13,6 +13,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsId, Optional, Trim, MaxChars } from '../../common/validation.js';
+import { ItemRefDto } from '../../inventory/dto/line-ref.dto.js';
 import { MAX_LINES, MAX_TTL_SECONDS, ReservationLineDto } from '../../reservations/dto/create-reservation.dto.js';
 
 /** Amounts stay exact JSON integers: at most 2^53 - 1 minor units. */
@@ -29,14 +30,8 @@ export class OrderLineDto extends ReservationLineDto {
   unit_price!: number;
 }
 
-export class ItemPriceDto {
-  /**
-   * An item of the reservation.
-   * @example "5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11"
-   */
-  @IsId()
-  item_id!: string;
-
+/** The price of an item of the reservation, named by `item_id` or `sku`. */
+export class ItemPriceDto extends ItemRefDto {
   /**
    * Price of one unit in minor units (cents), >= 0.
    * @example 1299

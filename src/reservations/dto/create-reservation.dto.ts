@@ -11,20 +11,15 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsId, Optional, Trim, MaxChars } from '../../common/validation.js';
+import { Optional, Trim, MaxChars } from '../../common/validation.js';
+import { StockLineRefDto } from '../../inventory/dto/line-ref.dto.js';
 
 export const MAX_LINES = 100;
 export const MAX_LINE_QUANTITY = 1_000_000;
 export const MAX_TTL_SECONDS = 86_400;
 
-export class ReservationLineDto {
-  /**
-   * A live item of the tenant.
-   * @example "5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11"
-   */
-  @IsId()
-  item_id!: string;
-
+/** A line names its item by `item_id` or `sku`, and its warehouse (optional) by `warehouse_id` or `warehouse_code`. */
+export class ReservationLineDto extends StockLineRefDto {
   /**
    * Units to hold, 1..1,000,000.
    * @example 2
@@ -33,11 +28,6 @@ export class ReservationLineDto {
   @Min(1)
   @Max(MAX_LINE_QUANTITY)
   quantity!: number;
-
-  /** Take the units from this warehouse; when omitted they are allocated by warehouse priority. */
-  @Optional()
-  @IsId()
-  warehouse_id?: string;
 }
 
 export class CreateReservationDto {

@@ -1,13 +1,19 @@
 import { IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
 import { Optional, Trim, MaxChars } from '../../common/validation.js';
 
+/** What a warehouse code looks like (warehouse_code_format in the schema). */
+export const WAREHOUSE_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const WAREHOUSE_CODE_MESSAGE = 'code must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+export const MIN_PRIORITY = -1_000_000;
+export const MAX_PRIORITY = 1_000_000;
+
 export class CreateWarehouseDto {
   /**
    * Short code, unique per tenant: `^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`.
    * @example "BER-1"
    */
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: 'code must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
+  @Matches(WAREHOUSE_CODE_PATTERN, { message: WAREHOUSE_CODE_MESSAGE })
   code!: string;
 
   /**
@@ -26,7 +32,7 @@ export class CreateWarehouseDto {
    */
   @Optional()
   @IsInt()
-  @Min(-1_000_000)
-  @Max(1_000_000)
+  @Min(MIN_PRIORITY)
+  @Max(MAX_PRIORITY)
   priority?: number;
 }

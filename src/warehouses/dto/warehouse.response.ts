@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { WarehouseView } from '../warehouses.service.js';
+import type { WarehouseView } from '../warehouse.repository.js';
 
 export class WarehouseResponse implements WarehouseView {
   @ApiProperty({ format: 'uuid', example: '9d0e6a52-1c1f-4b0e-8a5e-3c2b7f1d4e60' })
@@ -19,6 +19,13 @@ export class WarehouseResponse implements WarehouseView {
     example: false,
   })
   is_default!: boolean;
+
+  @ApiProperty({
+    description:
+      'false: allocation passes it over and lines naming it are refused (`warehouse_inactive`); its stock stays visible',
+    example: true,
+  })
+  active!: boolean;
 
   @ApiProperty({ format: 'date-time', example: '2024-11-21T19:41:07.123Z' })
   created_at!: string;
