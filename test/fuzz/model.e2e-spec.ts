@@ -7,6 +7,7 @@ import { ALLOWED, type OrderStatus } from '../support/orders.js';
 import { lapse, reservationStatus, sweep } from '../support/reservations.js';
 import { sleep } from '../support/util.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { checkLedger } from '../../src/ledger/ledger-check.js';
 import { announceSeed, expectContract, FUZZ_SEED, propertyTimeout } from './support/fuzz-kit.js';
 
 // Model-based test: random sequences of operations run against the real service
@@ -93,6 +94,13 @@ async function expectAnswer(
     [r.tenant.id, requestId],
   );
   expect({ what, audited: n > 0 }).toEqual({ what, audited: expected.changes });
+  if (!expected.changes) {
+    const [{ moved }] = await r.t.db.query(
+      'SELECT count(*)::int AS moved FROM stock_movement WHERE tenant_id = $1 AND request_id = $2',
+      [r.tenant.id, requestId],
+    );
+    expect({ what, moved }).toEqual({ what, moved: 0 });
+  }
 }
 
 /** Units per item the lines ask for; undefined when a line names a deleted item. */
@@ -369,6 +377,8 @@ async function agree(m: Model, r: Real, after: string): Promise<void> {
     after,
     orders: sortById(m.orders.map((o) => ({ id: o.id, status: o.status }))),
   });
+  // The ledger explains every unit after every step.
+  expect({ after, ledger: (await checkLedger(r.t.db.manager, r.tenant.id)).problems }).toEqual({ after, ledger: [] });
 }
 
 let executed = 0;
