@@ -5,6 +5,7 @@ import { CommonModule } from './common/common.module.js';
 import { ConfigModule } from './config/config.module.js';
 import type { Env } from './config/env.js';
 import { DatabaseModule } from './database/database.module.js';
+import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { InventoryModule } from './inventory/inventory.module.js';
@@ -34,6 +35,7 @@ export class AppModule {
         WarehousesModule,
         ReservationsModule,
         OrdersModule,
+        EventsModule,
         HealthModule,
         MetricsModule,
       ],

@@ -38,8 +38,11 @@ const CURSOR_KIND = 'audit';
 /** An entry with the tenant, actor and request id it is written for. */
 export type AuditedEntry = AuditEntry & { tenantId: string; actor: string; requestId: string };
 
-/** Told of the audit rows a transaction writes (the business metrics count them once it commits). */
-export type AuditListener = (tx: EntityManager, entries: AuditedEntry[]) => void;
+/**
+ * Told of the audit rows a unit of work is about to write: the outbox adds the
+ * events they are to it, the business metrics count them once it commits.
+ */
+export type AuditListener = (uow: UnitOfWork, entries: AuditedEntry[]) => void;
 
 @Injectable()
 export class AuditService {
@@ -71,7 +74,7 @@ export class AuditService {
   add(uow: UnitOfWork, entries: AuditedEntry[]): void {
     if (entries.length === 0) return;
     uow.collect('audit_rows', entries, insertAuditRows);
-    for (const listener of this.listeners) listener(uow.tx, entries);
+    for (const listener of this.listeners) listener(uow, entries);
   }
 
   /** A change whose only write through a unit of work is its audit rows: adds them and flushes. */

@@ -98,6 +98,13 @@ export class Env {
   @Max(720)
   IDEMPOTENCY_TTL_HOURS: number = 24;
 
+  /** How long events are kept for the feed and webhook replays; older ones are purged hourly. */
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  EVENT_RETENTION_DAYS: number = 7;
+
   /** Key for the HMAC that makes pagination cursors tamper-evident. */
   @IsString()
   @MinLength(16)

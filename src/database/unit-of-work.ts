@@ -9,6 +9,7 @@ import { combineParts, sql, type SqlPart } from './sql.js';
 export const TABLES: ReadonlySet<string> = new Set([
   'api_key',
   'audit_log',
+  'event',
   'idempotency_key',
   'item',
   'order_line',

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { sql } from '../database/sql.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import type { Movement } from '../ledger/movement.js';
+import { stockEventsPart } from '../events/event.repository.js';
 import { movementLinesPart, recordMovementsPart } from '../ledger/movement.repository.js';
 
 export interface LockedStock {
@@ -170,8 +171,8 @@ export interface MoveOptions {
 }
 
 /**
- * Moves units on stock rows and records every movement in the ledger: three
- * parts of a unit of work, named after `name`. The movements feed both the
+ * Moves units on stock rows, records every movement in the ledger and tells of
+ * it in the outbox (stock events): parts of a unit of work, named after `name`. The movements feed both the
  * UPDATE (those of one row added up: each row changes once) and the ledger (one
  * row each, numbered after the row's last). The CHECK constraints
  * (0 <= reserved <= on_hand) refuse anything that would oversell or lose units,
@@ -202,6 +203,7 @@ export function moveStock(uow: UnitOfWork, name: string, movements: Movement[], 
     params: [],
   });
   uow.add(`${name}_ledger`, recordMovementsPart(lines, name));
+  uow.add(`${name}_events`, stockEventsPart(`${name}_ledger`));
 }
 
 /** What a moved (or inserted) stock row returns: what the ledger needs, and the new quantities. */
@@ -311,7 +313,10 @@ export async function insertStockRow(
            ${MOVED_STOCK}`,
     params: [tenantId, movement.item_id, movement.warehouse_id, movement.on_hand, recorded ? 1 : 0],
   });
-  if (recorded) uow.add('inserted_ledger', recordMovementsPart('inserted_lines', 'inserted'));
+  if (recorded) {
+    uow.add('inserted_ledger', recordMovementsPart('inserted_lines', 'inserted'));
+    uow.add('inserted_events', stockEventsPart('inserted_ledger'));
+  }
   const [row] = await uow.flush<AdjustedStock>('inserted');
   return row && { on_hand: row.on_hand, reserved: row.reserved };
 }

@@ -33,7 +33,8 @@ export function movementLinesPart(movements: Movement[]): SqlPart {
  * number: movement k of n on a row is number movement_seq - (n - k), and its
  * "after" values are the row's final ones less what the later movements added.
  * A movement of a row the guard left alone (not in `moved`) is not recorded.
- * Sorted, so that ids follow the numbers of each row.
+ * Sorted, so that ids follow the numbers of each row. Returns the movements
+ * (the stock events are made of them).
  */
 export function recordMovementsPart(lines: string, moved: string): SqlPart {
   return {
@@ -48,7 +49,8 @@ export function recordMovementsPart(lines: string, moved: string): SqlPart {
            FROM ${lines} m JOIN ${moved} r ON r.item_id = m.item_id AND r.warehouse_id = m.warehouse_id
            WINDOW later AS (PARTITION BY m.item_id, m.warehouse_id ORDER BY m.ord
                             ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
-           ORDER BY m.item_id, m.warehouse_id, m.ord`,
+           ORDER BY m.item_id, m.warehouse_id, m.ord
+           RETURNING *`,
     params: [],
   };
 }

@@ -29,7 +29,7 @@ export class BusinessEvents implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.dataSource.subscribers.push(this.subscriber);
-    this.audit.onAudited((tx, entries) => this.audited(tx, entries));
+    this.audit.onAudited((uow, entries) => this.audited(uow.tx, entries));
   }
 
   onModuleDestroy(): void {

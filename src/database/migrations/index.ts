@@ -5,6 +5,7 @@ import { Idempotency1732500000000 } from './1732500000000-idempotency.js';
 import { StockGuards1732600000000 } from './1732600000000-stock-guards.js';
 import { StockLedger1732700000000 } from './1732700000000-stock-ledger.js';
 import { Addressing1732710000000 } from './1732710000000-addressing.js';
+import { Events1732720000000 } from './1732720000000-events.js';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   StockGuards1732600000000,
   StockLedger1732700000000,
   Addressing1732710000000,
+  Events1732720000000,
 ];

@@ -1,0 +1,103 @@
+import type { EntityManager } from 'typeorm';
+import { sql, type SqlPart } from '../database/sql.js';
+import type { NewEvent } from './event.js';
+
+/** Events of a change, as one part of its unit of work, in the order given. */
+export function insertEventsPart(events: NewEvent[]): SqlPart {
+  return {
+    text: `INSERT INTO event (tenant_id, type, object_type, object_id, request_id, payload)
+           SELECT e.tenant_id, e.type, e.object_type, e.object_id, e.request_id, e.payload
+           FROM ROWS FROM (
+                  jsonb_to_recordset($1::jsonb) AS (tenant_id uuid, type text, object_type text, object_id uuid,
+                                                   request_id text, payload jsonb)
+                ) WITH ORDINALITY AS e(tenant_id, type, object_type, object_id, request_id, payload, n)
+           ORDER BY e.n`,
+    params: [JSON.stringify(events)],
+  };
+}
+
+/**
+ * The stock events of the movements another part recorded (`ledger`, the rows it
+ * returned): one `stock.changed` per movement, and when the row's available units
+ * cross a line, `stock.out_of_stock` (to 0), `stock.back_in_stock` (from 0) or
+ * `stock.low` (to or below the item's reorder point, or back above it). Each
+ * carries the row's movement number, the order a consumer applies them in.
+ */
+export function stockEventsPart(ledger: string): SqlPart {
+  return {
+    text: `INSERT INTO event (tenant_id, type, object_type, object_id, item_id, warehouse_id, seq, request_id, payload)
+           SELECT m.tenant_id, e.type, 'stock', m.item_id, m.item_id, m.warehouse_id, m.seq, m.request_id,
+                  jsonb_build_object('item_id', m.item_id, 'warehouse_id', m.warehouse_id, 'sku', i.sku, 'seq', m.seq)
+                    || e.payload
+           FROM ${ledger} m
+           JOIN item i ON i.id = m.item_id
+           CROSS JOIN LATERAL (
+             SELECT m.on_hand_after - m.on_hand_delta AS on_hand, m.reserved_after - m.reserved_delta AS reserved,
+                    m.on_hand_after - m.reserved_after - m.on_hand_delta + m.reserved_delta AS available,
+                    m.on_hand_after - m.reserved_after AS available_after
+           ) b
+           CROSS JOIN LATERAL (VALUES
+             (1, 'stock.changed', jsonb_build_object(
+                'movement', jsonb_build_object('id', m.id::text, 'type', m.type, 'on_hand_delta', m.on_hand_delta,
+                                               'reserved_delta', m.reserved_delta, 'reference', m.reference,
+                                               'reason', m.reason, 'actor', m.actor),
+                'before', jsonb_build_object('on_hand', b.on_hand, 'reserved', b.reserved, 'available', b.available),
+                'after', jsonb_build_object('on_hand', m.on_hand_after, 'reserved', m.reserved_after,
+                                            'available', b.available_after))),
+             (2, CASE WHEN b.available > 0 AND b.available_after = 0 THEN 'stock.out_of_stock' END,
+                 jsonb_build_object('available', b.available_after)),
+             (3, CASE WHEN b.available = 0 AND b.available_after > 0 THEN 'stock.back_in_stock' END,
+                 jsonb_build_object('available', b.available_after)),
+             (4, CASE WHEN (b.available > i.reorder_point) <> (b.available_after > i.reorder_point) THEN 'stock.low' END,
+                 jsonb_build_object('available', b.available_after, 'reorder_point', i.reorder_point,
+                                    'low', b.available_after <= i.reorder_point))
+           ) e(n, type, payload)
+           WHERE e.type IS NOT NULL
+           ORDER BY m.item_id, m.warehouse_id, m.seq, e.n`,
+    params: [],
+  };
+}
+
+/** A position in a tenant's feed: after the event (txid, id). */
+export interface FeedPosition {
+  txid: string;
+  id: string;
+}
+
+export interface EventRow {
+  id: string;
+  txid: string;
+  tenant_id: string;
+  type: string;
+  object_type: string;
+  object_id: string;
+  seq: number | null;
+  request_id: string;
+  payload: unknown;
+  occurred_at: Date;
+}
+
+/**
+ * The tenant's events after `after`, in feed order, of transactions older than
+ * every transaction still in flight (see the events migration): what a reader
+ * may be handed without ever missing one that commits later.
+ */
+export async function readFeed(
+  manager: EntityManager,
+  tenantId: string,
+  after: FeedPosition | undefined,
+  limit: number,
+  types?: string[],
+): Promise<EventRow[]> {
+  return sql<EventRow>(
+    manager,
+    `SELECT id::text, txid::text, tenant_id, type, object_type, object_id, seq, request_id, payload, occurred_at
+     FROM event
+     WHERE tenant_id = $1 AND (txid, id) > ($2::xid8, $3::bigint)
+       AND txid < pg_snapshot_xmin(pg_current_snapshot())
+       AND ($4::text[] IS NULL OR type = ANY($4))
+     ORDER BY txid, id
+     LIMIT $5`,
+    [tenantId, after?.txid ?? '0', after?.id ?? '0', types ?? null, limit],
+  );
+}

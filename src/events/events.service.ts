@@ -1,0 +1,101 @@
+import { BeforeApplicationShutdown, Injectable, OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { CursorCodec, InvalidCursorError } from '../common/cursor.js';
+import { Page } from '../common/page.js';
+import type { RequestContext } from '../common/request-context.js';
+import { sql } from '../database/sql.js';
+import type { EventResponse } from './dto/event.response.js';
+import type { ListEventsQuery } from './dto/list-events.query.js';
+import { eventsOfAudit } from './event.js';
+import { type EventRow, type FeedPosition, insertEventsPart, readFeed } from './event.repository.js';
+
+const CURSOR_KIND = 'events';
+/** How often a long poll looks again while nothing has arrived: often at first, then less. */
+const POLL_MS = [50, 100, 200, 300, 500];
+
+/**
+ * The outbox and the feed. Every audited change that is an event (see
+ * EVENT_ACTIONS) gets its event in the same unit of work as its audit rows;
+ * stock events are written by the stock moves themselves (moveStock).
+ */
+@Injectable()
+export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
+  private stopping = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly cursors: CursorCodec,
+  ) {}
+
+  onModuleInit(): void {
+    this.audit.onAudited((uow, entries) => uow.collect('event_rows', eventsOfAudit(entries), insertEventsPart));
+  }
+
+  /** Long polls end at once when the instance stops, so that they do not hold up the drain. */
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+  }
+
+  /**
+   * The tenant's events after the cursor, in feed order; with `wait`, holds on
+   * until at least one arrives or the time is up. The next cursor is always
+   * given (the same one when nothing came), so a consumer just keeps calling.
+   */
+  async list(ctx: RequestContext, query: ListEventsQuery, closed: () => boolean): Promise<Page<EventResponse>> {
+    const limit = query.limit ?? 20;
+    const after = query.after === undefined ? undefined : this.position(query.after);
+    const deadline = Date.now() + (query.wait ?? 0) * 1000;
+    let rows = await readFeed(this.dataSource.manager, ctx.tenantId, after, limit, query.types);
+    for (let i = 0; rows.length === 0 && Date.now() < deadline && !this.stopping && !closed(); i++) {
+      await sleep(Math.min(POLL_MS[Math.min(i, POLL_MS.length - 1)]!, deadline - Date.now()));
+      rows = await readFeed(this.dataSource.manager, ctx.tenantId, after, limit, query.types);
+    }
+    const last = rows.at(-1);
+    const next = last ? this.cursors.encode(CURSOR_KIND, [last.txid, last.id]) : (query.after ?? this.start());
+    return new Page(rows.map(toView), next, limit);
+  }
+
+  /** Purges events older than `days`, oldest first, in batches; answers how many went. */
+  async purgeOlderThan(days: number, batch = 10_000): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const rows = await sql<{ id: string }>(
+        this.dataSource.manager,
+        `DELETE FROM event WHERE id IN (
+           SELECT id FROM event WHERE occurred_at < now() - make_interval(days => $1) ORDER BY occurred_at LIMIT $2
+         ) RETURNING id`,
+        [days, batch],
+      );
+      purged += rows.length;
+      if (rows.length < batch) return purged;
+    }
+  }
+
+  private position(cursor: string): FeedPosition {
+    const [txid, id] = this.cursors.decode(CURSOR_KIND, cursor, 2).map(String) as [string, string];
+    if (!/^\d{1,20}$/.test(txid) || !/^\d{1,19}$/.test(id)) throw new InvalidCursorError();
+    return { txid, id };
+  }
+
+  private start(): string {
+    return this.cursors.encode(CURSOR_KIND, ['0', '0']);
+  }
+}
+
+function toView(row: EventRow): EventResponse {
+  return {
+    id: row.id,
+    type: row.type,
+    tenant_id: row.tenant_id,
+    object_type: row.object_type,
+    object_id: row.object_id,
+    seq: row.seq,
+    request_id: row.request_id,
+    occurred_at: row.occurred_at.toISOString(),
+    payload: row.payload as Record<string, unknown>,
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
