@@ -91,12 +91,14 @@ export async function readFeed(
 ): Promise<EventRow[]> {
   return sql<EventRow>(
     manager,
-    `SELECT id::text, txid::text, tenant_id, type, object_type, object_id, seq, request_id, payload, occurred_at
-     FROM event
-     WHERE tenant_id = $1 AND (txid, id) > ($2::xid8, $3::bigint)
-       AND txid < pg_snapshot_xmin(pg_current_snapshot())
-       AND ($4::text[] IS NULL OR type = ANY($4))
-     ORDER BY txid, id
+    `SELECT e.id::text, e.txid::text, e.tenant_id, e.type, e.object_type, e.object_id, e.seq, e.request_id, e.payload,
+            e.occurred_at
+     FROM event e
+     WHERE e.tenant_id = $1 AND (e.txid, e.id) > ($2::xid8, $3::bigint)
+       AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
+       AND ($4::text[] IS NULL OR e.type = ANY($4))
+     -- the columns, not the text the select list makes of them (text would sort 999 after 1000)
+     ORDER BY e.txid, e.id
      LIMIT $5`,
     [tenantId, after?.txid ?? '0', after?.id ?? '0', types ?? null, limit],
   );

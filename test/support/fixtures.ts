@@ -132,7 +132,8 @@ export function expectError(res: Response, status: number, code: string): void {
 
 /**
  * Everything a tenant owns, in a stable order: items, stock, warehouses, API keys,
- * audit rows, reservations and their lines, orders, their lines and history.
+ * audit rows, reservations and their lines, orders, their lines and history,
+ * stock movements and events.
  * Compare before and after a request to prove it changed nothing (S' = S).
  */
 export async function snapshot(t: TestApp, tenantId: string): Promise<Record<string, unknown[]>> {
@@ -150,6 +151,8 @@ export async function snapshot(t: TestApp, tenantId: string): Promise<Record<str
     orders: await q('SELECT * FROM orders WHERE tenant_id = $1 ORDER BY id'),
     orderLines: await q('SELECT * FROM order_line WHERE tenant_id = $1 ORDER BY order_id, item_id, warehouse_id'),
     orderHistory: await q('SELECT * FROM order_status_history WHERE tenant_id = $1 ORDER BY id'),
+    movements: await q('SELECT id FROM stock_movement WHERE tenant_id = $1 ORDER BY id'),
+    events: await q('SELECT id FROM event WHERE tenant_id = $1 ORDER BY id'),
   };
 }
 
