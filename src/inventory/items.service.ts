@@ -17,6 +17,7 @@ import { StockChanges } from './stock-changes.js';
 import {
   findItemView,
   insertItem,
+  itemExists,
   ITEM_SELECT,
   type ItemRow,
   type ItemView,
@@ -151,6 +152,11 @@ export class ItemsService {
         oldValue: before,
       });
     });
+  }
+
+  /** 404 unless the tenant has or had this item (deleted items included). */
+  async assertKnown(ctx: RequestContext, id: string): Promise<void> {
+    if (!(await itemExists(this.dataSource.manager, ctx.tenantId, id))) throw new NotFoundError('Item');
   }
 
   private async mustFind(manager: EntityManager, tenantId: string, id: string): Promise<ItemView> {

@@ -109,7 +109,7 @@ export function expectError(res: Response, status: number, code: string): void {
 
 /**
  * Everything a tenant owns, in a stable order: items, stock, warehouses, API keys,
- * audit rows, reservations and their lines, orders, their lines and history.
+ * audit rows, stock movements, reservations and their lines, orders, their lines and history.
  * Compare before and after a request to prove it changed nothing (S' = S).
  */
 export async function snapshot(t: TestApp, tenantId: string): Promise<Record<string, unknown[]>> {
@@ -120,6 +120,7 @@ export async function snapshot(t: TestApp, tenantId: string): Promise<Record<str
     warehouses: await q('SELECT * FROM warehouse WHERE tenant_id = $1 ORDER BY id'),
     apiKeys: await q('SELECT id, label, revoked_at FROM api_key WHERE tenant_id = $1 ORDER BY id'),
     audit: await q('SELECT id FROM audit_log WHERE tenant_id = $1 ORDER BY id'),
+    movements: await q('SELECT id FROM stock_movement WHERE tenant_id = $1 ORDER BY id'),
     reservations: await q('SELECT * FROM reservation WHERE tenant_id = $1 ORDER BY id'),
     reservationLines: await q(
       'SELECT * FROM reservation_line WHERE tenant_id = $1 ORDER BY reservation_id, item_id, warehouse_id',
