@@ -70,7 +70,8 @@ const VARIANTS = [
   { name: 'item_id, deep (cursor)', query: { item_id: item.id, cursor: deepCursor } },
 ];
 
-const server = await startServer(database.url);
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+const server = await startServer(database.url, { ADMIN_TOKEN });
 const get = httpClient(server.url, { Authorization: `Bearer ${tenant.key}` });
 const pathOf = (v) => {
   const { item_id, ...rest } = v.query;
@@ -124,6 +125,7 @@ async function explain({ text, params }) {
 
 const rows = [];
 const floor = [];
+let check;
 try {
   for (const variant of VARIANTS) {
     for (let i = 0; i < 50; i++) await get(pathOf(variant)); // warm every path and the buffers
@@ -173,6 +175,21 @@ try {
         `${plan.seqScan ? 'SEQ SCAN ' : ''}${plan.indexes.join(', ')} (${plan.buffers} buffers)`,
     );
   }
+  // The admin check of the whole ledger of the tenant, once: it reads every movement.
+  const t0 = performance.now();
+  const res = await httpClient(server.url, { Authorization: `Bearer ${ADMIN_TOKEN}` })(
+    `/api/admin/ledger?tenant_id=${tenant.id}`,
+  );
+  const { data } = JSON.parse(res.body);
+  check = {
+    ms: performance.now() - t0,
+    status: res.status,
+    movements: data?.movements,
+    problems: data?.problems.length,
+  };
+  console.log(
+    `GET /api/admin/ledger?tenant_id=…: ${res.status} in ${(check.ms / 1000).toFixed(1)} s, ${check.movements} movements, ${check.problems} problems`,
+  );
 } finally {
   await server.stop();
   await client.end();
@@ -189,6 +206,7 @@ writeFileSync(
       runs: RUNS,
       http_floor: { p50_ms: median(floor.map((f) => f.p50)), p95_ms: median(floor.map((f) => f.p95)) },
       rows,
+      check,
     },
     null,
     2,
