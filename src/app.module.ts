@@ -9,6 +9,7 @@ import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { InventoryModule } from './inventory/inventory.module.js';
+import { LedgerModule } from './ledger/ledger.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
@@ -36,6 +37,7 @@ export class AppModule {
         ReservationsModule,
         OrdersModule,
         EventsModule,
+        LedgerModule,
         HealthModule,
         MetricsModule,
       ],

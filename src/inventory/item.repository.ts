@@ -180,3 +180,9 @@ export async function itemIdsBySku(
   );
   return new Map(rows.map((r) => [r.sku, r.id]));
 }
+
+/** Whether the tenant has or had this item (a deleted one too: its ledger stays readable). */
+export async function itemExists(manager: EntityManager, tenantId: string, id: string): Promise<boolean> {
+  const rows = await sql(manager, 'SELECT 1 FROM item WHERE id = $1 AND tenant_id = $2', [id, tenantId]);
+  return rows.length > 0;
+}

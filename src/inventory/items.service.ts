@@ -21,6 +21,7 @@ import {
   findItemView,
   findItemViewBySku,
   insertItem,
+  itemExists,
   lockItemFields,
   ITEM_SELECT,
   type ItemRow,
@@ -203,6 +204,11 @@ export class ItemsService {
         oldValue: before,
       });
     });
+  }
+
+  /** 404 unless the tenant has or had this item (deleted items included). */
+  async assertKnown(ctx: RequestContext, id: string): Promise<void> {
+    if (!(await itemExists(this.dataSource.manager, ctx.tenantId, id))) throw new NotFoundError('Item');
   }
 
   private async mustFind(manager: EntityManager, tenantId: string, id: string): Promise<ItemView> {

@@ -21,20 +21,38 @@ export function feed(t: TestApp, tenant: TestTenant, query: Record<string, strin
   return t.http.get('/api/events').set(tenant.auth).query(query);
 }
 
-/** Reads the feed from `after` (the start when omitted) until a page comes back empty: every event and the cursor. */
+/**
+ * Reads the feed from `after` (the start when omitted) until it has handed out
+ * every event of the tenant committed by now, waiting (long polls) while
+ * transactions elsewhere in the cluster hold them back: a transaction of another
+ * test file left open delays the feed (it never skips). Returns them and the cursor.
+ */
 export async function readAll(
   t: TestApp,
   tenant: TestTenant,
   after?: string,
 ): Promise<{ events: EventData[]; cursor: string }> {
+  const [txid, id] = after ? positionOf(after) : ['0', '0'];
+  const [{ n }] = await t.db.query(
+    'SELECT count(*)::int AS n FROM event e WHERE e.tenant_id = $1 AND (e.txid, e.id) > ($2::xid8, $3::bigint)',
+    [tenant.id, txid, id],
+  );
   const events: EventData[] = [];
   let cursor = after;
-  for (;;) {
-    const res = await feed(t, tenant, { limit: 100, ...(cursor ? { after: cursor } : {}) }).expect(200);
+  const deadline = Date.now() + 60_000;
+  while (events.length < n || cursor === undefined) {
+    if (Date.now() > deadline) throw new Error(`readAll: ${events.length} of ${n} events after 60 s`);
+    const res = await feed(t, tenant, { limit: 100, wait: 5, ...(cursor ? { after: cursor } : {}) }).expect(200);
     cursor = res.body.page.next_cursor as string;
-    if (res.body.data.length === 0) return { events, cursor };
     events.push(...res.body.data);
   }
+  return { events, cursor };
+}
+
+/** The feed position a cursor stands for (tests know its format: base64url JSON, then a signature). */
+export function positionOf(cursor: string): [string, string] {
+  const [, txid, id] = JSON.parse(Buffer.from(cursor.split('.')[0]!, 'base64url').toString()) as string[];
+  return [txid!, id!];
 }
 
 /** The events a request wrote (by its request id), in feed order, straight from the table. */
