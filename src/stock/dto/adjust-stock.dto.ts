@@ -17,6 +17,9 @@ import { ADJUSTMENT_TYPES, type AdjustmentType } from '../../ledger/movement.js'
 import { MAX_STOCK_LINES } from './count-stock.dto.js';
 import { StockLineRefDto, StockNoteDto } from './stock-note.dto.js';
 
+// A named bound: the Swagger plugin drops a field whose @Min is a negated name (`@Min(MIN_DELTA)`).
+const MIN_DELTA = -MAX_DELTA;
+
 export const BATCH_MODES = ['all_or_nothing', 'per_line'] as const;
 export type BatchMode = (typeof BATCH_MODES)[number];
 
@@ -29,7 +32,7 @@ export class AdjustmentLineDto extends StockLineRefDto {
    */
   @Optional()
   @IsInt()
-  @Min(-MAX_DELTA)
+  @Min(MIN_DELTA)
   @Max(MAX_DELTA)
   delta?: number;
 
