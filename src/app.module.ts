@@ -14,6 +14,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { ReservationsModule } from './reservations/reservations.module.js';
+import { StockModule } from './stock/stock.module.js';
 import { WarehousesModule } from './warehouses/warehouses.module.js';
 import { ScheduleModule } from '@nestjs/schedule';
 
@@ -33,6 +34,7 @@ export class AppModule {
         RateLimitModule.forRoot(env),
         ScheduleModule.forRoot(),
         InventoryModule,
+        StockModule,
         WarehousesModule,
         ReservationsModule,
         OrdersModule,

@@ -13,6 +13,9 @@ import { MetricsService } from './metrics/metrics.service.js';
 import { setupSwagger } from './openapi/document.js';
 
 export const BODY_LIMIT = '100kb';
+/** Counts and batches take up to 1,000 lines (about 115 bytes each, more with a reason): a larger body. */
+export const STOCK_BATCH_BODY_LIMIT = '1mb';
+const STOCK_BATCH_ROUTES = ['/api/stock/counts', '/api/stock/adjustments'];
 /** Served at the root rather than under /api: probes and scrapers address them directly. */
 export const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'metrics'];
 
@@ -48,7 +51,11 @@ export async function createApp(
       maxAge: 600,
     });
   }
-  app.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
+  const json = (limit: string) =>
+    express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] });
+  // A body read by the first parser is left alone by the second.
+  app.use(STOCK_BATCH_ROUTES, json(STOCK_BATCH_BODY_LIMIT));
+  app.use(json(BODY_LIMIT));
   app.use(expressErrorHandler);
   app.setGlobalPrefix('api', { exclude: UNPREFIXED_ROUTES });
   setupSwagger(app);

@@ -146,3 +146,23 @@ export class IdempotencyKeyReusedError extends DomainError {
     );
   }
 }
+
+/** A compare-and-set found another value: nothing changed; `details` gives the current values per line. */
+export class QuantityChangedError extends DomainError {
+  constructor(details: ErrorDetail[], message = 'on_hand is no longer what expected_on_hand says') {
+    super('quantity_changed', message, HttpStatus.CONFLICT, details);
+  }
+}
+
+export class CountBelowReservedError extends DomainError {
+  constructor(details: ErrorDetail[], message = 'A count cannot be below the units reserved') {
+    super('count_below_reserved', message, HttpStatus.BAD_REQUEST, details);
+  }
+}
+
+/** Lines of a batch failed for different reasons: nothing changed; `details` lists every failing line with its own code. */
+export class BatchFailedError extends DomainError {
+  constructor(details: ErrorDetail[], message = 'Lines of the batch failed; nothing was changed') {
+    super('batch_failed', message, HttpStatus.BAD_REQUEST, details);
+  }
+}

@@ -11,6 +11,12 @@ export interface LineRefs {
   warehouse_code?: string;
 }
 
+/** An unknown SKU or code, with the index of the line that names it. */
+export interface IndexedUnknown {
+  index: number;
+  unknown: UnknownReference;
+}
+
 /** The line with ids only, which is what the write paths take: `item_id` set, `warehouse_id` when the line named one. */
 export type ResolvedLine<T extends LineRefs> = Omit<T, keyof LineRefs> & { item_id: string; warehouse_id?: string };
 
@@ -33,27 +39,45 @@ export async function resolveLines<T extends LineRefs>(
   lines: T[],
   path = 'lines',
 ): Promise<ResolvedLine<T>[]> {
+  const { resolved, unknown } = await lookUpLines(manager, tenantId, lines, path);
+  if (unknown.length > 0) throw new UnknownReferencesError(unknown.map((u) => u.unknown));
+  return resolved;
+}
+
+/**
+ * resolveLines without the 404: the lines (an unknown SKU leaves `item_id` empty,
+ * an unknown code leaves `warehouse_id` out) and every unknown one with the index
+ * of its line, for a request that applies the lines it can (`"mode": "per_line"`).
+ */
+export async function lookUpLines<T extends LineRefs>(
+  manager: EntityManager,
+  tenantId: string,
+  lines: T[],
+  path = 'lines',
+): Promise<{ resolved: ResolvedLine<T>[]; unknown: IndexedUnknown[] }> {
   const distinct = (values: (string | undefined)[]) => [...new Set(values.filter((v) => v !== undefined))];
   const items = await itemIdsBySku(manager, tenantId, distinct(lines.map((l) => l.sku)));
   const warehouses = await warehouseIdsByCode(manager, tenantId, distinct(lines.map((l) => l.warehouse_code)));
-  const unknown: UnknownReference[] = [];
+  const unknown: IndexedUnknown[] = [];
   const resolved = lines.map((line, i) => {
     const { item_id, sku, warehouse_id, warehouse_code, ...rest } = line;
     const itemId = sku === undefined ? item_id : items.get(sku);
     if (sku !== undefined && itemId === undefined) {
-      unknown.push({ field: `${path}.${i}.sku`, message: `unknown sku ${sku}`, sku });
+      unknown.push({ index: i, unknown: { field: `${path}.${i}.sku`, message: `unknown sku ${sku}`, sku } });
     }
     const warehouseId = warehouse_code === undefined ? warehouse_id : warehouses.get(warehouse_code);
     if (warehouse_code !== undefined && warehouseId === undefined) {
       unknown.push({
-        field: `${path}.${i}.warehouse_code`,
-        message: `unknown warehouse_code ${warehouse_code}`,
-        warehouse_code,
+        index: i,
+        unknown: {
+          field: `${path}.${i}.warehouse_code`,
+          message: `unknown warehouse_code ${warehouse_code}`,
+          warehouse_code,
+        },
       });
     }
     if (itemId === undefined && sku === undefined) throw new Error(`${path}.${i} names no item: validate lines first`);
     return { ...rest, item_id: itemId ?? '', ...(warehouseId !== undefined ? { warehouse_id: warehouseId } : {}) };
   });
-  if (unknown.length > 0) throw new UnknownReferencesError(unknown);
-  return resolved;
+  return { resolved, unknown };
 }

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { sql } from '../database/sql.js';
+import { sql, type SqlPart } from '../database/sql.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import type { Movement } from '../ledger/movement.js';
 import { stockEventsPart } from '../events/event.repository.js';
@@ -319,4 +319,84 @@ export async function insertStockRow(
   }
   const [row] = await uow.flush<AdjustedStock>('inserted');
   return row && { on_hand: row.on_hand, reserved: row.reserved };
+}
+
+export interface LockedOrCreated {
+  /** The live items among those of the keys (KEY SHARE held): keys of other items were left alone. */
+  live: Set<string>;
+  /** The rows of the keys of live items, sorted by (item_id, warehouse_id), locked; created ones with 0 units. */
+  rows: LockedStock[];
+  /** stockKey of the rows this statement created. */
+  created: Set<string>;
+}
+
+/**
+ * The stock rows of `keys` for a change that may need new ones (a count, the
+ * destination of a transfer, a batch), locked in the order of every path: KEY
+ * SHARE on the live items first, then every row, sorted by (item_id,
+ * warehouse_id), in one statement that also creates the missing ones (0 units,
+ * no movement: the trigger accepts an empty row). `ON CONFLICT … DO UPDATE …
+ * WHERE false` locks an existing row (FOR NO KEY UPDATE, which excludes every
+ * other change of it) without writing it; a row another transaction is inserting
+ * is waited for, then locked; so new and existing rows are taken in one order and
+ * two such requests queue instead of deadlocking. The rows are read by a second
+ * statement: under READ COMMITTED it sees the versions the locks were granted on
+ * (the first statement's snapshot may predate them). The warehouses must be the
+ * tenant's (the foreign key refuses others). A caller that keeps a created row
+ * unused deletes it (deleteEmptyRowsPart).
+ */
+export async function lockOrCreateStockRows(
+  manager: EntityManager,
+  tenantId: string,
+  keys: StockKey[],
+): Promise<LockedOrCreated> {
+  if (keys.length === 0) return { live: new Set(), rows: [], created: new Set() };
+  const itemIds = keys.map((k) => k.item_id);
+  const warehouseIds = keys.map((k) => k.warehouse_id);
+  const locked = await sql<{ item_id: string; warehouse_id: string | null }>(
+    manager,
+    `WITH live AS MATERIALIZED (
+       SELECT id FROM item
+       WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL
+       ORDER BY id FOR KEY SHARE
+     ), ensured AS (
+       INSERT INTO stock AS s (tenant_id, item_id, warehouse_id, on_hand)
+       SELECT $1, k.item_id, k.warehouse_id, 0
+       FROM unnest($2::uuid[], $3::uuid[]) AS k(item_id, warehouse_id) JOIN live ON live.id = k.item_id
+       ORDER BY k.item_id, k.warehouse_id
+       ON CONFLICT (item_id, warehouse_id) DO UPDATE SET on_hand = s.on_hand WHERE false
+       RETURNING s.item_id, s.warehouse_id
+     )
+     SELECT id AS item_id, NULL::uuid AS warehouse_id FROM live
+     UNION ALL
+     SELECT item_id, warehouse_id FROM ensured`,
+    [tenantId, itemIds, warehouseIds],
+  );
+  const live = new Set(locked.filter((r) => r.warehouse_id === null).map((r) => r.item_id));
+  const created = new Set(locked.filter((r) => r.warehouse_id !== null).map((r) => stockKey(r as StockKey)));
+  const rows = await sql<LockedStock>(
+    manager,
+    `SELECT s.item_id, s.warehouse_id, s.on_hand, s.reserved
+     FROM stock s JOIN unnest($2::uuid[], $3::uuid[]) AS k(item_id, warehouse_id)
+       ON s.item_id = k.item_id AND s.warehouse_id = k.warehouse_id
+     WHERE s.tenant_id = $1 AND s.item_id = ANY($4::uuid[])
+     ORDER BY s.item_id, s.warehouse_id`,
+    [tenantId, itemIds, warehouseIds, [...live]],
+  );
+  return { live, rows, created };
+}
+
+/**
+ * Deletes rows lockOrCreateStockRows created that a change leaves as they were
+ * made (no movement, 0 units): a part of the change's unit of work, so that a
+ * line that failed leaves no trace.
+ */
+export function deleteEmptyRowsPart(keys: StockKey[]): SqlPart {
+  return {
+    text: `DELETE FROM stock s USING unnest($1::uuid[], $2::uuid[]) AS k(item_id, warehouse_id)
+           WHERE s.item_id = k.item_id AND s.warehouse_id = k.warehouse_id
+             AND s.movement_seq = 0 AND s.on_hand = 0 AND s.reserved = 0
+           RETURNING s.item_id`,
+    params: [keys.map((k) => k.item_id), keys.map((k) => k.warehouse_id)],
+  };
 }

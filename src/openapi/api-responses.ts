@@ -72,6 +72,57 @@ const ERROR_EXAMPLES: Record<string, { message: string; details?: object[] }> = 
   reservation_expired: { message: 'The reservation has expired' },
   reservation_in_use: { message: 'The reservation is already used by an order' },
   quantity_out_of_range: { message: 'qty cannot exceed 2147483647' },
+  quantity_changed: {
+    message: 'on_hand is 47, not the expected 48; nothing was changed',
+    details: [
+      {
+        index: 0,
+        item_id: '5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11',
+        warehouse_id: '9d0e6a52-1c1f-4b0e-8a5e-3c2b7f1d4e60',
+        error: 'quantity_changed',
+        expected_on_hand: 48,
+        on_hand: 47,
+        message: 'on_hand is 47, not the expected 48',
+      },
+    ],
+  },
+  count_below_reserved: {
+    message: 'a count of 1 is below the 2 units reserved',
+    details: [
+      {
+        index: 0,
+        item_id: '5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11',
+        warehouse_id: '9d0e6a52-1c1f-4b0e-8a5e-3c2b7f1d4e60',
+        error: 'count_below_reserved',
+        counted: 1,
+        reserved: 2,
+        message: 'a count of 1 is below the 2 units reserved',
+      },
+    ],
+  },
+  batch_failed: {
+    message: '2 lines failed for different reasons; nothing was changed',
+    details: [
+      {
+        index: 0,
+        item_id: '5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11',
+        warehouse_id: '9d0e6a52-1c1f-4b0e-8a5e-3c2b7f1d4e60',
+        error: 'insufficient_stock',
+        requested: 5,
+        available: 3,
+        message: 'only 3 units available, 5 to remove',
+      },
+      {
+        index: 3,
+        item_id: '5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11',
+        warehouse_id: '1f4c2a9e-7b3d-4c8e-a2f1-6d5e4c3b2a10',
+        error: 'quantity_changed',
+        expected_on_hand: 10,
+        on_hand: 9,
+        message: 'on_hand is 9, not the expected 10',
+      },
+    ],
+  },
   amount_out_of_range: { message: 'The order total cannot exceed 9007199254740991 minor units' },
   unauthorized: { message: 'Missing or unknown API key' },
   forbidden: { message: 'Admin routes need the ADMIN_TOKEN' },

@@ -36,3 +36,27 @@ export async function outstandingUnits(
   );
   return new Map(sums.map((s) => [s.warehouse_id, Number(s.units)]));
 }
+
+/**
+ * Units on confirmed or processing orders of each of several stock rows, keyed
+ * by `item_id/warehouse_id` (rows with none are absent): outstandingUnits for a
+ * batch, in one statement, with the same rule (run it after the rows are locked).
+ */
+export async function outstandingUnitsOn(
+  manager: EntityManager,
+  tenantId: string,
+  keys: { item_id: string; warehouse_id: string }[],
+): Promise<Map<string, number>> {
+  if (keys.length === 0) return new Map();
+  const sums = await sql<{ item_id: string; warehouse_id: string; units: string }>(
+    manager,
+    `SELECT l.item_id, l.warehouse_id, sum(l.quantity) AS units
+     FROM unnest($2::uuid[], $3::uuid[]) AS k(item_id, warehouse_id)
+     JOIN order_line l ON l.item_id = k.item_id AND l.warehouse_id = k.warehouse_id
+     JOIN orders o ON o.id = l.order_id
+     WHERE l.tenant_id = $1 AND o.tenant_id = $1 AND o.status = ANY($4::text[])
+     GROUP BY l.item_id, l.warehouse_id`,
+    [tenantId, keys.map((k) => k.item_id), keys.map((k) => k.warehouse_id), OUTSTANDING_STATUSES],
+  );
+  return new Map(sums.map((s) => [`${s.item_id}/${s.warehouse_id}`, Number(s.units)]));
+}

@@ -119,6 +119,14 @@ describe('fuzz: every endpoint against hostile input', () => {
     const line = fc
       .record({ item_id: item, quantity: fc.integer({ min: 1, max: 3 }), warehouse_id: optional(warehouse) })
       .map(compact);
+    const countLine = fc
+      .record({
+        item_id: item,
+        warehouse_id: warehouse,
+        on_hand: fc.integer({ min: 0, max: 20 }),
+        expected_on_hand: optional(fc.integer({ min: 0, max: 20 })),
+      })
+      .map(compact);
     const bodyless: BodySpec = { valid: fc.constant({}), bodyless: true };
     return {
       'POST /api/items': {
@@ -208,6 +216,60 @@ describe('fuzz: every endpoint against hostile input', () => {
             })
             .map(compact),
           integers: ['ttl_seconds'],
+          required: ['lines'],
+        },
+      },
+      'POST /api/stock/counts': {
+        method: 'post',
+        path: '/api/stock/counts',
+        auth: 'tenant',
+        body: {
+          valid: fc
+            .record({
+              lines: fc.array(countLine, { minLength: 1, maxLength: 3 }),
+              reference: optional(name()),
+              reason: optional(fc.string({ maxLength: 20 })),
+            })
+            .map(compact),
+          required: ['lines'],
+        },
+      },
+      'POST /api/stock/transfers': {
+        method: 'post',
+        path: '/api/stock/transfers',
+        auth: 'tenant',
+        body: {
+          valid: fc
+            .record({
+              item_id: item,
+              from_warehouse_id: warehouse,
+              to_warehouse_id: warehouse,
+              quantity: fc.integer({ min: 1, max: 5 }),
+              reference: optional(name()),
+            })
+            .map(compact),
+          integers: ['quantity'],
+          required: ['item_id', 'from_warehouse_id', 'to_warehouse_id', 'quantity'],
+        },
+      },
+      'POST /api/stock/adjustments': {
+        method: 'post',
+        path: '/api/stock/adjustments',
+        auth: 'tenant',
+        body: {
+          valid: fc
+            .record({
+              lines: fc.array(
+                fc.oneof(
+                  fc.record({ item_id: item, warehouse_id: warehouse, delta: fc.integer({ min: -5, max: 5 }) }),
+                  countLine,
+                ),
+                { minLength: 1, maxLength: 3 },
+              ),
+              reference: optional(name()),
+              mode: optional(fc.constantFrom('all_or_nothing', 'per_line')),
+            })
+            .map(compact),
           required: ['lines'],
         },
       },

@@ -1,7 +1,7 @@
 import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
 import { IsId, Optional, MaxChars, Trim } from '../../common/validation.js';
 import { ADJUSTMENT_TYPES, type AdjustmentType } from '../../ledger/movement.js';
-import { MAX_DELTA } from '../quantities.js';
+import { MAX_DELTA, MIN_DELTA } from '../quantities.js';
 
 export class AdjustQtyDto {
   /**
@@ -9,7 +9,7 @@ export class AdjustQtyDto {
    * @example -1
    */
   @IsInt()
-  @Min(-MAX_DELTA)
+  @Min(MIN_DELTA)
   @Max(MAX_DELTA)
   delta!: number;
 

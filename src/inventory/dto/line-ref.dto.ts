@@ -30,6 +30,26 @@ export class ItemRefDto {
   sku?: string;
 }
 
+/** Names a stock row: an item (exactly one of `item_id`, `sku`) and a warehouse (exactly one of `warehouse_id`, `warehouse_code`). */
+export class StockRowRefDto extends ItemRefDto {
+  /**
+   * A warehouse of the tenant, by id (or give `warehouse_code`); the item's stock row there is created when missing.
+   * @example "9d0e6a52-1c1f-4b0e-8a5e-3c2b7f1d4e60"
+   */
+  @ExactlyOneOf('warehouse_code')
+  @IsIdOrMissing()
+  warehouse_id?: string;
+
+  /**
+   * The warehouse by its code (or give `warehouse_id`); unknown codes are 404 `not_found`, each listed.
+   * @example "BER-1"
+   */
+  @Optional()
+  @IsString()
+  @Matches(WAREHOUSE_CODE_PATTERN, { message: 'warehouse_code must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
+  warehouse_code?: string;
+}
+
 /** Names an item (exactly one of `item_id`, `sku`) and optionally a warehouse (at most one of `warehouse_id`, `warehouse_code`). */
 export class StockLineRefDto extends ItemRefDto {
   /** A warehouse of the tenant, by id (or give `warehouse_code`); with neither, reservations and orders allocate by warehouse priority. */
