@@ -44,18 +44,35 @@ const unexpected = results.filter(
   (r) => r.status !== 201 && !(r.status === 400 && r.body.error === 'insufficient_stock'),
 );
 const item = (await api('GET', `/api/items/${itemId}`)).body.data;
+// The ledger explains the result: one `reserved` movement per hold taken, numbered without a gap,
+// the last one leaving the row as it is.
+const movements = [];
+for (let cursor; ;) {
+  const page = (await api('GET', `/api/items/${itemId}/movements?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).body;
+  movements.push(...page.data);
+  cursor = page.page.next_cursor;
+  if (!cursor) break;
+}
+const seqs = movements.map((m) => m.seq).sort((a, b) => a - b);
+const ledgerOk =
+  movements.filter((m) => m.type === 'reserved').length === succeeded &&
+  seqs.every((s, i) => s === i + 1) &&
+  movements.reduce((sum, m) => sum + m.reserved_delta, 0) === item.reserved &&
+  movements.reduce((sum, m) => sum + m.on_hand_delta, 0) === item.qty;
 
 console.log(`Item: ${itemId} (stock ${stock}, ${attempts} parallel attempts)`);
 console.log(`Succeeded: ${succeeded}`);
 console.log(`Failed: ${attempts - succeeded}`);
 console.log(`Final available: ${item.available}`);
 console.log(`Final reserved: ${item.reserved}`);
+console.log(`Ledger: ${movements.length} movements, ${ledgerOk ? 'they explain every unit' : 'they do NOT add up'}`);
 for (const r of unexpected.slice(0, 5)) console.log(`Unexpected response: ${r.status} ${JSON.stringify(r.body)}`);
 
 const ok =
   succeeded === Math.min(stock, attempts) &&
   rejected === attempts - succeeded &&
   item.available === stock - succeeded &&
-  item.reserved === succeeded;
+  item.reserved === succeeded &&
+  ledgerOk;
 console.log(ok ? 'OK: nothing oversold' : 'FAILED: the figures above are not what the promise allows');
 process.exit(ok ? 0 : 1);

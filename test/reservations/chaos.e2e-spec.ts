@@ -20,6 +20,8 @@ describe('npm run chaos', () => {
     expect(stdout).toContain('Failed: 45\n');
     expect(stdout).toContain('Final available: 0\n');
     expect(stdout).toContain('Final reserved: 5\n');
+    // the item's received movement and one reserved movement per hold
+    expect(stdout).toContain('Ledger: 6 movements, they explain every unit\n');
   });
 
   it('exits non-zero when the figures are wrong (here: a key that cannot create the item)', async () => {
