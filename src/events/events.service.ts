@@ -57,14 +57,14 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
     return new Page(rows.map(toView), next, limit);
   }
 
-  /** Purges events older than `days`, oldest first, in batches; answers how many went. */
+  /** Purges events older than `days`, in batches; answers how many went. */
   async purgeOlderThan(days: number, batch = 10_000): Promise<number> {
     let purged = 0;
     for (;;) {
       const rows = await sql<{ id: string }>(
         this.dataSource.manager,
         `DELETE FROM event WHERE id IN (
-           SELECT id FROM event WHERE occurred_at < now() - make_interval(days => $1) ORDER BY occurred_at LIMIT $2
+           SELECT id FROM event WHERE occurred_at < now() - make_interval(days => $1) LIMIT $2
          ) RETURNING id`,
         [days, batch],
       );

@@ -34,7 +34,8 @@ export class StockLedger1732700000000 implements MigrationInterface {
 
     await q.query(`
       CREATE TABLE stock_movement (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        -- unique by construction, and no index of its own: lists find movements by their filters' indexes
+        id bigint GENERATED ALWAYS AS IDENTITY,
         tenant_id uuid NOT NULL REFERENCES tenant (id),
         item_id uuid NOT NULL,
         warehouse_id uuid NOT NULL,
@@ -52,7 +53,7 @@ export class StockLedger1732700000000 implements MigrationInterface {
         CONSTRAINT stock_movement_changes_something CHECK (on_hand_delta <> 0 OR reserved_delta <> 0),
         CONSTRAINT stock_movement_after_in_range CHECK (reserved_after >= 0 AND reserved_after <= on_hand_after),
         -- the per-row numbering: one movement per number, so a gap or a double shows at once
-        CONSTRAINT stock_movement_row_seq_key UNIQUE (item_id, warehouse_id, seq),
+        CONSTRAINT stock_movement_pkey PRIMARY KEY (item_id, warehouse_id, seq),
         -- the item and warehouse of the tenant; never the stock row itself, which a ledger outlives
         CONSTRAINT stock_movement_item_fk FOREIGN KEY (tenant_id, item_id) REFERENCES item (tenant_id, id),
         CONSTRAINT stock_movement_warehouse_fk FOREIGN KEY (tenant_id, warehouse_id) REFERENCES warehouse (tenant_id, id)
