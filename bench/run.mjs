@@ -10,6 +10,10 @@
 //   hot-item idempotent  hot-item with a fresh Idempotency-Key per request (reported, no target)
 //   baselines    pgbench running the naive transaction of hot-item and spread at 64 clients
 //   orders-list  bench/orders-list.mjs at 1,000,000 orders
+//   stock-ops    bench/stock-ops.mjs: a 1,000-line batch against 1,000 single adjustments, the 100,000-row sync
+//   (the movement list at 10 million movements is bench/movements-list.mjs: its seed alone takes minutes)
+// --compare-build <dir> runs hot-item, spread and their baselines against another build too
+// (a worktree of an older commit, built): what a change costs, in the same run.
 // Each scenario warms up, then measures for about 10 s (x --scale); runs are
 // interleaved and the table shows medians of --runs. Correctness is verified
 // after every service run and a violation fails the whole bench. Results:
@@ -30,6 +34,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     scale: { type: 'string', default: '1' },
     'skip-orders-list': { type: 'boolean', default: false },
+    'skip-stock-ops': { type: 'boolean', default: false },
     // e.g. --only spread,pgbench-spread while working on one scenario (implies --skip-orders-list)
     only: { type: 'string' },
     // Another build of the service (a checkout with dist/ built, e.g. a worktree of an older commit):
@@ -163,6 +168,11 @@ try {
 
 if (!failed && !values['skip-orders-list'] && !ONLY) {
   const child = spawnSync(process.execPath, ['bench/orders-list.mjs', '--runs', String(RUNS)], { stdio: 'inherit' });
+  if (child.status !== 0) failed = true;
+}
+// The stock operations (a 1,000-line batch against 1,000 single adjustments, the 100,000-row sync).
+if (!failed && !values['skip-stock-ops'] && !ONLY) {
+  const child = spawnSync(process.execPath, ['bench/stock-ops.mjs', '--runs', String(RUNS)], { stdio: 'inherit' });
   if (child.status !== 0) failed = true;
 }
 
