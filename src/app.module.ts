@@ -14,6 +14,7 @@ import { OrdersModule } from './orders/orders.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { ReservationsModule } from './reservations/reservations.module.js';
 import { WarehousesModule } from './warehouses/warehouses.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { ScheduleModule } from '@nestjs/schedule';
 
 @Module({})
@@ -36,6 +37,7 @@ export class AppModule {
         ReservationsModule,
         OrdersModule,
         EventsModule,
+        WebhooksModule,
         HealthModule,
         MetricsModule,
       ],

@@ -146,3 +146,10 @@ export class IdempotencyKeyReusedError extends DomainError {
     );
   }
 }
+
+/** A webhook URL whose host is (or resolves to) an address webhooks may not reach, or does not resolve. */
+export class UrlNotAllowedError extends DomainError {
+  constructor(message: string) {
+    super('url_not_allowed', message, HttpStatus.BAD_REQUEST, [{ field: 'url', message }]);
+  }
+}
