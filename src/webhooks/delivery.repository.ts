@@ -12,15 +12,16 @@ const SETTLED = 'txid < pg_snapshot_xmin(pg_current_snapshot())';
 export function claimEndpointsForFanOut(
   manager: EntityManager,
   limit: number,
+  tenantIds: string[] | null,
 ): Promise<{ id: string; tenant_id: string; event_types: string[] | null }[]> {
   return sql(
     manager,
     `SELECT w.id, w.tenant_id, w.event_types FROM webhook_endpoint w
-     WHERE w.active AND EXISTS (
+     WHERE w.active AND ($2::uuid[] IS NULL OR w.tenant_id = ANY($2::uuid[])) AND EXISTS (
        SELECT 1 FROM event WHERE tenant_id = w.tenant_id AND (txid, id) > (w.cursor_txid, w.cursor_id) AND ${SETTLED})
      ORDER BY w.id LIMIT $1
      FOR NO KEY UPDATE OF w SKIP LOCKED`,
-    [limit],
+    [limit, tenantIds],
   );
 }
 
@@ -85,13 +86,19 @@ export interface ClaimedDelivery {
  * out (its transaction took its id before the lock of the row, so the feed can
  * order it later). So one endpoint gets a row's events in seq order.
  */
-export function claimDue(manager: EntityManager, limit: number, leaseSeconds: number): Promise<ClaimedDelivery[]> {
+export function claimDue(
+  manager: EntityManager,
+  limit: number,
+  leaseSeconds: number,
+  tenantIds: string[] | null,
+): Promise<ClaimedDelivery[]> {
   return sql<ClaimedDelivery>(
     manager,
     `WITH picked AS (
        SELECT d.id FROM webhook_delivery d JOIN webhook_endpoint w ON w.id = d.endpoint_id
        WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
          AND w.active AND (w.paused_until IS NULL OR w.paused_until <= now())
+         AND ($3::uuid[] IS NULL OR d.tenant_id = ANY($3::uuid[]))
        ORDER BY d.next_attempt_at, d.event_id
        LIMIT $1
        FOR UPDATE OF d SKIP LOCKED
@@ -119,7 +126,7 @@ export function claimDue(manager: EntityManager, limit: number, leaseSeconds: nu
                               'request_id', e.request_id, 'payload', e.payload, 'occurred_at', e.occurred_at) AS event
      FROM ready r JOIN leased USING (id) JOIN webhook_endpoint w ON w.id = r.endpoint_id JOIN event e ON e.id = r.event_id
      ORDER BY r.endpoint_id, r.item_id, r.warehouse_id, r.seq, r.event_id`,
-    [limit, leaseSeconds],
+    [limit, leaseSeconds, tenantIds],
   );
 }
 
@@ -154,6 +161,7 @@ export async function recordRound(
   endpoints: EndpointRound[],
   giveUpHours: number,
 ): Promise<{ id: string; tenant_id: string; consecutive_failures: number; failing_since: Date }[]> {
+  // Ends in a SELECT: the pool's manager (no transaction) would shape an UPDATE's rows differently.
   return sql(
     manager,
     `WITH r AS (
@@ -172,19 +180,17 @@ export async function recordRound(
          next_attempt_at = COALESCE(r.retry_at, d.next_attempt_at)
        FROM r WHERE d.id = r.id
      ),
-     unsent AS (UPDATE webhook_delivery SET lease_until = NULL WHERE id = ANY($2::uuid[]))
-     UPDATE webhook_endpoint w
-     SET consecutive_failures = CASE WHEN o.ok THEN 0 ELSE w.consecutive_failures + 1 END,
-         failing_since = CASE WHEN o.ok THEN NULL ELSE COALESCE(w.failing_since, now()) END,
-         paused_until = o.paused_until
-     FROM jsonb_to_recordset($3::jsonb) AS o(id uuid, ok boolean, paused_until timestamptz)
-     WHERE w.id = o.id
-     RETURNING w.id, w.tenant_id, w.consecutive_failures, w.failing_since`,
+     unsent AS (UPDATE webhook_delivery SET lease_until = NULL WHERE id = ANY($2::uuid[])),
+     health AS (
+       UPDATE webhook_endpoint w
+       SET consecutive_failures = CASE WHEN o.ok THEN 0 ELSE w.consecutive_failures + 1 END,
+           failing_since = CASE WHEN o.ok THEN NULL ELSE COALESCE(w.failing_since, now()) END,
+           paused_until = o.paused_until
+       FROM jsonb_to_recordset($3::jsonb) AS o(id uuid, ok boolean, paused_until timestamptz)
+       WHERE w.id = o.id
+       RETURNING w.id, w.tenant_id, w.consecutive_failures, w.failing_since
+     )
+     SELECT * FROM health WHERE failing_since IS NOT NULL`,
     [JSON.stringify(attempts), released, JSON.stringify(endpoints), giveUpHours],
-  ).then((rows) =>
-    (rows as { id: string; tenant_id: string; consecutive_failures: number; failing_since: Date | null }[]).filter(
-      (r): r is { id: string; tenant_id: string; consecutive_failures: number; failing_since: Date } =>
-        r.failing_since !== null,
-    ),
   );
 }

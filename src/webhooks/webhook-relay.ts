@@ -23,7 +23,8 @@ const FAN_OUT_ENDPOINTS = 50;
 const FAN_OUT_EVENTS = 1000;
 const CLAIM = 500;
 const LANES = 32;
-const LEASE_SECONDS = 120;
+/** How long a claim is a relay's: a crashed instance's claims come back after it. Rounds end in half of it. */
+const LEASE_SECONDS = 30;
 
 /** The sender the relay uses (a provider, so that tests can look at it). */
 export abstract class WebhookTransport {
@@ -46,6 +47,8 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
   private stopped = true;
   private loops: Promise<void>[] = [];
   private wakeDelivery?: () => void;
+  /** Tests relay only their own tenants' endpoints (the database is shared); null: every tenant. */
+  private tenantIds: ReadonlySet<string> | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -65,9 +68,11 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
     await this.stop();
   }
 
-  start(): void {
+  /** Starts both loops; `scope.tenantIds` (read at every round) limits them to those tenants. */
+  start(scope: { tenantIds?: ReadonlySet<string> } = {}): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.tenantIds = scope.tenantIds ?? null;
     this.loops = [
       this.loop('fan-out', () => this.fanOutOnce()),
       this.loop(
@@ -91,7 +96,7 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
   async fanOutOnce(): Promise<number> {
     const made = await this.tx.runOwn(async (manager) => {
       let inserted = 0;
-      for (const endpoint of await claimEndpointsForFanOut(manager, FAN_OUT_ENDPOINTS)) {
+      for (const endpoint of await claimEndpointsForFanOut(manager, FAN_OUT_ENDPOINTS, this.scope())) {
         inserted += (await fanOut(manager, endpoint, FAN_OUT_EVENTS)).inserted;
       }
       return inserted;
@@ -102,7 +107,7 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** One delivery round: claim, send, record. Answers how many deliveries it attempted. */
   async deliverOnce(): Promise<number> {
-    const claimed = await claimDue(this.dataSource.manager, CLAIM, LEASE_SECONDS);
+    const claimed = await claimDue(this.dataSource.manager, CLAIM, this.leaseSeconds, this.scope());
     if (claimed.length === 0) return 0;
     const started = Date.now();
     const { lanes, released } = lanesOf(claimed);
@@ -110,7 +115,7 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
     const send = async (lane: ClaimedDelivery[]) => {
       for (let i = 0; i < lane.length; i++) {
         // A lane that fails stops (what follows in its stock row waits), and none outlives half its lease.
-        if (this.stopped || Date.now() - started > (LEASE_SECONDS * 1000) / 2) {
+        if (this.stopped || Date.now() - started > (this.leaseSeconds * 1000) / 2) {
           released.push(...lane.slice(i).map((d) => d.id));
           return;
         }
@@ -183,6 +188,15 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
       }
     }
     return [...rounds.values()];
+  }
+
+  private scope(): string[] | null {
+    return this.tenantIds ? [...this.tenantIds] : null;
+  }
+
+  /** Long enough for a round: several sends of WEBHOOK_TIMEOUT_MS fit into half of it. */
+  private get leaseSeconds(): number {
+    return Math.max(LEASE_SECONDS, Math.ceil((this.env.WEBHOOK_TIMEOUT_MS * 6) / 1000));
   }
 
   private delay(failures: number): number {
