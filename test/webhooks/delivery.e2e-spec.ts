@@ -5,7 +5,8 @@ import { extend, lapse, release, reserveOk, sweep } from '../support/reservation
 import { newWarehouse, updateWarehouse } from '../support/stock.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { sleep } from '../support/util.js';
-import { feedEvents, newWebhook, Receiver, RELAY_ENV, seqsByRow, startRelay } from '../support/webhooks.js';
+import { Receiver } from '../support/webhook-receiver.js';
+import { feedEvents, newWebhook, RELAY_ENV, seqsByRow, startRelay } from '../support/webhooks.js';
 
 let t: TestApp;
 let receiver: Receiver;

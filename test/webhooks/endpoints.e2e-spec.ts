@@ -3,7 +3,8 @@ import { Webhook } from 'standardwebhooks';
 import { expectError, listAudit, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { sleep } from '../support/util.js';
-import { createWebhook, newWebhook, Receiver, RELAY_ENV, startRelay } from '../support/webhooks.js';
+import { Receiver } from '../support/webhook-receiver.js';
+import { createWebhook, newWebhook, RELAY_ENV, startRelay } from '../support/webhooks.js';
 
 let t: TestApp;
 let strict: TestApp;

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { adjustQty, newItem, newTenant } from '../support/fixtures.js';
 import { reserveOk } from '../support/reservations.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { feedEvents, newWebhook, Receiver, RELAY_ENV, seqsByRow, startRelay } from '../support/webhooks.js';
+import { Receiver } from '../support/webhook-receiver.js';
+import { feedEvents, newWebhook, RELAY_ENV, seqsByRow, startRelay } from '../support/webhooks.js';
 
 let a: TestApp;
 let b: TestApp;
