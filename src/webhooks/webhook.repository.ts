@@ -54,28 +54,20 @@ export function toWebhookView(row: WebhookRow): WebhookView {
 /** The fields PATCH may change (columns of the same names). */
 export type WebhookChanges = Partial<Pick<WebhookView, 'url' | 'description' | 'event_types' | 'active'>>;
 
-export async function findWebhook(
-  manager: EntityManager,
-  tenantId: string,
-  id: string,
-): Promise<WebhookRow | undefined> {
-  const [row] = await sql<WebhookRow>(
-    manager,
-    `SELECT ${WEBHOOK_COLUMNS} FROM webhook_endpoint WHERE tenant_id = $1 AND id = $2`,
-    [tenantId, id],
-  );
-  return row;
+/** One endpoint of the tenant, or undefined. */
+export function findWebhook(manager: EntityManager, tenantId: string, id: string): Promise<WebhookRow | undefined> {
+  return selectWebhook(manager, tenantId, id, '');
 }
 
 /** Locks one endpoint of the tenant (NO KEY UPDATE: deliveries referencing it are not held up) and reads it. */
-export async function lockWebhook(
-  manager: EntityManager,
-  tenantId: string,
-  id: string,
-): Promise<WebhookRow | undefined> {
+export function lockWebhook(manager: EntityManager, tenantId: string, id: string): Promise<WebhookRow | undefined> {
+  return selectWebhook(manager, tenantId, id, 'FOR NO KEY UPDATE');
+}
+
+async function selectWebhook(manager: EntityManager, tenantId: string, id: string, lock: string) {
   const [row] = await sql<WebhookRow>(
     manager,
-    `SELECT ${WEBHOOK_COLUMNS} FROM webhook_endpoint WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`,
+    `SELECT ${WEBHOOK_COLUMNS} FROM webhook_endpoint WHERE tenant_id = $1 AND id = $2 ${lock}`,
     [tenantId, id],
   );
   return row;
