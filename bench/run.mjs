@@ -8,6 +8,9 @@
 //   order-flow   reserve -> create order -> confirm, 32 connections
 //   http-floor   GET /api/me (authenticated, no database work but a cached key lookup)
 //   hot-item idempotent  hot-item with a fresh Idempotency-Key per request (reported, no target)
+//   hot-item webhook, spread webhook  the same with one webhook endpoint subscribed to every event and a
+//                local receiver: throughput, and the delivery lag (commit -> receiver) p50/p99
+//   feed-read    GET /api/events pages of 100 from the start of the feed, one client: events read per second
 //   baselines    pgbench running the naive transaction of hot-item and spread at 64 clients
 //   orders-list  bench/orders-list.mjs at 1,000,000 orders
 //   stock-ops    bench/stock-ops.mjs: a 1,000-line batch against 1,000 single adjustments, the 100,000-row sync
@@ -26,7 +29,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchTenant, connect, dropDatabase, openBenchDatabase } from './lib/database.mjs';
-import { median, startServer } from './lib/server.mjs';
+import { httpClient, median, startServer } from './lib/server.mjs';
+import { startReceiver } from './lib/webhook-receiver.mjs';
 import { checkLedger } from '../dist/src/ledger/ledger-check.js';
 
 const { values } = parseArgs({
@@ -55,8 +59,11 @@ const MEASURE_SECONDS = Math.max(3, Math.round(10 * SCALE));
 mkdirSync('bench/results', { recursive: true });
 const dbName = `bench_${Date.now()}`;
 const database = await openBenchDatabase(dbName);
-const SERVER_ENV = { RATE_LIMIT_PER_MINUTE: '0', DB_POOL_SIZE: '8' };
+// The bench's webhook receiver is on loopback.
+const SERVER_ENV = { RATE_LIMIT_PER_MINUTE: '0', DB_POOL_SIZE: '8', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' };
 const main = await openTarget(database.url);
+const receiver = await startReceiver();
+const webhook = await benchWebhook(main);
 const { client, tenant, hot, spread } = main;
 const pgbench = findPgbench();
 const COMPARE = values['compare-build'];
@@ -77,7 +84,10 @@ try {
     ],
 
     ['hot-item', hotItem(main)],
+    ['hot-item webhook', withWebhook(hotItem(main))],
     ['spread', spreadItems(main)],
+    ['spread webhook', withWebhook(spreadItems(main))],
+    ['feed-read', feedRead, { verify: false }],
 
     [
       'order-flow',
@@ -147,7 +157,10 @@ try {
       runs.get(name).push(r);
       console.log(
         `${name.padEnd(18)} run ${i + 1}/${RUNS}: ${r.rps.toFixed(0).padStart(6)}/s  p50 ${fmt(r.p50)}  p99 ${fmt(r.p99)}  errors ${r.errors}` +
-          (r.max_rss_mb ? `  max RSS ${r.max_rss_mb} MB` : ''),
+          (r.max_rss_mb ? `  max RSS ${r.max_rss_mb} MB` : '') +
+          (r.lag_p99 !== undefined
+            ? `  webhook lag p50 ${fmt(r.lag_p50)} p99 ${fmt(r.lag_p99)} (${r.delivered} delivered)`
+            : ''),
       );
       if (verify && r.errors > 0) throw new Error(`${name}: ${r.errors} failed requests`);
     }
@@ -162,6 +175,7 @@ try {
     await target.server.stop();
     await target.client.end();
   }
+  await receiver.close();
   await database.close();
   if (database.kind === 'external') await dropDatabase(database.url, dbName);
 }
@@ -271,6 +285,100 @@ function spreadItems(target) {
   };
 }
 
+/**
+ * One endpoint for every event type, at the bench's receiver, inactive between
+ * the webhook scenarios: the others run without it.
+ */
+async function benchWebhook(target) {
+  const res = await fetch(`${target.server.url}/api/webhooks`, {
+    method: 'POST',
+    headers: target.auth,
+    body: JSON.stringify({ url: receiver.url, description: 'bench' }),
+  });
+  const body = await res.json();
+  if (res.status !== 201) throw new Error(`create webhook: ${res.status} ${JSON.stringify(body)}`);
+  receiver.setSecret(body.data.secret);
+  await setWebhookActive(target, body.data.id, false);
+  return body.data.id;
+}
+
+/** On: from the feed's head (no backlog of the runs without it); off: nothing more is fanned out. */
+async function setWebhookActive({ client: c }, id, active) {
+  await c.query(
+    active
+      ? `UPDATE webhook_endpoint SET active = true, cursor_txid = pg_current_xact_id(), cursor_id = 0 WHERE id = $1`
+      : `UPDATE webhook_endpoint SET active = false WHERE id = $1`,
+    [id],
+  );
+}
+
+/**
+ * `run` with the endpoint on; then waits until everything was delivered, and
+ * adds the lag of each event, from its transaction (occurred_at) to its first
+ * arrival at the receiver, over the warm-up and the measured run.
+ */
+function withWebhook(run) {
+  return async (tag) => {
+    receiver.reset();
+    await setWebhookActive(main, webhook, true);
+    const r = await run(tag);
+    const deadline = Date.now() + 60_000;
+    let left;
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      left = Number(
+        (
+          await client.query(
+            `SELECT (SELECT count(*) FROM webhook_delivery WHERE endpoint_id = $1 AND status = 'pending')
+                  + (SELECT count(*) FROM event e, webhook_endpoint w
+                     WHERE w.id = $1 AND e.tenant_id = w.tenant_id AND (e.txid, e.id) > (w.cursor_txid, w.cursor_id)) AS n`,
+            [webhook],
+          )
+        ).rows[0].n,
+      );
+    } while (left > 0 && Date.now() < deadline);
+    await setWebhookActive(main, webhook, false);
+    const lags = [...receiver.arrivals.values()].sort((a, b) => a - b);
+    const { unverified } = receiver.checks();
+    if (unverified > 0) throw new Error(`${tag}: ${unverified} webhook signatures did not verify`);
+    return {
+      ...r,
+      delivered: lags.length,
+      undelivered: left,
+      lag_p50: lags[Math.floor(lags.length * 0.5)],
+      lag_p99: lags[Math.floor(lags.length * 0.99)],
+      errors: r.errors + left,
+    };
+  };
+}
+
+/** One client reading the whole feed from its start, 100 events a page, for MEASURE_SECONDS at most. */
+async function feedRead() {
+  const get = httpClient(main.server.url, { Authorization: main.auth.Authorization });
+  let after;
+  let events = 0;
+  const pages = [];
+  const started = Date.now();
+  while (Date.now() - started < MEASURE_SECONDS * 1000) {
+    const t0 = performance.now();
+    const res = await get(`/api/events?limit=100${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+    pages.push(performance.now() - t0);
+    if (res.status !== 200) throw new Error(`feed: ${res.status} ${res.body.slice(0, 200)}`);
+    const body = JSON.parse(res.body);
+    events += body.data.length;
+    after = body.page.next_cursor;
+    if (body.data.length === 0) break;
+  }
+  pages.sort((a, b) => a - b);
+  return {
+    rps: events / ((Date.now() - started) / 1000),
+    p50: pages[Math.floor(pages.length * 0.5)],
+    p99: pages[Math.floor(pages.length * 0.99)],
+    errors: 0,
+    pages: pages.length,
+  };
+}
+
 function summarize(name, runs) {
   const summary = {
     rps: median(runs.map((r) => r.rps)),
@@ -278,6 +386,9 @@ function summarize(name, runs) {
     p99: median(runs.map((r) => r.p99)),
     errors: runs.reduce((s, r) => s + r.errors, 0),
     ...(runs[0].max_rss_mb !== undefined ? { max_rss_mb: Math.max(...runs.map((r) => r.max_rss_mb)) } : {}),
+    ...(runs[0].lag_p99 !== undefined
+      ? { lag_p50: median(runs.map((r) => r.lag_p50)), lag_p99: median(runs.map((r) => r.lag_p99)) }
+      : {}),
     runs,
   };
   writeFileSync(
@@ -543,6 +654,7 @@ function report() {
     row('spread (service, reservations)', results['spread'], results['pgbench spread']),
     row('spread (pgbench naive, 64 clients)', results['pgbench spread']),
     row('order-flow (completed orders)', results['order-flow']),
+    row('feed-read (events read, pages of 100)', results['feed-read']),
     row('http-floor (GET /api/me)', results['http-floor']),
   ];
   if (before) {
@@ -559,6 +671,19 @@ function report() {
         (name) =>
           `| ${name} | ${results[name]?.rps.toFixed(0) ?? '-'} | ${results[`${name} before`]?.rps.toFixed(0) ?? '-'} | ${cost(name)} |`,
       ),
+    );
+  }
+  const hooked = ['hot-item', 'spread'].filter((name) => results[`${name} webhook`]);
+  if (hooked.length > 0) {
+    lines.push(
+      '',
+      'With one webhook endpoint subscribed to every event and a local receiver:',
+      '| scenario | without /s | with /s | with / without | delivery lag p50 | p99 |',
+      '|---|---|---|---|---|---|',
+      ...hooked.map((name) => {
+        const [a, b] = [results[name], results[`${name} webhook`]];
+        return `| ${name} | ${a ? a.rps.toFixed(0) : '-'} | ${b.rps.toFixed(0)} | ${a ? `${(b.rps / a.rps).toFixed(2)}×` : '-'} | ${fmt(b.lag_p50)} | ${fmt(b.lag_p99)} |`;
+      }),
     );
   }
   if (results['hot-item']?.max_rss_mb)

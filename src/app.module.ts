@@ -16,6 +16,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { ReservationsModule } from './reservations/reservations.module.js';
 import { StockModule } from './stock/stock.module.js';
 import { WarehousesModule } from './warehouses/warehouses.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { ScheduleModule } from '@nestjs/schedule';
 
 @Module({})
@@ -40,6 +41,7 @@ export class AppModule {
         OrdersModule,
         EventsModule,
         LedgerModule,
+        WebhooksModule,
         HealthModule,
         MetricsModule,
       ],

@@ -166,3 +166,10 @@ export class BatchFailedError extends DomainError {
     super('batch_failed', message, HttpStatus.BAD_REQUEST, details);
   }
 }
+
+/** A webhook URL whose host is (or resolves to) an address webhooks may not reach, or does not resolve. */
+export class UrlNotAllowedError extends DomainError {
+  constructor(message: string) {
+    super('url_not_allowed', message, HttpStatus.BAD_REQUEST, [{ field: 'url', message }]);
+  }
+}

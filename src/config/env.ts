@@ -165,6 +165,56 @@ export class Env {
   @Max(600000)
   SHUTDOWN_TIMEOUT_MS: number = 10000;
 
+  /** Runs the webhook relay in this instance (fan-out of events to endpoints, then delivery); every instance may. */
+  @EnvBool()
+  @IsBoolean()
+  WEBHOOK_RELAY: boolean = true;
+
+  /**
+   * Lets webhook URLs reach loopback, private, link-local, CGNAT and metadata addresses (development and tests).
+   * Off: such URLs are refused when created and checked again, on the resolved address, at every delivery.
+   */
+  @EnvBool()
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: boolean = false;
+
+  /**
+   * Key that encrypts webhook signing secrets at rest (AES-256-GCM, key derived by HKDF-SHA256), so that a
+   * database dump alone cannot sign. Unset: a built-in development key (a warning at start in production).
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'WEBHOOK_SECRET_KEY must be at least 16 characters' })
+  WEBHOOK_SECRET_KEY?: string;
+
+  /** Longest a webhook delivery may take (connect, send, answer) before it counts as failed. */
+  @EnvInt()
+  @IsInt()
+  @Min(100)
+  @Max(60000)
+  WEBHOOK_TIMEOUT_MS: number = 5000;
+
+  /** First retry delay of a failed delivery; doubled on each failure (with jitter) up to an hour. */
+  @EnvInt()
+  @IsInt()
+  @Min(10)
+  @Max(3600000)
+  WEBHOOK_RETRY_BASE_MS: number = 1000;
+
+  /** An endpoint failing for this long without a success is disabled (a webhook.disabled event says so). */
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  WEBHOOK_DISABLE_AFTER_HOURS: number = 24;
+
+  /** ...or after this many failed delivery rounds in a row, whichever comes first. */
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  WEBHOOK_MAX_FAILURES: number = 40;
+
   /** Comma-separated origins allowed to call the API from a browser (CORS); unset: CORS off. */
   @IsOptional()
   @Matches(ORIGIN_LIST, {

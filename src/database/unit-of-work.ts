@@ -21,6 +21,9 @@ export const TABLES: ReadonlySet<string> = new Set([
   'stock_movement',
   'tenant',
   'warehouse',
+  'webhook_attempt',
+  'webhook_delivery',
+  'webhook_endpoint',
 ]);
 
 const PART_NAME = /^[a-z][a-z0-9_]*$/;

@@ -54,7 +54,7 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
     }
     const last = rows.at(-1);
     const next = last ? this.cursors.encode(CURSOR_KIND, [last.txid, last.id]) : (query.after ?? this.start());
-    return new Page(rows.map(toView), next, limit);
+    return new Page(rows.map(toEventView), next, limit);
   }
 
   /** Purges events older than `days`, in batches; answers how many went. */
@@ -73,10 +73,16 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
     }
   }
 
-  private position(cursor: string): FeedPosition {
+  /** The feed position a cursor of this feed points after (InvalidCursorError when it is not one). */
+  position(cursor: string): FeedPosition {
     const [txid, id] = this.cursors.decode(CURSOR_KIND, cursor, 2).map(String) as [string, string];
     if (!/^\d{1,20}$/.test(txid) || !/^\d{1,19}$/.test(id)) throw new InvalidCursorError();
     return { txid, id };
+  }
+
+  /** The cursor that continues after `position`. */
+  cursorAfter(position: FeedPosition): string {
+    return this.cursors.encode(CURSOR_KIND, [position.txid, position.id]);
   }
 
   private start(): string {
@@ -84,7 +90,8 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
   }
 }
 
-function toView(row: EventRow): EventResponse {
+/** An event as the feed shows it (and as webhooks carry it in `data`). */
+export function toEventView(row: EventRow): EventResponse {
   return {
     id: row.id,
     type: row.type,

@@ -124,6 +124,10 @@ const ERROR_EXAMPLES: Record<string, { message: string; details?: object[] }> = 
     ],
   },
   amount_out_of_range: { message: 'The order total cannot exceed 9007199254740991 minor units' },
+  url_not_allowed: {
+    message: 'url: 10.0.0.5 is a loopback, private, link-local or reserved address',
+    details: [{ field: 'url', message: 'url: 10.0.0.5 is a loopback, private, link-local or reserved address' }],
+  },
   unauthorized: { message: 'Missing or unknown API key' },
   forbidden: { message: 'Admin routes need the ADMIN_TOKEN' },
   not_found: { message: 'Item not found' },

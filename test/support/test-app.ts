@@ -38,6 +38,8 @@ export async function startTestApp(overrides: Record<string, string | undefined>
     RATE_LIMIT_PER_MINUTE: '0',
     // The cron sweeps every tenant: tests drive sweep() themselves, scoped to their own tenants.
     ENABLE_CRON: 'false',
+    // The webhook relay would send the queries of tests that count them: on only where a test turns it on.
+    WEBHOOK_RELAY: 'false',
     ...overrides,
   });
   const logging = await createLogging(env, appLogDestination('[test app]'));

@@ -6,6 +6,7 @@ import { StockGuards1732600000000 } from './1732600000000-stock-guards.js';
 import { StockLedger1732700000000 } from './1732700000000-stock-ledger.js';
 import { Addressing1732710000000 } from './1732710000000-addressing.js';
 import { Events1732720000000 } from './1732720000000-events.js';
+import { Webhooks1732730000000 } from './1732730000000-webhooks.js';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   StockLedger1732700000000,
   Addressing1732710000000,
   Events1732720000000,
+  Webhooks1732730000000,
 ];

@@ -1,0 +1,40 @@
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, MaxLength } from 'class-validator';
+import { MaxChars, Optional, Trim } from '../../common/validation.js';
+import { EVENT_TYPES } from '../../events/event.js';
+import { MAX_URL_LENGTH } from '../address-policy.js';
+
+export const MAX_DESCRIPTION_CHARS = 500;
+
+export class CreateWebhookDto {
+  /**
+   * Where deliveries are POSTed: an absolute https (or http) URL, at most 2048 characters, without credentials.
+   * Hosts that resolve to loopback, private, link-local, CGNAT or metadata addresses are refused.
+   * @example "https://shop.example.com/hooks/inventory"
+   */
+  @Trim()
+  @IsString()
+  @MaxLength(MAX_URL_LENGTH)
+  url!: string;
+
+  /**
+   * The event types to deliver (distinct, from the list of event types); omitted: every type.
+   * @example ["stock.changed", "order.status_changed"]
+   */
+  @Optional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(EVENT_TYPES.length)
+  @ArrayUnique()
+  @IsIn(EVENT_TYPES, { each: true })
+  event_types?: string[];
+
+  /**
+   * What it is for, at most 500 characters.
+   * @example "storefront availability"
+   */
+  @Optional()
+  @Trim()
+  @IsString()
+  @MaxChars(MAX_DESCRIPTION_CHARS)
+  description?: string;
+}
