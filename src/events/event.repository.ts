@@ -77,10 +77,23 @@ export interface EventRow {
   occurred_at: Date;
 }
 
+/** A page of the feed, and how far it reaches. */
+export interface FeedPage {
+  rows: EventRow[];
+  /**
+   * With a types filter and a page that is not full: the last event of any type
+   * the read could see, so that the next read starts after the events it passed
+   * over instead of scanning them again. Undefined otherwise.
+   */
+  through?: FeedPosition;
+}
+
 /**
  * The tenant's events after `after`, in feed order, of transactions older than
  * every transaction still in flight (see the events migration): what a reader
- * may be handed without ever missing one that commits later.
+ * may be handed without ever missing one that commits later. The page and how
+ * far it reaches are read by one statement, in one snapshot: every event of the
+ * wanted types up to `through` is in the page.
  */
 export async function readFeed(
   manager: EntityManager,
@@ -88,18 +101,33 @@ export async function readFeed(
   after: FeedPosition | undefined,
   limit: number,
   types?: string[],
-): Promise<EventRow[]> {
-  return sql<EventRow>(
+): Promise<FeedPage> {
+  const rows = await sql<EventRow & { horizon: boolean }>(
     manager,
-    `SELECT e.id::text, e.txid::text, e.tenant_id, e.type, e.object_type, e.object_id, e.seq, e.request_id, e.payload,
-            e.occurred_at
-     FROM event e
-     WHERE e.tenant_id = $1 AND (e.txid, e.id) > ($2::xid8, $3::bigint)
-       AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
-       AND ($4::text[] IS NULL OR e.type = ANY($4))
+    `WITH visible AS (
+       SELECT e.* FROM event e
+       WHERE e.tenant_id = $1 AND (e.txid, e.id) > ($2::xid8, $3::bigint)
+         AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
+     ), page AS (
+       SELECT * FROM visible e WHERE $4::text[] IS NULL OR e.type = ANY($4)
+       ORDER BY e.txid, e.id LIMIT $5
+     ), horizon AS (
+       SELECT e.* FROM visible e
+       WHERE $4::text[] IS NOT NULL AND (SELECT count(*) FROM page) < $5
+       ORDER BY e.txid DESC, e.id DESC LIMIT 1
+     ), both_ AS (
+       SELECT *, false AS horizon FROM page UNION ALL SELECT *, true FROM horizon
+     )
+     SELECT e.id::text, e.txid::text, e.tenant_id, e.type, e.object_type, e.object_id, e.seq, e.request_id, e.payload,
+            e.occurred_at, e.horizon
+     FROM both_ e
      -- the columns, not the text the select list makes of them (text would sort 999 after 1000)
-     ORDER BY e.txid, e.id
-     LIMIT $5`,
+     ORDER BY e.horizon, e.txid, e.id`,
     [tenantId, after?.txid ?? '0', after?.id ?? '0', types ?? null, limit],
   );
+  const through = rows.find((r) => r.horizon);
+  return {
+    rows: rows.filter((r) => !r.horizon).map(({ horizon: _, ...row }) => row),
+    ...(through ? { through: { txid: through.txid, id: through.id } } : {}),
+  };
 }

@@ -41,20 +41,24 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
   /**
    * The tenant's events after the cursor, in feed order; with `wait`, holds on
    * until at least one arrives or the time is up. The next cursor is always
-   * given (the same one when nothing came), so a consumer just keeps calling.
+   * given (the same one when nothing came), so a consumer just keeps calling;
+   * with `types`, it moves past the events of other types the read passed over.
    */
   async list(ctx: RequestContext, query: ListEventsQuery, closed: () => boolean): Promise<Page<EventResponse>> {
     const limit = query.limit ?? 20;
     const after = query.after === undefined ? undefined : this.position(query.after);
     const deadline = Date.now() + (query.wait ?? 0) * 1000;
-    let rows = await readFeed(this.dataSource.manager, ctx.tenantId, after, limit, query.types);
-    for (let i = 0; rows.length === 0 && Date.now() < deadline && !this.stopping && !closed(); i++) {
+    let from = after;
+    let page = await readFeed(this.dataSource.manager, ctx.tenantId, from, limit, query.types);
+    for (let i = 0; page.rows.length === 0 && Date.now() < deadline && !this.stopping && !closed(); i++) {
+      // Past what this read passed over (events of other types), so that it is not scanned again.
+      from = page.through ?? from;
       await sleep(Math.min(POLL_MS[Math.min(i, POLL_MS.length - 1)]!, deadline - Date.now()));
-      rows = await readFeed(this.dataSource.manager, ctx.tenantId, after, limit, query.types);
+      page = await readFeed(this.dataSource.manager, ctx.tenantId, from, limit, query.types);
     }
-    const last = rows.at(-1);
-    const next = last ? this.cursors.encode(CURSOR_KIND, [last.txid, last.id]) : (query.after ?? this.start());
-    return new Page(rows.map(toEventView), next, limit);
+    const reached = page.through ?? page.rows.at(-1) ?? from;
+    const next = reached ? this.cursors.encode(CURSOR_KIND, [reached.txid, reached.id]) : (query.after ?? this.start());
+    return new Page(page.rows.map(toEventView), next, limit);
   }
 
   /** Purges events older than `days`, in batches; answers how many went. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { EventsService } from '../../src/events/events.service.js';
-import { type EventData, eventsOf, feed, readAll } from '../support/events.js';
+import { type EventData, eventsOf, feed, positionOf, readAll } from '../support/events.js';
 import { adjustQty, expectError, expectUnchanged, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
 import { orderOf } from '../support/orders.js';
 import { lapse, release, reserveOk, sweep } from '../support/reservations.js';
@@ -243,6 +243,22 @@ describe('the feed', () => {
     const next = await feed(t, tenant, { after: cursor, wait: 20 }).expect(200);
     expect(next.body.data.map((e: EventData) => e.type)).toEqual(['stock.changed']);
     expect(next.body.page.next_cursor).not.toEqual(cursor);
+  });
+
+  it('with types, the cursor moves past the events of other types it passed over, and misses none it wants', async () => {
+    const tenant = await newTenant(t);
+    const item = await newItem(t, tenant, { qty: 3 });
+    for (let i = 0; i < 3; i++) await adjustQty(t, tenant, item.id, { delta: 1 }).expect(200);
+    const { events, cursor: end } = await readAll(t, tenant);
+    const first = await feed(t, tenant, { types: 'stock.out_of_stock', wait: 5 }).expect(200);
+    expect(first.body.data).toEqual([]);
+    // The cursor stands after the last event the read could see, not at the start.
+    expect(positionOf(first.body.page.next_cursor)).toEqual(positionOf(end));
+    expect(events.length).toBeGreaterThan(0);
+    await adjustQty(t, tenant, item.id, { delta: -6 }).expect(200);
+    const next = await feed(t, tenant, { types: 'stock.out_of_stock', after: first.body.page.next_cursor, wait: 20 });
+    expect(next.body.data.map((e: EventData) => e.type)).toEqual(['stock.out_of_stock']);
+    expectError(await feed(t, tenant, { types: '' }), 400, 'validation_failed');
   });
 
   it('long polling: wait holds the request until an event arrives, or answers empty when the time is up', async () => {

@@ -26,6 +26,14 @@ describe('the database guards the ledger', () => {
     expect(await stockRow(t, item.id, tenant.defaultWarehouseId)).toEqual({ on_hand: 5, reserved: 0 });
   });
 
+  it('refuses to delete a stock row that holds units (stock_delete_empty_only)', async () => {
+    const item = await newItem(t, tenant, { qty: 2 });
+    await expect(t.db.query('DELETE FROM stock WHERE item_id = $1', [item.id])).rejects.toMatchObject({
+      constraint: 'stock_delete_empty_only',
+    });
+    expect(await stockRow(t, item.id, tenant.defaultWarehouseId)).toEqual({ on_hand: 2, reserved: 0 });
+  });
+
   it.each([
     ['UPDATE', `UPDATE stock_movement SET on_hand_delta = on_hand_delta + 1 WHERE item_id = $1`],
     ['DELETE', `DELETE FROM stock_movement WHERE item_id = $1`],

@@ -112,9 +112,23 @@ export class StockLedger1732700000000 implements MigrationInterface {
     await q.query(`
       CREATE CONSTRAINT TRIGGER stock_change_recorded AFTER INSERT OR UPDATE OF on_hand, reserved, movement_seq ON stock
       DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION stock_change_recorded()`);
+
+    // A row holding units never goes: its units would leave with no movement to say so.
+    await q.query(`
+      CREATE FUNCTION stock_delete_empty_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'the stock of item % in warehouse % holds units (on_hand %, reserved %) and cannot be deleted',
+          OLD.item_id, OLD.warehouse_id, OLD.on_hand, OLD.reserved
+          USING ERRCODE = 'check_violation', CONSTRAINT = 'stock_delete_empty_only', TABLE = 'stock';
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER stock_delete_empty_only BEFORE DELETE ON stock
+      FOR EACH ROW WHEN (OLD.on_hand <> 0 OR OLD.reserved <> 0) EXECUTE FUNCTION stock_delete_empty_only()`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TRIGGER stock_delete_empty_only ON stock`);
+    await q.query(`DROP FUNCTION stock_delete_empty_only()`);
     await q.query(`DROP TRIGGER stock_change_recorded ON stock`);
     await q.query(`DROP FUNCTION stock_change_recorded()`);
     await q.query(`DROP TABLE stock_movement`);

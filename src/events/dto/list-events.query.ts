@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import { Optional, QueryInt, QueryList } from '../../common/validation.js';
 import { EVENT_TYPES } from '../event.js';
 
@@ -17,6 +17,7 @@ export class ListEventsQuery {
    */
   @Optional()
   @QueryList()
+  @ArrayMinSize(1)
   @ArrayMaxSize(EVENT_TYPES.length)
   @IsIn(EVENT_TYPES, { each: true })
   types?: string[];
