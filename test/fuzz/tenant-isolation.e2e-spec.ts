@@ -154,6 +154,9 @@ describe("fuzz: tenant B on tenant A's ids", () => {
       fc.tuple(itemOfA, fc.oneof(warehouseOfA, warehouseOfB)).map(([i, w]) => ({ ...i, ...w })),
       warehouseOfA.map((w) => ({ item_id: bItem, ...w })),
     );
+    /** The warehouse a reference resolves to (as B's request is read: codes are B's or unknown). */
+    const warehouseOf = (ref: { warehouse_id?: string; warehouse_code?: string }) =>
+      ref.warehouse_code === 'default' ? b.defaultWarehouseId : (ref.warehouse_id?.toLowerCase() ?? ref.warehouse_code);
     const prefixed = (prefix: string, ref: object) =>
       Object.fromEntries(Object.entries(ref).map(([k, v]) => [`${prefix}${k}`, v]));
 
@@ -227,8 +230,8 @@ describe("fuzz: tenant B on tenant A's ids", () => {
           ),
           qty,
         )
-        // Two different warehouses (ids in any letter case), else it is a validation_failed before anything is looked up.
-        .filter(([[, from, to]]) => JSON.stringify(from).toLowerCase() !== JSON.stringify(to).toLowerCase())
+        // Two different warehouses (by id in any letter case, or by code), else it is a validation_failed.
+        .filter(([[, from, to]]) => warehouseOf(from) !== warehouseOf(to))
         .map(([[i, from, to], quantity]) => ({
           label: 'transfer A stock',
           method: 'post' as const,
