@@ -657,7 +657,10 @@ describe('fuzz: every endpoint against hostile input', () => {
             expectNoPollution();
             if (mustReject) expect({ context, status: res.status >= 400 }).toEqual({ context, status: true });
             const sentId = headers.headers['X-Request-Id'];
-            if (sentId !== undefined && SANE_REQUEST_ID.test(sentId)) expect(res.headers['x-request-id']).toBe(sentId);
+            // Over Node's 16 kB for the request line and headers (431, 414), the parser refuses before reading any header.
+            const parsed = res.status !== 431 && res.status !== 414;
+            if (parsed && sentId !== undefined && SANE_REQUEST_ID.test(sentId))
+              expect({ context, requestId: res.headers['x-request-id'] }).toEqual({ context, requestId: sentId });
             if (res.status >= 400 || ep.method === 'get') {
               expect({ context, state: await fingerprint(t, [w.a.id, w.b.id]) }).toEqual({ context, state: before });
             }
