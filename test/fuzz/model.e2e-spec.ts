@@ -1,22 +1,56 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import type { Response } from 'supertest';
-import { newTenant, type TestTenant } from '../support/fixtures.js';
+import { newTenant } from '../support/fixtures.js';
 import { ALLOWED, type OrderStatus } from '../support/orders.js';
 import { lapse, reservationStatus, sweep } from '../support/reservations.js';
+import { newWarehouse } from '../support/stock.js';
 import { sleep } from '../support/util.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { checkLedger } from '../../src/ledger/ledger-check.js';
-import { announceSeed, expectContract, FUZZ_SEED, propertyTimeout } from './support/fuzz-kit.js';
+import { announceSeed, FUZZ_SEED, propertyTimeout } from './support/fuzz-kit.js';
+import {
+  agree,
+  answers,
+  type Expected,
+  expectAnswer,
+  expectMovements,
+  type Real,
+  send,
+} from './support/model-checks.js';
+import {
+  allocate,
+  availableOf,
+  type LineM,
+  type Model,
+  move,
+  outstanding,
+  parseRowKey,
+  reservedOf,
+  type ResM,
+} from './support/model-state.js';
+import {
+  batchArb,
+  countArb,
+  itemRef,
+  patchWarehouseArb,
+  refArb,
+  transferArb,
+  warehouseRef,
+} from './support/model-stock-commands.js';
 
 // Model-based test: random sequences of operations run against the real service
-// and against a few lines of in-memory bookkeeping; after every step both must
-// agree on every quantity (on_hand, reserved per item) and every status, each
-// answer must be the one the model predicts (status code and error code), and a
-// change must come with its audit rows (a refusal or a no-op with none).
+// and against an in-memory model (support/model-state.ts); after every step both
+// must agree on every stock row (on_hand, reserved, the units active holds have
+// there, how many movements and stock.changed events it has), every status and
+// every warehouse's priority and active flag; each answer must be the one the
+// model predicts (status code and error code); a change must come with its audit
+// rows (a refusal or a no-op with none), and with exactly the movements the model
+// made, per row, under its request id (a refusal with none); and the ledger must
+// explain every unit (checkLedger).
 //
-// One warehouse (the tenant's default), so the model needs no allocation rules.
+// Two warehouses: the default (priority 0) and one more (priority 1); priorities
+// and active flags change (PATCH), so allocation follows the contract's rules.
+// Lines name items by id or SKU, warehouses by id or code.
 // Expiry is forced: the reservation's expires_at is moved into the past with SQL
 // and the sweeper runs. sweep() is global and other suites run in parallel, so
 // the model only looks at its own tenant, and waits for a hold that another
@@ -25,122 +59,88 @@ import { announceSeed, expectContract, FUZZ_SEED, propertyTimeout } from './supp
 const RUNS = Number(process.env.MODEL_RUNS ?? 30);
 const MAX_COMMANDS = Number(process.env.MODEL_MAX_COMMANDS ?? 25);
 
-type ResStatus = 'active' | 'released' | 'expired' | 'committed';
+/** A request line: [item #, units, warehouse # or none, how it names them]. */
+type LineArg = [number, number, number | undefined, number];
+const linesArb = fc.array(
+  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 5 }), fc.constantFrom(undefined, undefined, 0, 1), refArb),
+  { minLength: 1, maxLength: 2 },
+);
+const pick = <T>(list: T[], n: number) => ({ index: n % list.length, value: list[n % list.length]! });
 
-interface ItemM {
-  id: string;
-  onHand: number;
-  reserved: number;
-  deleted: boolean;
-  price: number;
-}
-interface ResM {
-  id: string;
-  status: ResStatus;
-  /** item index -> units */
-  lines: Map<number, number>;
-  order?: number;
-}
-interface OrderM {
-  id: string;
-  status: OrderStatus;
-  res: number;
-}
-interface Model {
-  items: ItemM[];
-  reservations: ResM[];
-  orders: OrderM[];
-}
-interface Real {
-  t: TestApp;
-  tenant: TestTenant;
+function linesOf(m: Model, args: LineArg[]): LineM[] {
+  return args.map(([n, quantity, warehouse]) => ({
+    item: n % m.items.length,
+    quantity,
+    ...(warehouse !== undefined ? { warehouse } : {}),
+  }));
 }
 
-/** What the model predicts for a request: status, error code, and whether anything changes (audit rows). */
-interface Expected {
-  status: number;
-  error?: string;
-  changes: boolean;
+/** Lines as a request sends them, by ids or by SKU and code. */
+function linesBody(m: Model, lines: LineM[], args: LineArg[], extra: (l: LineM) => object = () => ({})) {
+  return lines.map((l, k) => ({
+    ...itemRef(m, l.item, args[k]![3]),
+    quantity: l.quantity,
+    ...(l.warehouse !== undefined ? warehouseRef(m, l.warehouse, args[k]![3]) : {}),
+    ...extra(l),
+  }));
 }
 
-async function send(
-  r: Real,
-  method: 'post' | 'patch' | 'delete',
-  path: string,
-  body?: object,
-): Promise<{ res: Response; requestId: string }> {
-  const requestId = `model-${randomUUID()}`;
-  let req = r.t.http[method](path).set(r.tenant.auth).set('X-Request-Id', requestId);
-  if (body) req = req.send(body);
-  const res = await req;
-  expectContract(res, `${method.toUpperCase()} ${path}`);
-  return { res, requestId };
+/** The expected answer to reserving `lines` (also what an order from lines gets), and the rows it would hold. */
+function reserveOutcome(m: Model, lines: LineM[]): { expected: Expected; holds?: Map<string, number> } {
+  if (lines.some((l) => m.items[l.item]!.deleted))
+    return { expected: { status: 404, error: 'not_found', changes: false } };
+  if (lines.some((l) => l.warehouse !== undefined && !m.warehouses[l.warehouse]!.active))
+    return { expected: { status: 400, error: 'warehouse_inactive', changes: false } };
+  const holds = allocate(m, lines);
+  if (!holds) return { expected: { status: 400, error: 'insufficient_stock', changes: false } };
+  return { expected: { status: 201, changes: true }, holds };
 }
 
-async function expectAnswer(
-  r: Real,
-  what: string,
-  res: Response,
-  requestId: string,
-  expected: Expected,
-): Promise<void> {
-  expect({ what, status: res.status, error: res.body?.error }).toEqual({
-    what,
-    status: expected.status,
-    error: expected.error,
-  });
-  const [{ n }] = await r.t.db.query(
-    'SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = $1 AND request_id = $2',
-    [r.tenant.id, requestId],
-  );
-  expect({ what, audited: n > 0 }).toEqual({ what, audited: expected.changes });
-  if (!expected.changes) {
-    const [{ moved }] = await r.t.db.query(
-      'SELECT count(*)::int AS moved FROM stock_movement WHERE tenant_id = $1 AND request_id = $2',
-      [r.tenant.id, requestId],
-    );
-    expect({ what, moved }).toEqual({ what, moved: 0 });
-  }
-}
-
-/** Units per item the lines ask for; undefined when a line names a deleted item. */
-function demand(m: Model, lines: [number, number][]): Map<number, number> {
-  const d = new Map<number, number>();
-  for (const [i, q] of lines) d.set(i, (d.get(i) ?? 0) + q);
-  return d;
-}
-
-/** The expected answer to reserving `lines` (also what an order from lines gets). */
-function reserveOutcome(m: Model, d: Map<number, number>): Expected {
-  if ([...d.keys()].some((i) => m.items[i]!.deleted)) return { status: 404, error: 'not_found', changes: false };
-  if ([...d].some(([i, q]) => m.items[i]!.onHand - m.items[i]!.reserved < q))
-    return { status: 400, error: 'insufficient_stock', changes: false };
-  return { status: 201, changes: true };
-}
-
-function hold(m: Model, d: Map<number, number>, order?: number): number {
-  for (const [i, q] of d) m.items[i]!.reserved += q;
-  m.reservations.push({ id: '', status: 'active', lines: new Map(d), ...(order !== undefined ? { order } : {}) });
+function hold(m: Model, holds: Map<string, number>, order?: number): number {
+  for (const [key, q] of holds) move(m, ...parseRowKey(key), 0, q);
+  m.reservations.push({ id: '', status: 'active', lines: new Map(holds), ...(order !== undefined ? { order } : {}) });
   return m.reservations.length - 1;
 }
 
+/** The hold's units go back (released, expired, committed: with them on hand too). */
 function unhold(m: Model, res: ResM, alsoOnHand: boolean): void {
-  for (const [i, q] of res.lines) {
-    m.items[i]!.reserved -= q;
-    if (alsoOnHand) m.items[i]!.onHand -= q;
-  }
+  for (const [key, q] of res.lines) move(m, ...parseRowKey(key), alsoOnHand ? -q : 0, -q);
 }
 
-const linesArb = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 5 })), { minLength: 1, maxLength: 2 });
-const pick = <T>(list: T[], n: number) => ({ index: n % list.length, value: list[n % list.length]! });
+/** The holds of a reservation as the service shows them, and as the model has them. */
+function expectHolds(
+  m: Model,
+  what: string,
+  lines: { item_id: string; warehouse_id: string; quantity: number }[],
+  holds: Map<string, number>,
+) {
+  const key = (l: { item_id: string; warehouse_id: string }) => `${l.item_id}/${l.warehouse_id}`;
+  const actual = lines.map((l) => ({ row: key(l), quantity: l.quantity })).sort((a, b) => (a.row < b.row ? -1 : 1));
+  const predicted = [...holds]
+    .map(([k, quantity]) => {
+      const [i, w] = parseRowKey(k);
+      return { row: key({ item_id: m.items[i]!.id, warehouse_id: m.warehouses[w]!.id }), quantity };
+    })
+    .sort((a, b) => (a.row < b.row ? -1 : 1));
+  expect({ what, holds: actual }).toEqual({ what, holds: predicted });
+}
 
 class CreateItem implements fc.AsyncCommand<Model, Real> {
   constructor(readonly qty: number) {}
   check = (m: Readonly<Model>) => m.items.length < 5;
   async run(m: Model, r: Real) {
-    const { res, requestId } = await send(r, 'post', '/api/items', { name: `model-${randomUUID()}`, qty: this.qty });
+    const sku = `M-${randomUUID().slice(0, 13).toUpperCase()}`;
+    const { res, requestId } = await send(r, 'post', '/api/items', {
+      name: `model-${randomUUID()}`,
+      sku,
+      qty: this.qty,
+    });
     await expectAnswer(r, this.toString(), res, requestId, { status: 201, changes: true });
-    m.items.push({ id: res.body.data.id, onHand: this.qty, reserved: 0, deleted: false, price: 100 + m.items.length });
+    const item = { id: res.body.data.id, sku, deleted: false, price: 100 + m.items.length, rows: new Map() };
+    // The row in the default warehouse exists from the start, its opening movement only for units.
+    item.rows.set(0, { onHand: 0, reserved: 0, movements: 0 });
+    m.items.push(item);
+    move(m, m.items.length - 1, 0, this.qty, 0);
   }
   toString = () => `createItem(qty ${this.qty})`;
 }
@@ -149,33 +149,38 @@ class Adjust implements fc.AsyncCommand<Model, Real> {
   constructor(
     readonly n: number,
     readonly delta: number,
+    readonly warehouse?: number,
   ) {}
   check = (m: Readonly<Model>) => m.items.length > 0;
   async run(m: Model, r: Real) {
     const { index, value: item } = pick(m.items, this.n);
+    const w = this.warehouse ?? 0;
     const expected: Expected = item.deleted
       ? { status: 404, error: 'not_found', changes: false }
-      : this.delta < 0 && item.onHand - item.reserved + this.delta < 0
+      : this.delta < 0 && availableOf(item.rows.get(w)) + this.delta < 0
         ? { status: 400, error: 'insufficient_stock', changes: false }
         : { status: 200, changes: this.delta !== 0 };
-    const { res, requestId } = await send(r, 'patch', `/api/items/${item.id}/qty`, { delta: this.delta });
+    const body = { delta: this.delta, ...(this.warehouse !== undefined ? warehouseRef(m, w, 0) : {}) };
+    const { res, requestId } = await send(r, 'patch', `/api/items/${item.id}/qty`, body);
     await expectAnswer(r, `${this.toString()} on item ${index}`, res, requestId, expected);
-    if (expected.status === 200) item.onHand += this.delta;
+    if (expected.status === 200) move(m, index, w, this.delta, 0);
   }
-  toString = () => `adjust(item #${this.n}, ${this.delta})`;
+  toString = () => `adjust(item #${this.n}, ${this.delta}, warehouse ${this.warehouse ?? 'default'})`;
 }
 
 class Reserve implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly lines: [number, number][]) {}
+  constructor(readonly lines: LineArg[]) {}
   check = (m: Readonly<Model>) => m.items.length > 0;
   async run(m: Model, r: Real) {
-    const lines = this.lines.map(([n, q]) => [n % m.items.length, q] as [number, number]);
-    const d = demand(m, lines);
-    const expected = reserveOutcome(m, d);
-    const body = { lines: lines.map(([i, q]) => ({ item_id: m.items[i]!.id, quantity: q })) };
+    const lines = linesOf(m, this.lines);
+    const { expected, holds } = reserveOutcome(m, lines);
+    const body = { lines: linesBody(m, lines, this.lines) };
+    const what = `${this.toString()} -> ${JSON.stringify(body)}`;
     const { res, requestId } = await send(r, 'post', '/api/reservations', body);
-    await expectAnswer(r, `${this.toString()} -> items ${JSON.stringify(lines)}`, res, requestId, expected);
-    if (expected.status === 201) m.reservations[hold(m, d)]!.id = res.body.data.id;
+    await expectAnswer(r, what, res, requestId, expected);
+    if (!holds) return;
+    expectHolds(m, what, res.body.data.lines, holds);
+    m.reservations[hold(m, holds)]!.id = res.body.data.id;
   }
   toString = () => `reserve(${JSON.stringify(this.lines)})`;
 }
@@ -222,24 +227,24 @@ class Expire implements fc.AsyncCommand<Model, Real> {
 }
 
 class OrderFromLines implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly lines: [number, number][]) {}
+  constructor(readonly lines: LineArg[]) {}
   check = (m: Readonly<Model>) => m.items.length > 0;
   async run(m: Model, r: Real) {
-    const lines = this.lines.map(([n, q]) => [n % m.items.length, q] as [number, number]);
-    const d = demand(m, lines);
-    const expected = reserveOutcome(m, d);
+    const lines = linesOf(m, this.lines);
+    const { expected, holds } = reserveOutcome(m, lines);
     const body = {
       currency: 'EUR',
-      lines: lines.map(([i, q]) => ({ item_id: m.items[i]!.id, quantity: q, unit_price: m.items[i]!.price })),
+      lines: linesBody(m, lines, this.lines, (l) => ({ unit_price: m.items[l.item]!.price })),
     };
+    const what = `${this.toString()} -> ${JSON.stringify(body)}`;
     const { res, requestId } = await send(r, 'post', '/api/orders', body);
-    await expectAnswer(r, `${this.toString()} -> items ${JSON.stringify(lines)}`, res, requestId, expected);
-    if (expected.status !== 201) return;
-    const ri = hold(m, d, m.orders.length);
+    await expectAnswer(r, what, res, requestId, expected);
+    if (!holds) return;
+    const ri = hold(m, holds, m.orders.length);
     m.reservations[ri]!.id = res.body.data.reservation_id;
     m.orders.push({ id: res.body.data.id, status: 'pending', res: ri });
-    const total = [...d].reduce((sum, [i, q]) => sum + q * m.items[i]!.price, 0);
-    expect(res.body.data).toMatchObject({ status: 'pending', total_amount: total });
+    const total = lines.reduce((sum, l) => sum + l.quantity * m.items[l.item]!.price, 0);
+    expect({ what, order: res.body.data }).toMatchObject({ what, order: { status: 'pending', total_amount: total } });
   }
   toString = () => `orderFromLines(${JSON.stringify(this.lines)})`;
 }
@@ -257,7 +262,8 @@ class OrderFromReservation implements fc.AsyncCommand<Model, Real> {
           : res.order !== undefined
             ? { status: 400, error: 'reservation_in_use', changes: false }
             : { status: 201, changes: true };
-    const prices = [...res.lines.keys()].map((i) => ({ item_id: m.items[i]!.id, unit_price: m.items[i]!.price }));
+    const items = [...new Set([...res.lines.keys()].map((k) => parseRowKey(k)[0]))];
+    const prices = items.map((i) => ({ item_id: m.items[i]!.id, unit_price: m.items[i]!.price }));
     const { res: answer, requestId } = await send(r, 'post', '/api/orders', {
       currency: 'EUR',
       reservation_id: res.id,
@@ -286,16 +292,17 @@ class Transition implements fc.AsyncCommand<Model, Real> {
     const { res, requestId } = await send(r, 'post', `/api/orders/${order.id}/transitions`, { to: this.to });
     await expectAnswer(r, `${this.toString()} of order ${index} (${order.status})`, res, requestId, expected);
     if (!allowed) return;
-    const hold = m.reservations[order.res]!;
+    const held = m.reservations[order.res]!;
     const effect = `${order.status}->${this.to}`;
     if (effect === 'pending->confirmed') {
-      unhold(m, hold, true);
-      hold.status = 'committed';
+      unhold(m, held, true);
+      held.status = 'committed';
     } else if (effect === 'pending->cancelled') {
-      unhold(m, hold, false);
-      hold.status = 'released';
+      unhold(m, held, false);
+      held.status = 'released';
     } else if (effect === 'confirmed->cancelled') {
-      for (const [i, q] of hold.lines) m.items[i]!.onHand += q;
+      // Back to the rows they came from, whatever the warehouse's state now.
+      for (const [key, q] of held.lines) move(m, ...parseRowKey(key), q, 0);
     }
     order.status = this.to;
     expect(res.body.data.status).toBe(this.to);
@@ -310,86 +317,32 @@ class DeleteItem implements fc.AsyncCommand<Model, Real> {
     const { index, value: item } = pick(m.items, this.n);
     // Units held, or out on orders that a cancel could still put back, keep an item.
     const out = outstanding(m, index);
+    const reserved = reservedOf(item);
     const expected: Expected = item.deleted
       ? { status: 204, changes: false }
-      : item.reserved > 0 || out > 0
+      : reserved > 0 || out > 0
         ? { status: 400, error: 'item_in_use', changes: false }
         : { status: 204, changes: true };
     const { res, requestId } = await send(r, 'delete', `/api/items/${item.id}`);
-    await expectAnswer(
-      r,
-      `${this.toString()} of item ${index} (reserved ${item.reserved}, outstanding ${out})`,
-      res,
-      requestId,
-      expected,
-    );
+    const what = `${this.toString()} of item ${index} (reserved ${reserved}, outstanding ${out})`;
+    await expectAnswer(r, what, res, requestId, expected);
     if (expected.status === 204) item.deleted = true;
   }
   toString = () => `deleteItem(item #${this.n})`;
 }
 
-/** Units of item `i` on confirmed or processing orders: what cancelling them could still restock. */
-function outstanding(m: Model, i: number): number {
-  return m.orders
-    .filter((o) => o.status === 'confirmed' || o.status === 'processing')
-    .reduce((sum, o) => sum + (m.reservations[o.res]!.lines.get(i) ?? 0), 0);
-}
-
-/** Service and model agree on every quantity and status of the tenant. */
-async function agree(m: Model, r: Real, after: string): Promise<void> {
-  const stock: { item_id: string; on_hand: number; reserved: number; held: number }[] = await r.t.db.query(
-    `SELECT s.item_id, s.on_hand, s.reserved,
-            COALESCE((SELECT sum(l.quantity) FROM reservation_line l JOIN reservation x ON x.id = l.reservation_id
-                      WHERE l.item_id = s.item_id AND l.warehouse_id = s.warehouse_id AND x.status = 'active'), 0)::int AS held
-     FROM stock s WHERE s.tenant_id = $1`,
-    [r.tenant.id],
-  );
-  const items: { id: string; deleted: boolean }[] = await r.t.db.query(
-    'SELECT id, deleted_at IS NOT NULL AS deleted FROM item WHERE tenant_id = $1',
-    [r.tenant.id],
-  );
-  const reservations: { id: string; status: string }[] = await r.t.db.query(
-    'SELECT id, status FROM reservation WHERE tenant_id = $1',
-    [r.tenant.id],
-  );
-  const orders: { id: string; status: string }[] = await r.t.db.query(
-    'SELECT id, status FROM orders WHERE tenant_id = $1',
-    [r.tenant.id],
-  );
-
-  const sortById = <T extends { id: string }>(list: T[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
-  expect({
-    after,
-    stock: sortById(stock.map((s) => ({ id: s.item_id, on_hand: s.on_hand, reserved: s.reserved, held: s.held }))),
-  }).toEqual({
-    after,
-    stock: sortById(m.items.map((i) => ({ id: i.id, on_hand: i.onHand, reserved: i.reserved, held: i.reserved }))),
-  });
-  expect({ after, items: sortById(items) }).toEqual({
-    after,
-    items: sortById(m.items.map((i) => ({ id: i.id, deleted: i.deleted }))),
-  });
-  expect({ after, reservations: sortById(reservations) }).toEqual({
-    after,
-    reservations: sortById(m.reservations.map((x) => ({ id: x.id, status: x.status }))),
-  });
-  expect({ after, orders: sortById(orders) }).toEqual({
-    after,
-    orders: sortById(m.orders.map((o) => ({ id: o.id, status: o.status }))),
-  });
-  // The ledger explains every unit after every step.
-  expect({ after, ledger: (await checkLedger(r.t.db.manager, r.tenant.id)).problems }).toEqual({ after, ledger: [] });
-}
-
 let executed = 0;
 
-/** Runs the command, then compares service and model. */
+/** Runs the command, then compares service and model: its movements, then everything. */
 class Checked implements fc.AsyncCommand<Model, Real> {
   constructor(readonly inner: fc.AsyncCommand<Model, Real>) {}
   check = (m: Readonly<Model>) => this.inner.check(m);
   async run(m: Model, r: Real) {
     executed++;
+    m.moved = new Map();
+    r.requestId = undefined;
     await this.inner.run(m, r);
+    await expectMovements(m, r, this.inner.toString());
     await agree(m, r, this.inner.toString());
   }
   toString = () => this.inner.toString();
@@ -405,7 +358,8 @@ describe('model-based: random operation sequences agree with an in-memory model'
     t = await startTestApp({ ENABLE_CRON: 'false' });
   });
   afterAll(async () => {
-    console.log(`[model] runs ${runs}, commands run ${executed} (seed ${FUZZ_SEED})`);
+    const seen = [...answers].sort(([a], [b]) => (a < b ? -1 : 1)).map(([answer, n]) => `${answer} x${n}`);
+    console.log(`[model] runs ${runs}, commands run ${executed} (seed ${FUZZ_SEED}); answers: ${seen.join(', ')}`);
     await t.close();
   });
 
@@ -413,9 +367,10 @@ describe('model-based: random operation sequences agree with an in-memory model'
     `${RUNS} runs of up to ${MAX_COMMANDS} commands`,
     async () => {
       const statuses: OrderStatus[] = ['confirmed', 'processing', 'shipped', 'delivered', 'cancelled', 'pending'];
+      const warehouse = fc.option(fc.constantFrom(0, 1), { nil: undefined });
       const commands = [
         fc.integer({ min: 0, max: 12 }).map((q) => new CreateItem(q)),
-        fc.tuple(fc.nat(), fc.integer({ min: -8, max: 8 })).map(([n, d]) => new Adjust(n, d)),
+        fc.tuple(fc.nat(), fc.integer({ min: -8, max: 8 }), warehouse).map(([n, d, w]) => new Adjust(n, d, w)),
         linesArb.map((l) => new Reserve(l)),
         linesArb.map((l) => new Reserve(l)),
         fc.nat().map((n) => new Release(n)),
@@ -425,23 +380,45 @@ describe('model-based: random operation sequences agree with an in-memory model'
         fc.tuple(fc.nat(), fc.constantFrom(...statuses)).map(([n, to]) => new Transition(n, to)),
         fc.tuple(fc.nat(), fc.constantFrom(...statuses)).map(([n, to]) => new Transition(n, to)),
         fc.nat().map((n) => new DeleteItem(n)),
+        countArb,
+        countArb,
+        transferArb,
+        batchArb,
+        batchArb,
+        patchWarehouseArb,
       ].map((arb) => arb.map((c) => new Checked(c) as fc.AsyncCommand<Model, Real>));
 
       await fc.assert(
         fc.asyncProperty(fc.commands(commands, { maxCommands: MAX_COMMANDS, size: 'max' }), async (cmds) => {
           runs++;
           const tenant = await newTenant(t);
+          const second = await newWarehouse(t, tenant, { priority: 1 });
           await fc.asyncModelRun(async () => {
-            const model: Model = { items: [], reservations: [], orders: [] };
+            const model: Model = {
+              items: [],
+              warehouses: [
+                { id: tenant.defaultWarehouseId, code: 'default', priority: 0, active: true },
+                { id: second.id, code: second.code, priority: 1, active: true },
+              ],
+              reservations: [],
+              orders: [],
+              moved: new Map(),
+            };
             const real: Real = { t, tenant };
-            // Every run starts with two items, so most commands have something to act on.
-            for (const qty of [6, 3]) await new Checked(new CreateItem(qty)).run(model, real);
+            // Every run starts with two items with stock in both warehouses, so most commands have something to act on.
+            for (const [qty, more] of [
+              [6, 4],
+              [3, 2],
+            ] as const) {
+              await new Checked(new CreateItem(qty)).run(model, real);
+              await new Checked(new Adjust(model.items.length - 1, more, 1)).run(model, real);
+            }
             return { model, real };
           }, cmds);
         }),
         { seed: FUZZ_SEED, numRuns: RUNS },
       );
     },
-    propertyTimeout(RUNS, 3_000),
+    propertyTimeout(RUNS, 4_000),
   );
 });

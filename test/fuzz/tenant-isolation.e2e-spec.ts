@@ -1,14 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { Response } from 'supertest';
-import { newItem, newTenant, type TestTenant } from '../support/fixtures.js';
+import { allPages, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
+import { type EventData, feed, readAll } from '../support/events.js';
+import type { MovementData } from '../support/ledger.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { announceSeed, expectContract, fingerprint, fuzzParams, Tally } from './support/fuzz-kit.js';
 
 // Tenant isolation, fuzzed: tenant B's key on every endpoint, naming tenant A's
-// ids (items, warehouses, reservations, orders, in any state, any letter case) in
-// paths, bodies and filters. Each answer is 404 (204 for the idempotent DELETE),
-// or an empty list; nothing of A (or B) changes; nothing of A shows up in the answer.
+// ids (items, warehouses, reservations, orders, in any state, any letter case),
+// SKUs and warehouse codes in paths, bodies and filters. Each answer is 404 (204
+// for the idempotent DELETE; a per_line batch fails every such line), or an empty
+// list; nothing of A (or B) changes; nothing of A shows up in the answer. And B's
+// event feed and movement list, read to the end, hold nothing of A's activity.
 
 interface A {
   tenant: TestTenant;
@@ -19,6 +23,8 @@ interface A {
   orders: string[];
   references: string[];
   secrets: string[];
+  warehouseCode: string;
+  eventCursor: string;
 }
 
 describe("fuzz: tenant B on tenant A's ids", () => {
@@ -82,8 +88,28 @@ describe("fuzz: tenant B on tenant A's ids", () => {
     await order(['confirmed']);
     await order(['confirmed', 'processing', 'shipped', 'delivered']);
     await order(['cancelled']);
+    // Activity of every kind of the stock operations, so that A has movements and events of each.
+    const [w0, w1] = [tenant.defaultWarehouseId, wh.body.data.id as string];
+    await t.http
+      .post('/api/stock/counts')
+      .set(tenant.auth)
+      .send({ lines: [{ item_id: items[1], warehouse_id: w1, on_hand: 7 }] })
+      .expect(200);
+    await t.http
+      .post('/api/stock/transfers')
+      .set(tenant.auth)
+      .send({ sku: skus[0], from_warehouse_code: 'A-SECRET-WH', to_warehouse_id: w0, quantity: 2 })
+      .expect(200);
+    await t.http
+      .post('/api/stock/adjustments')
+      .set(tenant.auth)
+      .send({ mode: 'per_line', lines: [{ item_id: items[0], warehouse_id: w0, delta: -1, type: 'damaged' }] })
+      .expect(200);
+    await t.http.patch(`/api/items/${items[1]}`).set(tenant.auth).send({ reorder_point: 200 }).expect(200);
+    await t.http.patch(`/api/warehouses/${w1}`).set(tenant.auth).send({ priority: 3 }).expect(200);
     const page = await t.http.get('/api/items').set(tenant.auth).query({ limit: 1 }).expect(200);
     aCursor = page.body.page.next_cursor;
+    const events = await feed(t, tenant, { limit: 3 }).expect(200);
     a = {
       tenant,
       items,
@@ -92,7 +118,9 @@ describe("fuzz: tenant B on tenant A's ids", () => {
       reservations,
       orders,
       references,
-      secrets: ['a-secret', tenant.id],
+      secrets: ['a-secret', tenant.id, ...skus.map((sku) => sku.toLowerCase())],
+      warehouseCode: 'A-SECRET-WH',
+      eventCursor: events.body.page.next_cursor,
     };
   });
 
@@ -111,12 +139,35 @@ describe("fuzz: tenant B on tenant A's ids", () => {
     const delta = fc.integer({ min: -5, max: 5 });
     const to = fc.constantFrom('confirmed', 'processing', 'shipped', 'delivered', 'cancelled', 'pending');
 
+    const sku = fc.constantFrom(...a.skus);
+    // A's item (by id or SKU) with any warehouse, or B's item in A's warehouse (by id or code).
+    const itemOfA = fc.oneof(
+      item.map((item_id) => ({ item_id })),
+      sku.map((s) => ({ sku: s })),
+    );
+    const warehouseOfA = fc.oneof(
+      warehouse.map((warehouse_id) => ({ warehouse_id })),
+      fc.constant({ warehouse_code: a.warehouseCode }),
+    );
+    const warehouseOfB = fc.constantFrom({ warehouse_id: b.defaultWarehouseId }, { warehouse_code: 'default' });
+    const rowOfA = fc.oneof(
+      fc.tuple(itemOfA, fc.oneof(warehouseOfA, warehouseOfB)).map(([i, w]) => ({ ...i, ...w })),
+      warehouseOfA.map((w) => ({ item_id: bItem, ...w })),
+    );
+    /** The warehouse a reference resolves to (as B's request is read: codes are B's or unknown). */
+    const warehouseOf = (ref: { warehouse_id?: string; warehouse_code?: string }) =>
+      ref.warehouse_code === 'default' ? b.defaultWarehouseId : (ref.warehouse_id?.toLowerCase() ?? ref.warehouse_code);
+    const prefixed = (prefix: string, ref: object) =>
+      Object.fromEntries(Object.entries(ref).map(([k, v]) => [`${prefix}${k}`, v]));
+
     type Call = {
       label: string;
       method: 'get' | 'post' | 'patch' | 'delete';
       path: string;
       body?: object;
       expect: number;
+      /** A per_line batch: 200, and every line failed as not_found. */
+      everyLineNotFound?: boolean;
     };
     const calls: fc.Arbitrary<Call> = fc.oneof(
       item.map((id) => ({ label: 'get item', method: 'get' as const, path: `/api/items/${id}`, expect: 404 })),
@@ -135,6 +186,72 @@ describe("fuzz: tenant B on tenant A's ids", () => {
         expect: 404,
       })),
       item.map((id) => ({ label: 'delete item', method: 'delete' as const, path: `/api/items/${id}`, expect: 204 })),
+      fc
+        .tuple(
+          item,
+          fc.constantFrom({ name: 'b-renamed' }, { sku: 'B-SKU' }, { reorder_point: 1 }, { description: null }),
+        )
+        .map(([id, body]) => ({
+          label: 'patch item',
+          method: 'patch' as const,
+          path: `/api/items/${id}`,
+          body,
+          expect: 404,
+        })),
+      sku.map((s) => ({ label: 'item by A sku', method: 'get' as const, path: `/api/items/sku/${s}`, expect: 404 })),
+      item.map((id) => ({
+        label: 'item movements',
+        method: 'get' as const,
+        path: `/api/items/${id}/movements`,
+        expect: 404,
+      })),
+      fc
+        .tuple(warehouse, fc.constantFrom({ active: false }, { priority: 5 }, { name: 'b-renamed' }))
+        .map(([id, body]) => ({
+          label: 'patch warehouse',
+          method: 'patch' as const,
+          path: `/api/warehouses/${id}`,
+          body,
+          expect: 404,
+        })),
+      fc.tuple(rowOfA, fc.integer({ min: 0, max: 200 }), fc.boolean()).map(([row, onHand, cas]) => ({
+        label: 'count A row',
+        method: 'post' as const,
+        path: '/api/stock/counts',
+        body: { lines: [{ ...row, on_hand: onHand, ...(cas ? { expected_on_hand: 100 } : {}) }] },
+        expect: 404,
+      })),
+      fc
+        .tuple(
+          fc.oneof(
+            fc.tuple(itemOfA, fc.oneof(warehouseOfA, warehouseOfB), fc.oneof(warehouseOfA, warehouseOfB)),
+            fc.tuple(fc.constant({ item_id: bItem }), warehouseOfA, warehouseOfB),
+            fc.tuple(fc.constant({ item_id: bItem }), warehouseOfB, warehouseOfA),
+          ),
+          qty,
+        )
+        // Two different warehouses (by id in any letter case, or by code), else it is a validation_failed.
+        .filter(([[, from, to]]) => warehouseOf(from) !== warehouseOf(to))
+        .map(([[i, from, to], quantity]) => ({
+          label: 'transfer A stock',
+          method: 'post' as const,
+          path: '/api/stock/transfers',
+          body: { ...i, ...prefixed('from_', from), ...prefixed('to_', to), quantity },
+          expect: 404,
+        })),
+      fc
+        .tuple(fc.array(fc.tuple(rowOfA, delta), { minLength: 1, maxLength: 3 }), fc.boolean())
+        .map(([lines, perLine]) => ({
+          label: `adjust A rows${perLine ? ' per line' : ''}`,
+          method: 'post' as const,
+          path: '/api/stock/adjustments',
+          body: {
+            lines: lines.map(([row, d]) => ({ ...row, delta: d })),
+            ...(perLine ? { mode: 'per_line' } : {}),
+          },
+          expect: perLine ? 200 : 404,
+          everyLineNotFound: perLine,
+        })),
       warehouse.map((id) => ({
         label: 'get warehouse',
         method: 'get' as const,
@@ -179,6 +296,20 @@ describe("fuzz: tenant B on tenant A's ids", () => {
           },
           expect: 404,
         })),
+      fc.tuple(rowOfA, qty).map(([row, quantity]) => ({
+        label: 'reserve by A sku / code',
+        method: 'post' as const,
+        path: '/api/reservations',
+        body: { lines: [{ ...row, quantity }] },
+        expect: 404,
+      })),
+      fc.tuple(rowOfA, qty).map(([row, quantity]) => ({
+        label: 'order by A sku / code',
+        method: 'post' as const,
+        path: '/api/orders',
+        body: { currency: 'EUR', lines: [{ ...row, quantity, unit_price: 1 }] },
+        expect: 404,
+      })),
       fc.tuple(item, qty).map(([item_id, quantity]) => ({
         label: 'order A items',
         method: 'post' as const,
@@ -226,14 +357,34 @@ describe("fuzz: tenant B on tenant A's ids", () => {
         path: `/api/orders?customer_ref=${ref}`,
         expect: 200,
       })),
+      fc.oneof(item, warehouse).map((id) => ({
+        label: 'movements filtered by A object',
+        method: 'get' as const,
+        path: `/api/stock-movements?${a.items.includes(id.toLowerCase()) ? 'item_id' : 'warehouse_id'}=${id}`,
+        expect: 200,
+      })),
       fc.constant({
         label: "A's cursor",
         method: 'get' as const,
         path: `/api/items?cursor=${encodeURIComponent(aCursor)}`,
         expect: 200,
       }),
+      fc.constant({
+        label: "A's feed position",
+        method: 'get' as const,
+        path: `/api/events?after=${encodeURIComponent(a.eventCursor)}&limit=100`,
+        expect: 200,
+      }),
       fc
-        .constantFrom('/api/items', '/api/warehouses', '/api/reservations', '/api/orders', '/api/audit-logs')
+        .constantFrom(
+          '/api/items',
+          '/api/warehouses',
+          '/api/reservations',
+          '/api/orders',
+          '/api/audit-logs',
+          '/api/stock-movements',
+          '/api/events',
+        )
         .map((path) => ({
           label: 'plain list',
           method: 'get' as const,
@@ -256,28 +407,79 @@ describe("fuzz: tenant B on tenant A's ids", () => {
           status: call.expect,
           error: call.expect === 404 ? 'not_found' : undefined,
         });
+        if (call.everyLineNotFound) {
+          const lines = (res.body.data.lines as { status: string; error?: string }[]).map((l) => [l.status, l.error]);
+          expect({ context, lines }).toEqual({ context, lines: lines.map(() => ['failed', 'not_found']) });
+        }
         expect({ context, state: await fingerprint(t, [a.tenant.id, b.id]) }).toEqual({ context, state: before });
 
-        // Nothing of A in the answer, except the ids the caller itself sent (a 404 may name them).
-        const sent = `${call.path} ${JSON.stringify(call.body ?? {})}`.toLowerCase();
-        const text = JSON.stringify(res.body ?? {}).toLowerCase();
-        const aIds = [...a.items, ...a.warehouses, ...a.reservations, ...a.orders].filter((id) => !sent.includes(id));
+        // Nothing of A in the answer, except what the caller itself sent (a 404 may name its ids, SKUs, codes).
+        const sent = [
+          ...decodeURIComponent(call.path).split(/[/?&=]/),
+          ...(JSON.stringify(call.body ?? {}).match(/[^"{}[\]:,]+/g) ?? []),
+        ].filter((v) => v.length >= 6);
+        const text = sent.reduce(
+          (rest, v) => rest.split(v.toLowerCase()).join(''),
+          JSON.stringify(res.body ?? {}).toLowerCase(),
+        );
+        const aIds = [...a.items, ...a.warehouses, ...a.reservations, ...a.orders];
         const leaked = [...aIds, ...a.secrets.map((s) => s.toLowerCase())].filter((s) => text.includes(s));
         expect({ context, leaked }).toEqual({ context, leaked: [] });
         if (res.status === 200 && Array.isArray(res.body.data)) {
-          for (const row of res.body.data as { id: string }[]) {
-            const [{ n }] = await t.db.query(
-              `SELECT count(*)::int AS n FROM (SELECT id, tenant_id FROM item UNION ALL SELECT id, tenant_id FROM warehouse
+          // Movements and events have numbers for ids, everything else UUIDs.
+          const numbered = /^\/api\/(stock-movements|events)/.exec(call.path)?.[1];
+          const foreignSql = numbered
+            ? `SELECT count(*)::int AS n FROM ${numbered === 'events' ? 'event' : 'stock_movement'}
+               WHERE id = $1::bigint AND tenant_id <> $2`
+            : `SELECT count(*)::int AS n FROM (SELECT id, tenant_id FROM item UNION ALL SELECT id, tenant_id FROM warehouse
                  UNION ALL SELECT id, tenant_id FROM reservation UNION ALL SELECT id, tenant_id FROM orders
-                 UNION ALL SELECT id, tenant_id FROM audit_log) x WHERE x.id = $1 AND x.tenant_id <> $2`,
-              [row.id, b.id],
-            );
+                 UNION ALL SELECT id, tenant_id FROM audit_log) x WHERE x.id = $1 AND x.tenant_id <> $2`;
+          for (const row of res.body.data as { id: string }[]) {
+            const [{ n }] = await t.db.query(foreignSql, [row.id, b.id]);
             expect({ context, foreign: n }).toEqual({ context, foreign: 0 });
           }
         }
       }),
-      fuzzParams(150),
+      fuzzParams(300),
     );
+  });
+
+  it("B's event feed and movement list, read to the end, hold only B's rows: none of A's activity", async () => {
+    const { events, cursor } = await readAll(t, b);
+    // A long poll of B's, woken by nothing A does meanwhile.
+    const waiting = feed(t, b, { after: cursor, wait: 2, limit: 100 });
+    for (const delta of [3, -1])
+      await t.http.patch(`/api/items/${a.items[1]}/qty`).set(a.tenant.auth).send({ delta }).expect(200);
+    await t.http
+      .post('/api/stock/counts')
+      .set(a.tenant.auth)
+      .send({ lines: [{ sku: a.skus[1], warehouse_code: a.warehouseCode, on_hand: 9 }] })
+      .expect(200);
+    const woken = await waiting.expect(200);
+    expect(woken.body.data).toEqual([]);
+    const movements = (await allPages<MovementData>(t, b, '/api/stock-movements', { limit: 100 })).flat();
+
+    const idsOf = async (table: string, tenantId: string) =>
+      new Set(
+        (await t.db.query(`SELECT id::text FROM ${table} WHERE tenant_id = $1`, [tenantId])).map(
+          (r: { id: string }) => r.id,
+        ),
+      );
+    const [aEvents, aMovements] = [await idsOf('event', a.tenant.id), await idsOf('stock_movement', a.tenant.id)];
+    // A had plenty to leak: every kind of change, several warehouses.
+    expect(aEvents.size).toBeGreaterThan(20);
+    expect(aMovements.size).toBeGreaterThan(10);
+    const aObjects = new Set([...a.items, ...a.warehouses, ...a.reservations, ...a.orders, a.tenant.id]);
+    const foreignEvent = (e: EventData) =>
+      e.tenant_id !== b.id || aEvents.has(e.id) || aObjects.has(e.object_id) || aObjects.has(String(e.payload.item_id));
+    expect(events.filter(foreignEvent)).toEqual([]);
+    const foreignMovement = (mv: MovementData) =>
+      aMovements.has(String(mv.id)) || aObjects.has(mv.item_id) || aObjects.has(mv.warehouse_id);
+    expect(movements.filter(foreignMovement)).toEqual([]);
+    // And B's lists are complete: every one of its own rows, so the check above saw something.
+    expect(events.map((e) => e.id).sort()).toEqual([...(await idsOf('event', b.id))].sort());
+    expect(movements.map((mv) => String(mv.id)).sort()).toEqual([...(await idsOf('stock_movement', b.id))].sort());
+    expect(movements.length).toBeGreaterThan(0);
   });
 
   it('and A still sees all of its own data, unchanged', async () => {
