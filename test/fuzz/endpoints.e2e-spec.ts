@@ -64,6 +64,7 @@ interface World {
   reservations: string[];
   orders: string[];
   tenants: string[];
+  webhooks: string[];
 }
 
 describe('fuzz: every endpoint against hostile input', () => {
@@ -73,7 +74,8 @@ describe('fuzz: every endpoint against hostile input', () => {
 
   beforeAll(async () => {
     announceSeed();
-    t = await startTestApp({ ENABLE_CRON: 'false' });
+    // Webhook URLs on loopback (nothing listens; the relay is off in tests): the address policy is tested elsewhere.
+    t = await startTestApp({ ENABLE_CRON: 'false', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' });
     const a = await newTenant(t);
     const b = await newTenant(t);
     const items: string[] = [];
@@ -102,6 +104,10 @@ describe('fuzz: every endpoint against hostile input', () => {
         .expect(201);
       orders.push(o.body.data.id);
     }
+    const webhooks: string[] = [];
+    for (const url of ['http://127.0.0.1:9/hooks/a', 'http://127.0.0.1:9/hooks/b']) {
+      webhooks.push((await t.http.post('/api/webhooks').set(a.auth).send({ url }).expect(201)).body.data.id);
+    }
     const page = await feed(t, a, { limit: 5 }).expect(200);
     const codes = ['default', 'FUZZ-2'];
     w = {
@@ -115,6 +121,7 @@ describe('fuzz: every endpoint against hostile input', () => {
       reservations,
       orders,
       tenants: [a.id],
+      webhooks,
     };
   });
 
@@ -134,6 +141,84 @@ describe('fuzz: every endpoint against hostile input', () => {
   const compact = (o: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const limit = optional(fc.integer({ min: 1, max: 100 }).map(String));
+
+  const bodyless: BodySpec = { valid: fc.constant({}), bodyless: true };
+
+  const webhookEndpoints = (): Record<string, Endpoint> => {
+    const url = fc.constantFrom('http://127.0.0.1:9/hooks/a', 'https://127.0.0.1:9/x?y=1', 'http://localhost:9/h');
+    const types = fc.subarray([...EVENT_TYPES], { minLength: 1 });
+    const page = {
+      valid: fc.record({ limit }).map(compact) as fc.Arbitrary<Record<string, string>>,
+      keys: ['limit', 'cursor'],
+    };
+    return {
+      'POST /api/webhooks': {
+        method: 'post',
+        path: '/api/webhooks',
+        auth: 'tenant',
+        body: {
+          valid: fc
+            .record({ url, event_types: optional(types), description: optional(fc.string({ maxLength: 40 })) })
+            .map(compact),
+          integers: [],
+          required: ['url'],
+        },
+      },
+      'GET /api/webhooks': { method: 'get', path: '/api/webhooks', auth: 'tenant', body: bodyless, query: page },
+      'GET /api/webhooks/:id': { method: 'get', path: '/api/webhooks/:webhook', auth: 'tenant', body: bodyless },
+      'PATCH /api/webhooks/:id': {
+        method: 'patch',
+        path: '/api/webhooks/:webhook',
+        auth: 'tenant',
+        body: {
+          valid: fc
+            .record({
+              url: optional(url),
+              event_types: optional(fc.option(types, { nil: null })),
+              description: optional(fc.option(fc.string({ maxLength: 40 }), { nil: null })),
+              active: optional(fc.boolean()),
+            })
+            .map(compact),
+          integers: [],
+        },
+      },
+      'DELETE /api/webhooks/:id': { method: 'delete', path: '/api/webhooks/:webhook', auth: 'tenant', body: bodyless },
+      'POST /api/webhooks/:id/rotate-secret': {
+        method: 'post',
+        path: '/api/webhooks/:webhook/rotate-secret',
+        auth: 'tenant',
+        body: bodyless,
+      },
+      'GET /api/webhooks/:id/deliveries': {
+        method: 'get',
+        path: '/api/webhooks/:webhook/deliveries',
+        auth: 'tenant',
+        body: bodyless,
+        query: {
+          valid: fc
+            .record({ limit, status: optional(fc.constantFrom('pending', 'succeeded', 'failed')) })
+            .map(compact) as fc.Arbitrary<Record<string, string>>,
+          keys: ['limit', 'cursor', 'status'],
+        },
+      },
+      // A delivery id nobody has: the route must answer 404 JSON, whatever the webhook.
+      'POST /api/webhooks/:id/deliveries/:delivery/retry': {
+        method: 'post',
+        path: '/api/webhooks/:webhook/deliveries/00000000-0000-4000-8000-000000000000/retry',
+        auth: 'tenant',
+        body: bodyless,
+      },
+      'POST /api/webhooks/:id/replay': {
+        method: 'post',
+        path: '/api/webhooks/:webhook/replay',
+        auth: 'tenant',
+        body: {
+          valid: fc.oneof(fc.record({ after: fc.constant(w.eventCursor) }), fc.record({ from: iso })),
+          integers: [],
+        },
+      },
+    };
+  };
 
   const endpoints = (): Record<string, Endpoint> => {
     const item = fc.constantFrom(...w.items);
@@ -163,7 +248,6 @@ describe('fuzz: every endpoint against hostile input', () => {
       to: optional(iso),
     };
     const movementKeys = ['limit', 'cursor', 'warehouse_id', 'type', 'reference', 'from', 'to'];
-    const bodyless: BodySpec = { valid: fc.constant({}), bodyless: true };
     return {
       'POST /api/items': {
         method: 'post',
@@ -296,6 +380,7 @@ describe('fuzz: every endpoint against hostile input', () => {
         },
       },
       'GET /api/warehouses/:id': { method: 'get', path: '/api/warehouses/:warehouse', auth: 'tenant', body: bodyless },
+      ...webhookEndpoints(),
       'PATCH /api/warehouses/:id': {
         method: 'patch',
         path: '/api/warehouses/:warehouse',
@@ -576,6 +661,15 @@ describe('fuzz: every endpoint against hostile input', () => {
     'POST /api/admin/tenants',
     'POST /api/admin/tenants/:id/api-keys',
     'GET /api/admin/ledger',
+    'POST /api/webhooks',
+    'GET /api/webhooks',
+    'GET /api/webhooks/:id',
+    'PATCH /api/webhooks/:id',
+    'DELETE /api/webhooks/:id',
+    'POST /api/webhooks/:id/rotate-secret',
+    'GET /api/webhooks/:id/deliveries',
+    'POST /api/webhooks/:id/deliveries/:delivery/retry',
+    'POST /api/webhooks/:id/replay',
     'GET /api/me',
     'GET /metrics',
     'GET /health/live',
