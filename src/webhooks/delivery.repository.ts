@@ -110,9 +110,9 @@ export function claimDue(
                  WHERE p.endpoint_id = d.endpoint_id AND p.item_id = d.item_id AND p.warehouse_id = d.warehouse_id
                    AND p.status = 'pending' AND (p.seq, p.event_id) < (d.seq, d.event_id)
                    AND p.id NOT IN (SELECT id FROM picked))
-         OR EXISTS (SELECT 1 FROM event e
-                    WHERE e.tenant_id = d.tenant_id AND (e.txid, e.id) > (w.cursor_txid, w.cursor_id)
-                      AND e.item_id = d.item_id AND e.warehouse_id = d.warehouse_id AND e.seq < d.seq))
+         OR EXISTS (SELECT 1 FROM event e -- by event_stock_row_idx: the row's events after the cursor
+                    WHERE e.item_id = d.item_id AND e.warehouse_id = d.warehouse_id
+                      AND (e.txid, e.id) > (w.cursor_txid, w.cursor_id) AND e.seq < d.seq))
      ),
      leased AS (
        UPDATE webhook_delivery d SET lease_until = now() + make_interval(secs => $2)

@@ -93,9 +93,16 @@ export class Webhooks1732730000000 implements MigrationInterface {
         succeeded boolean NOT NULL
       )`);
     await q.query(`CREATE INDEX webhook_attempt_delivery_idx ON webhook_attempt (delivery_id, id)`);
+    // A stock row's events not fanned out yet (after an endpoint's cursor): what holds one of its
+    // deliveries back (claimDue). Without it the claim read every event after the cursor, per
+    // delivery, and fell further behind the more it lagged.
+    await q.query(
+      `CREATE INDEX event_stock_row_idx ON event (item_id, warehouse_id, txid, id) WHERE item_id IS NOT NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX event_stock_row_idx`);
     await q.query(`DROP TABLE webhook_attempt`);
     await q.query(`DROP TABLE webhook_delivery`);
     await q.query(`DROP TABLE webhook_endpoint`);
