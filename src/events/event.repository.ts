@@ -113,16 +113,19 @@ export async function readFeed(
 ): Promise<FeedPage> {
   const rows = await sql<EventRow & { horizon: boolean }>(
     manager,
-    `WITH visible AS (
+    // Each branch walks event_feed_idx from its own end (a CTE the two shared would be
+    // materialized: every visible event read for every page).
+    `WITH page AS (
        SELECT e.* FROM event e
        WHERE e.tenant_id = $1 AND (e.txid, e.id) > ($2::xid8, $3::bigint)
          AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
-     ), page AS (
-       SELECT * FROM visible e WHERE $4::text[] IS NULL OR e.type = ANY($4)
+         AND ($4::text[] IS NULL OR e.type = ANY($4))
        ORDER BY e.txid, e.id LIMIT $5
      ), horizon AS (
-       SELECT e.* FROM visible e
+       SELECT e.* FROM event e
        WHERE $4::text[] IS NOT NULL AND (SELECT count(*) FROM page) < $5
+         AND e.tenant_id = $1 AND (e.txid, e.id) > ($2::xid8, $3::bigint)
+         AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
        ORDER BY e.txid DESC, e.id DESC LIMIT 1
      ), both_ AS (
        SELECT *, false AS horizon FROM page UNION ALL SELECT *, true FROM horizon
