@@ -136,23 +136,32 @@ export const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b 
 
 /**
  * Locks the given stock rows, sorted. With `skipLocked`, rows another
- * transaction holds are left out instead of waited for.
+ * transaction holds are left out instead of waited for. With `itemsFirst`, KEY
+ * SHARE on their items comes first, in the same statement (the lock order of
+ * every path: item, then stock): a path that may add units to the rows (a
+ * restock) then waits for a delete of the item up front, instead of meeting it
+ * in the `stock_item_live` trigger while holding the rows the delete waits for.
  */
 export async function lockStockRows(
   manager: EntityManager,
   keys: StockKey[],
-  options: { skipLocked?: boolean } = {},
+  options: { skipLocked?: boolean; itemsFirst?: boolean } = {},
 ): Promise<LockedStock[]> {
   if (keys.length === 0) return [];
+  const params = [keys.map((k) => k.item_id), keys.map((k) => k.warehouse_id)];
+  const items = options.itemsFirst
+    ? `WITH items AS MATERIALIZED (SELECT id FROM item WHERE id = ANY($1::uuid[]) ORDER BY id FOR KEY SHARE) `
+    : '';
   return sql<LockedStock>(
     manager,
-    `SELECT s.item_id, s.warehouse_id, s.on_hand, s.reserved
+    `${items}SELECT s.item_id, s.warehouse_id, s.on_hand, s.reserved
      FROM stock s
      JOIN unnest($1::uuid[], $2::uuid[]) AS k(item_id, warehouse_id)
        ON s.item_id = k.item_id AND s.warehouse_id = k.warehouse_id
+     ${options.itemsFirst ? 'WHERE s.item_id IN (SELECT id FROM items)' : ''}
      ORDER BY s.item_id, s.warehouse_id
      FOR UPDATE OF s${options.skipLocked ? ' SKIP LOCKED' : ''}`,
-    [keys.map((k) => k.item_id), keys.map((k) => k.warehouse_id)],
+    params,
   );
 }
 

@@ -154,7 +154,7 @@ export class OrdersService {
     const reservation = await lockReservation(manager, ctx.tenantId, order.reservation_id);
     if (!reservation) throw new Error(`order ${order.id} has no reservation`);
     const lines = await linesOf(manager, [reservation.id]);
-    return { reservation, lines, stock: await lockStockRows(manager, uniqueKeys(lines)) };
+    return { reservation, lines, stock: await lockStockRows(manager, uniqueKeys(lines), { itemsFirst: true }) };
   }
 
   /**
