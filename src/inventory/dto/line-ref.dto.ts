@@ -1,7 +1,7 @@
 import { IsString, Matches } from 'class-validator';
 import { ExactlyOneOf, IsIdOrMissing } from '../../common/exactly-one.js';
 import { Optional } from '../../common/validation.js';
-import { WAREHOUSE_CODE_PATTERN } from '../../warehouses/dto/create-warehouse.dto.js';
+import { WAREHOUSE_CODE_PATTERN, WAREHOUSE_CODE_REF_MESSAGE } from '../../warehouses/dto/create-warehouse.dto.js';
 import { SKU_MESSAGE, SKU_PATTERN } from './create-item.dto.js';
 
 // The pieces of a request line that name an item and a warehouse, either way:
@@ -46,7 +46,7 @@ export class StockRowRefDto extends ItemRefDto {
    */
   @Optional()
   @IsString()
-  @Matches(WAREHOUSE_CODE_PATTERN, { message: 'warehouse_code must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
+  @Matches(WAREHOUSE_CODE_PATTERN, { message: WAREHOUSE_CODE_REF_MESSAGE })
   warehouse_code?: string;
 }
 
@@ -63,6 +63,6 @@ export class StockLineRefDto extends ItemRefDto {
    */
   @Optional()
   @IsString()
-  @Matches(WAREHOUSE_CODE_PATTERN, { message: 'warehouse_code must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
+  @Matches(WAREHOUSE_CODE_PATTERN, { message: WAREHOUSE_CODE_REF_MESSAGE })
   warehouse_code?: string;
 }

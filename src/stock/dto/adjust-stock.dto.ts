@@ -12,14 +12,11 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { MaxChars, Optional } from '../../common/validation.js';
-import { MAX_DELTA, MAX_QUANTITY } from '../../inventory/quantities.js';
+import { MAX_DELTA, MAX_QUANTITY, MIN_DELTA } from '../../inventory/quantities.js';
 import { ADJUSTMENT_TYPES, type AdjustmentType } from '../../ledger/movement.js';
 import { MAX_STOCK_LINES } from './count-stock.dto.js';
 import { StockRowRefDto } from '../../inventory/dto/line-ref.dto.js';
 import { StockNoteDto } from './stock-note.dto.js';
-
-// A named bound: the Swagger plugin drops a field whose @Min is a negated name (`@Min(MIN_DELTA)`).
-const MIN_DELTA = -MAX_DELTA;
 
 export const BATCH_MODES = ['all_or_nothing', 'per_line'] as const;
 export type BatchMode = (typeof BATCH_MODES)[number];

@@ -2,11 +2,12 @@ import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { ExactlyOneOf, IsIdOrMissing } from '../../common/exactly-one.js';
 import { Optional } from '../../common/validation.js';
 import { SKU_MESSAGE, SKU_PATTERN } from '../../inventory/dto/create-item.dto.js';
-import { WAREHOUSE_CODE_PATTERN } from '../../warehouses/dto/create-warehouse.dto.js';
+import {
+  WAREHOUSE_CODE_PATTERN,
+  WAREHOUSE_CODE_REF_MESSAGE as WAREHOUSE_CODE_MESSAGE,
+} from '../../warehouses/dto/create-warehouse.dto.js';
 import { MAX_QUANTITY } from '../../inventory/quantities.js';
 import { StockNoteDto } from './stock-note.dto.js';
-
-const WAREHOUSE_CODE_MESSAGE = 'warehouse_code must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
 
 /** `reference` defaults to `transfer:<uuid>`, returned in the answer. */
 export class TransferStockDto extends StockNoteDto {

@@ -4,6 +4,8 @@ import { Optional, Trim, MaxChars } from '../../common/validation.js';
 /** What a warehouse code looks like (warehouse_code_format in the schema). */
 export const WAREHOUSE_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const WAREHOUSE_CODE_MESSAGE = 'code must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+/** The same rule where a line names a warehouse by its code. */
+export const WAREHOUSE_CODE_REF_MESSAGE = 'warehouse_code must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
 export const MIN_PRIORITY = -1_000_000;
 export const MAX_PRIORITY = 1_000_000;
 
