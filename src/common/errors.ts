@@ -173,3 +173,14 @@ export class UrlNotAllowedError extends DomainError {
     super('url_not_allowed', message, HttpStatus.BAD_REQUEST, [{ field: 'url', message }]);
   }
 }
+
+/** A feed cursor from before what the purge deleted: continuing from it would skip events. */
+export class CursorExpiredError extends DomainError {
+  constructor(retentionDays: number) {
+    super(
+      'cursor_expired',
+      `Events after this cursor were purged (events are kept ${retentionDays} days): start again without a cursor`,
+      HttpStatus.GONE,
+    );
+  }
+}

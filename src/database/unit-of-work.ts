@@ -10,6 +10,7 @@ export const TABLES: ReadonlySet<string> = new Set([
   'api_key',
   'audit_log',
   'event',
+  'event_purge_mark',
   'idempotency_key',
   'item',
   'order_line',

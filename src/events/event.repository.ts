@@ -18,7 +18,8 @@ export function insertEventsPart(events: NewEvent[]): SqlPart {
 
 /**
  * The stock events of the movements another part recorded (`ledger`, the rows it
- * returned): one `stock.changed` per movement, and when the row's available units
+ * returned) on the rows part `moved` changed (its `event_txid` is their feed
+ * position: after the row's earlier events, see the feed-order migration): one `stock.changed` per movement, and when the row's available units
  * cross a line, `stock.out_of_stock` (to 0), `stock.back_in_stock` (from 0) or
  * `stock.low` (to or below the item's reorder point, or back above it). Each
  * carries the row's movement number, the order a consumer applies them in.
@@ -27,10 +28,11 @@ export function insertEventsPart(events: NewEvent[]): SqlPart {
  * merging the common fields in with `||` cost about 5 ms per 1,000 movements
  * (a 1,000-line batch), for the same documents.
  */
-export function stockEventsPart(ledger: string): SqlPart {
+export function stockEventsPart(ledger: string, moved: string): SqlPart {
   return {
-    text: `INSERT INTO event (tenant_id, type, object_type, object_id, item_id, warehouse_id, seq, request_id, payload)
-           SELECT m.tenant_id, e.type, 'stock', m.item_id, m.item_id, m.warehouse_id, m.seq, m.request_id,
+    text: `INSERT INTO event (txid, tenant_id, type, object_type, object_id, item_id, warehouse_id, seq, request_id,
+                              payload)
+           SELECT r.event_txid, m.tenant_id, e.type, 'stock', m.item_id, m.item_id, m.warehouse_id, m.seq, m.request_id,
                   CASE e.n
                     WHEN 1 THEN jsonb_build_object(
                       'item_id', m.item_id, 'warehouse_id', m.warehouse_id, 'sku', i.sku, 'seq', m.seq,
@@ -49,6 +51,7 @@ export function stockEventsPart(ledger: string): SqlPart {
                       'available', b.available_after)
                   END
            FROM ${ledger} m
+           JOIN ${moved} r ON r.item_id = m.item_id AND r.warehouse_id = m.warehouse_id
            JOIN item i ON i.id = m.item_id
            CROSS JOIN LATERAL (
              SELECT m.on_hand_after - m.on_hand_delta AS on_hand, m.reserved_after - m.reserved_delta AS reserved,
@@ -142,4 +145,40 @@ export async function readFeed(
     rows: rows.filter((r) => !r.horizon).map(({ horizon: _, ...row }) => row),
     ...(through ? { through: { txid: through.txid, id: through.id } } : {}),
   };
+}
+
+/**
+ * Whether events after `after` were purged: the purge's mark (the last position it
+ * deleted) lies beyond it. A reader continuing from there would skip them.
+ */
+export async function purgedAfter(manager: EntityManager, tenantId: string, after: FeedPosition): Promise<boolean> {
+  const [row] = await sql<{ purged: boolean }>(
+    manager,
+    `SELECT (txid, id) > ($2::xid8, $3::bigint) AS purged FROM event_purge_mark WHERE tenant_id = $1`,
+    [tenantId, after.txid, after.id],
+  );
+  return row?.purged ?? false;
+}
+
+/**
+ * Deletes up to `batch` events older than `days` and moves each tenant's purge
+ * mark to the last feed position deleted, in one statement. Answers how many went.
+ */
+export async function purgeEvents(manager: EntityManager, days: number, batch: number): Promise<number> {
+  const [row] = await sql<{ n: number }>(
+    manager,
+    `WITH gone AS (
+       DELETE FROM event WHERE id IN (
+         SELECT id FROM event WHERE occurred_at < now() - make_interval(days => $1) LIMIT $2
+       ) RETURNING tenant_id, txid, id
+     ), marked AS (
+       INSERT INTO event_purge_mark AS m (tenant_id, txid, id)
+       SELECT DISTINCT ON (tenant_id) tenant_id, txid, id FROM gone ORDER BY tenant_id, txid DESC, id DESC
+       ON CONFLICT (tenant_id) DO UPDATE SET txid = excluded.txid, id = excluded.id
+         WHERE (m.txid, m.id) < (excluded.txid, excluded.id)
+     )
+     SELECT count(*)::int AS n FROM gone`,
+    [days, batch],
+  );
+  return row?.n ?? 0;
 }

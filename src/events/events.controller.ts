@@ -20,10 +20,12 @@ export class EventsController {
     description:
       'Keep calling with `after` = the previous `page.next_cursor` (always set). `wait` holds the request ' +
       'open until an event arrives (long polling). An event appears once every transaction that began before ' +
-      'it has ended, so a reader that continues from its cursor never misses one that committed later.',
+      'it has ended, so a reader that continues from its cursor never misses one that committed later. ' +
+      'One stock row’s events come in `seq` order. A cursor from before what the purge deleted ' +
+      '(EVENT_RETENTION_DAYS) is 410 `cursor_expired`.',
   })
   @ApiPageResponse(EventResponse)
-  @ApiErrors({ 400: ['validation_failed', 'invalid_cursor'] })
+  @ApiErrors({ 400: ['validation_failed', 'invalid_cursor'], 410: ['cursor_expired'] })
   list(@Ctx() ctx: RequestContext, @Query() query: ListEventsQuery, @Req() req: Request) {
     return this.events.list(ctx, query, () => req.socket.destroyed);
   }

@@ -2,13 +2,21 @@ import { BeforeApplicationShutdown, Injectable, OnModuleInit } from '@nestjs/com
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { CursorCodec, InvalidCursorError } from '../common/cursor.js';
+import { Env } from '../config/env.js';
+import { CursorExpiredError } from '../common/errors.js';
 import { Page } from '../common/page.js';
 import type { RequestContext } from '../common/request-context.js';
-import { sql } from '../database/sql.js';
 import type { EventResponse } from './dto/event.response.js';
 import type { ListEventsQuery } from './dto/list-events.query.js';
 import { eventsOfAudit } from './event.js';
-import { type EventRow, type FeedPosition, insertEventsPart, readFeed } from './event.repository.js';
+import {
+  type EventRow,
+  type FeedPosition,
+  insertEventsPart,
+  purgeEvents,
+  purgedAfter,
+  readFeed,
+} from './event.repository.js';
 
 const CURSOR_KIND = 'events';
 /** How often a long poll looks again while nothing has arrived: often at first, then less. */
@@ -27,6 +35,7 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly cursors: CursorCodec,
+    private readonly env: Env,
   ) {}
 
   onModuleInit(): void {
@@ -46,7 +55,7 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
    */
   async list(ctx: RequestContext, query: ListEventsQuery, closed: () => boolean): Promise<Page<EventResponse>> {
     const limit = query.limit ?? 20;
-    const after = query.after === undefined ? undefined : this.position(query.after);
+    const after = query.after === undefined ? undefined : await this.position(ctx.tenantId, query.after);
     const deadline = Date.now() + (query.wait ?? 0) * 1000;
     let from = after;
     let page = await readFeed(this.dataSource.manager, ctx.tenantId, from, limit, query.types);
@@ -65,23 +74,24 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
   async purgeOlderThan(days: number, batch = 10_000): Promise<number> {
     let purged = 0;
     for (;;) {
-      const rows = await sql<{ id: string }>(
-        this.dataSource.manager,
-        `DELETE FROM event WHERE id IN (
-           SELECT id FROM event WHERE occurred_at < now() - make_interval(days => $1) LIMIT $2
-         ) RETURNING id`,
-        [days, batch],
-      );
-      purged += rows.length;
-      if (rows.length < batch) return purged;
+      const n = await purgeEvents(this.dataSource.manager, days, batch);
+      purged += n;
+      if (n < batch) return purged;
     }
   }
 
-  /** The feed position a cursor of this feed points after (InvalidCursorError when it is not one). */
-  position(cursor: string): FeedPosition {
+  /**
+   * The feed position a cursor of this feed points after: InvalidCursorError when it
+   * is not one, CursorExpiredError when events after it were purged.
+   */
+  async position(tenantId: string, cursor: string): Promise<FeedPosition> {
     const [txid, id] = this.cursors.decode(CURSOR_KIND, cursor, 2).map(String) as [string, string];
     if (!/^\d{1,20}$/.test(txid) || !/^\d{1,19}$/.test(id)) throw new InvalidCursorError();
-    return { txid, id };
+    const position = { txid, id };
+    if (await purgedAfter(this.dataSource.manager, tenantId, position)) {
+      throw new CursorExpiredError(this.env.EVENT_RETENTION_DAYS);
+    }
+    return position;
   }
 
   /** The cursor that continues after `position`. */

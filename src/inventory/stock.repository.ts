@@ -203,7 +203,9 @@ export function moveStock(uow: UnitOfWork, name: string, movements: Movement[], 
   uow.add(name, {
     text: `UPDATE stock s
            SET on_hand = s.on_hand + v.on_hand_delta, reserved = s.reserved + v.reserved_delta,
-               movement_seq = s.movement_seq + v.movements, updated_at = now()
+               movement_seq = s.movement_seq + v.movements, updated_at = now(),
+               -- this row's events sort after its last ones (see the feed-order migration)
+               event_txid = greatest(s.event_txid, pg_current_xact_id())
            FROM (SELECT item_id, warehouse_id, sum(on_hand_delta)::int AS on_hand_delta,
                         sum(reserved_delta)::int AS reserved_delta, count(*)::int AS movements
                  FROM ${lines} GROUP BY item_id, warehouse_id) v
@@ -212,11 +214,12 @@ export function moveStock(uow: UnitOfWork, name: string, movements: Movement[], 
     params: [],
   });
   uow.add(`${name}_ledger`, recordMovementsPart(lines, name));
-  uow.add(`${name}_events`, stockEventsPart(`${name}_ledger`));
+  uow.add(`${name}_events`, stockEventsPart(`${name}_ledger`, name));
 }
 
 /** What a moved (or inserted) stock row returns: what the ledger needs, and the new quantities. */
-const MOVED_STOCK = 'RETURNING s.tenant_id, s.item_id, s.warehouse_id, s.on_hand, s.reserved, s.movement_seq';
+const MOVED_STOCK =
+  'RETURNING s.tenant_id, s.item_id, s.warehouse_id, s.on_hand, s.reserved, s.movement_seq, s.event_txid';
 
 /** The map key of a stock row. */
 export const stockKey = (s: StockKey): string => `${s.item_id}/${s.warehouse_id}`;
@@ -316,15 +319,15 @@ export async function insertStockRow(
   const recorded = movement.on_hand !== 0;
   if (recorded) uow.add('inserted_lines', movementLinesPart([movement]));
   uow.add('inserted', {
-    text: `INSERT INTO stock AS s (tenant_id, item_id, warehouse_id, on_hand, movement_seq)
-           VALUES ($1, $2, $3, $4, $5)
+    text: `INSERT INTO stock AS s (tenant_id, item_id, warehouse_id, on_hand, movement_seq, event_txid)
+           VALUES ($1, $2, $3, $4, $5, pg_current_xact_id())
            ON CONFLICT (item_id, warehouse_id) DO NOTHING
            ${MOVED_STOCK}`,
     params: [tenantId, movement.item_id, movement.warehouse_id, movement.on_hand, recorded ? 1 : 0],
   });
   if (recorded) {
     uow.add('inserted_ledger', recordMovementsPart('inserted_lines', 'inserted'));
-    uow.add('inserted_events', stockEventsPart('inserted_ledger'));
+    uow.add('inserted_events', stockEventsPart('inserted_ledger', 'inserted'));
   }
   const [row] = await uow.flush<AdjustedStock>('inserted');
   return row && { on_hand: row.on_hand, reserved: row.reserved };

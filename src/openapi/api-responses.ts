@@ -128,6 +128,9 @@ const ERROR_EXAMPLES: Record<string, { message: string; details?: object[] }> = 
     message: 'url: 10.0.0.5 is a loopback, private, link-local or reserved address',
     details: [{ field: 'url', message: 'url: 10.0.0.5 is a loopback, private, link-local or reserved address' }],
   },
+  cursor_expired: {
+    message: 'Events after this cursor were purged (events are kept 7 days): start again without a cursor',
+  },
   unauthorized: { message: 'Missing or unknown API key' },
   forbidden: { message: 'Admin routes need the ADMIN_TOKEN' },
   not_found: { message: 'Item not found' },

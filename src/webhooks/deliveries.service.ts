@@ -97,7 +97,8 @@ export class DeliveriesService {
     if ((dto.after === undefined) === (dto.from === undefined)) {
       throw new ValidationFailedError([{ field: 'after', message: 'give exactly one of after and from' }]);
     }
-    const after: FeedPosition | undefined = dto.after === undefined ? undefined : this.events.position(dto.after);
+    const after: FeedPosition | undefined =
+      dto.after === undefined ? undefined : await this.events.position(ctx.tenantId, dto.after);
     return this.tx.run(async (manager) => {
       const endpoint = await lockWebhook(manager, ctx.tenantId, endpointId);
       if (!endpoint) throw new NotFoundError('Webhook');

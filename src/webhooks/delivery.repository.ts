@@ -82,9 +82,9 @@ export interface ClaimedDelivery {
  * `leaseSeconds`. A stock event's delivery is claimed only when nothing
  * earlier of its stock row is left for its endpoint: no pending delivery with a
  * lower (seq, event id) outside this claim (in flight elsewhere, waiting for a
- * retry, or skipped as locked), and no event of a lower seq still to be fanned
- * out (its transaction took its id before the lock of the row, so the feed can
- * order it later). So one endpoint gets a row's events in seq order.
+ * retry, or skipped as locked). The feed orders a row's events by seq (see the
+ * feed-order migration), so the lower ones were fanned out no later than it.
+ * So one endpoint gets a row's events in seq order.
  */
 export function claimDue(
   manager: EntityManager,
@@ -104,15 +104,12 @@ export function claimDue(
        FOR UPDATE OF d SKIP LOCKED
      ),
      ready AS (
-       SELECT d.* FROM webhook_delivery d JOIN picked USING (id) JOIN webhook_endpoint w ON w.id = d.endpoint_id
-       WHERE d.item_id IS NULL OR NOT (
-         EXISTS (SELECT 1 FROM webhook_delivery p
-                 WHERE p.endpoint_id = d.endpoint_id AND p.item_id = d.item_id AND p.warehouse_id = d.warehouse_id
-                   AND p.status = 'pending' AND (p.seq, p.event_id) < (d.seq, d.event_id)
-                   AND p.id NOT IN (SELECT id FROM picked))
-         OR EXISTS (SELECT 1 FROM event e -- by event_stock_row_idx: the row's events after the cursor
-                    WHERE e.item_id = d.item_id AND e.warehouse_id = d.warehouse_id
-                      AND (e.txid, e.id) > (w.cursor_txid, w.cursor_id) AND e.seq < d.seq))
+       SELECT d.* FROM webhook_delivery d JOIN picked USING (id)
+       WHERE d.item_id IS NULL OR NOT EXISTS (
+         SELECT 1 FROM webhook_delivery p
+         WHERE p.endpoint_id = d.endpoint_id AND p.item_id = d.item_id AND p.warehouse_id = d.warehouse_id
+           AND p.status = 'pending' AND (p.seq, p.event_id) < (d.seq, d.event_id)
+           AND p.id NOT IN (SELECT id FROM picked))
      ),
      leased AS (
        UPDATE webhook_delivery d SET lease_until = now() + make_interval(secs => $2)

@@ -111,7 +111,12 @@ export class WebhooksController {
       'with the same webhook-id as before (at most 10,000 per call; `next_after` continues).',
   })
   @ApiDataResponse(ReplayResponse, { status: 201, description: 'Deliveries made' })
-  @ApiErrors({ ...BODY_ERRORS, 400: ['validation_failed', 'invalid_json', 'invalid_cursor'], 404: ['not_found'] })
+  @ApiErrors({
+    ...BODY_ERRORS,
+    400: ['validation_failed', 'invalid_json', 'invalid_cursor'],
+    404: ['not_found'],
+    410: ['cursor_expired'],
+  })
   replay(@Ctx() ctx: RequestContext, @Param('id', UuidParamPipe) id: string, @Body() dto: ReplayDto) {
     return this.deliveries.replay(ctx, id, dto);
   }

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { EventsService } from '../../src/events/events.service.js';
-import { type EventData, eventsOf, feed, positionOf, readAll } from '../support/events.js';
+import { lockStockRow, moveLockedRow } from '../../src/inventory/stock.repository.js';
+import { type EventData, eventsOf, feed, pollFeed, positionOf, readAll } from '../support/events.js';
+import { DataSource } from 'typeorm';
 import { adjustQty, expectError, expectUnchanged, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
 import { orderOf } from '../support/orders.js';
 import { lapse, release, reserveOk, sweep } from '../support/reservations.js';
@@ -322,6 +324,115 @@ describe('the feed', () => {
   });
 });
 
+describe('purged cursors', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ ENABLE_CRON: 'false' });
+  });
+  afterAll(() => t.close());
+
+  it('a cursor from before what the purge deleted is 410 cursor_expired; one after it, or none, reads on', async () => {
+    const tenant = await newTenant(t);
+    const other = await newTenant(t);
+    const item = await newItem(t, tenant, { qty: 1 });
+    const { cursor: first } = await readAll(t, tenant);
+    await adjustQty(t, tenant, item.id, { delta: 1 }).expect(200);
+    await adjustQty(t, tenant, item.id, { delta: 1 }).expect(200);
+    const { events, cursor: last } = await readAll(t, tenant, first);
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    // The events of the item's creation and of the first adjustment grow old; the second's stay.
+    await t.db.query(`UPDATE event SET occurred_at = now() - interval '8 days' WHERE tenant_id = $1 AND id <= $2`, [
+      tenant.id,
+      events[0]!.id,
+    ]);
+    const kept = (await readAll(t, tenant)).events.filter((e) => BigInt(e.id) > BigInt(events[0]!.id));
+    expect(await t.app.get(EventsService).purgeOlderThan(7)).toBeGreaterThanOrEqual(1);
+
+    for (const stale of [undefined, first]) {
+      const res = await feed(t, tenant, stale ? { after: stale } : {});
+      if (stale) expectError(res, 410, 'cursor_expired');
+      else expect(res.status).toBe(200);
+    }
+    // From the start, the feed holds exactly what was not purged.
+    expect((await readAll(t, tenant)).events.map((e) => e.id)).toEqual(kept.map((e) => e.id));
+    // A cursor past the purged events reads on; another tenant's purge mark is its own.
+    expect((await feed(t, tenant, { after: last }).expect(200)).body.data).toEqual([]);
+    expect((await feed(t, other, { after: first }).expect(200)).status).toBe(200);
+  });
+});
+
+describe('the feed gives one stock row’s events in seq order', () => {
+  let t: TestApp;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    t = await startTestApp({ ENABLE_CRON: 'false' });
+    tenant = await newTenant(t);
+  });
+  afterAll(() => t.close());
+
+  /** The seq of each stock.changed event of a row, in feed order. */
+  const seqsOf = (events: EventData[], itemId: string) =>
+    events.filter((e) => e.type === 'stock.changed' && e.object_id === itemId).map((e) => e.seq);
+
+  it('a transaction that took its id before another moved the row comes after it', async () => {
+    const item = await newItem(t, tenant, { qty: 10 });
+    const { cursor: start } = await readAll(t, tenant);
+    const runner = t.app.get(DataSource).createQueryRunner();
+    try {
+      await runner.startTransaction();
+      // A takes its transaction id first (as an idempotency claim or an item lock would)...
+      await runner.query('SELECT pg_current_xact_id()');
+      // ... B, with a larger id, moves the row (seq 2) and commits ...
+      await adjustQty(t, tenant, item.id, { delta: 1 }).expect(200);
+      // ... then A moves it (seq 3) and commits.
+      const locked = await lockStockRow(runner.manager, tenant.id, item.id, tenant.defaultWarehouseId);
+      expect(locked?.row).toBeDefined();
+      await moveLockedRow(runner.manager, {
+        item_id: item.id,
+        warehouse_id: tenant.defaultWarehouseId,
+        on_hand: 1,
+        reserved: 0,
+        type: 'adjusted',
+        actor: 'test',
+        request_id: 'late-id-first',
+      });
+      await runner.commitTransaction();
+    } finally {
+      await runner.release();
+    }
+    const { events } = await readAll(t, tenant, start);
+    expect(seqsOf(events, item.id)).toEqual([2, 3]);
+  });
+
+  it('under load: writers whose transactions take their ids before the row lock, every row in seq order', async () => {
+    const items = await Promise.all(Array.from({ length: 2 }, () => newItem(t, tenant, { qty: 1_000 })));
+    const reader = pollFeed(t, tenant, (await readAll(t, tenant)).cursor);
+    // An Idempotency-Key is claimed (a write: the transaction's id) before the stock row is locked.
+    const writer = async (w: number) => {
+      for (let i = 0; i < 12; i++) {
+        const item = items[(w + i) % items.length]!;
+        const key = { 'Idempotency-Key': randomUUID() };
+        if (i % 2 === 0) await adjustQty(t, tenant, item.id, { delta: 1 }).set(key).expect(200);
+        else
+          await t.http
+            .post('/api/reservations')
+            .set(tenant.auth)
+            .set(key)
+            .send({ lines: [{ item_id: item.id, quantity: 1 }] })
+            .expect(201);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, (_, w) => writer(w)));
+    const got = await reader.stop();
+    for (const item of items) {
+      const seqs = seqsOf(got, item.id);
+      expect(seqs.length).toBe(16 * 6);
+      expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+    }
+  });
+});
+
 describe('the feed never skips an event that commits after a later-numbered one', () => {
   let t: TestApp;
   let tenant: TestTenant;
@@ -386,17 +497,7 @@ describe('the feed never skips an event that commits after a later-numbered one'
   it('under load: writers on many connections, a reader polling as fast as it can, every event exactly once in order', async () => {
     const items = await Promise.all(Array.from({ length: 4 }, () => newItem(t, tenant, { qty: 1_000 })));
     const { events: before, cursor: start } = await readAll(t, tenant);
-    let writing = true;
-    const got: EventData[] = [];
-    const reader = (async () => {
-      let cursor = start;
-      while (writing) {
-        const res = await feed(t, tenant, { after: cursor, limit: 100 }).expect(200);
-        got.push(...res.body.data);
-        cursor = res.body.page.next_cursor;
-      }
-      return cursor;
-    })();
+    const reader = pollFeed(t, tenant, start);
     const writer = async (w: number) => {
       for (let i = 0; i < 25; i++) {
         const item = items[(w + i) % items.length]!;
@@ -405,8 +506,7 @@ describe('the feed never skips an event that commits after a later-numbered one'
       }
     };
     await Promise.all(Array.from({ length: 12 }, (_, w) => writer(w)));
-    writing = false;
-    got.push(...(await readAll(t, tenant, await reader)).events);
+    const got = await reader.stop();
     // Nothing was being written when the reader started: every later event comes after its cursor.
     const all: { id: string }[] = await t.db.query(
       `SELECT e.id::text FROM event e WHERE e.tenant_id = $1 ORDER BY e.txid, e.id`,

@@ -49,6 +49,32 @@ export async function readAll(
   return { events, cursor };
 }
 
+/**
+ * A reader polling the feed from `after` as fast as it can (no wait) while
+ * writers run; `stop()` ends it and reads what is left. Answers every event it
+ * was handed, in order (duplicates kept: tests look for them).
+ */
+export function pollFeed(t: TestApp, tenant: TestTenant, after: string): { stop(): Promise<EventData[]> } {
+  let polling = true;
+  const got: EventData[] = [];
+  const reader = (async () => {
+    let cursor = after;
+    while (polling) {
+      const res = await feed(t, tenant, { after: cursor, limit: 100 }).expect(200);
+      got.push(...res.body.data);
+      cursor = res.body.page.next_cursor;
+    }
+    return cursor;
+  })();
+  return {
+    async stop() {
+      polling = false;
+      got.push(...(await readAll(t, tenant, await reader)).events);
+      return got;
+    },
+  };
+}
+
 /** The feed position a cursor stands for (tests know its format: base64url JSON, then a signature). */
 export function positionOf(cursor: string): [string, string] {
   const [, txid, id] = JSON.parse(Buffer.from(cursor.split('.')[0]!, 'base64url').toString()) as string[];
