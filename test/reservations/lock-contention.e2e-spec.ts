@@ -5,7 +5,7 @@ import { type ItemData, newItem, newTenant, type TestTenant } from '../support/f
 import { addStock, lockStock, newWarehouse, releaseStockLocks, stockRow } from '../support/stock.js';
 import { assertInvariant, lapse, reservationStatus, reserve, reserveOk, sweep } from '../support/reservations.js';
 import { orderOf, transition } from '../support/orders.js';
-import { sleep } from '../support/util.js';
+import { sleep, until } from '../support/util.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 // Longer than PostgreSQL's deadlock_timeout (1 s), so that a deadlock would be detected before a lock wait times out.
@@ -209,7 +209,16 @@ describe('reservations under lock contention', () => {
     await other.query('SELECT 1 FROM stock WHERE item_id = $1 FOR UPDATE', [item.id]);
     // The confirm locks the order, then waits for the stock row; the other session then wants the order: a cycle.
     const confirm = timed(() => transition(t, tenant, order.id, 'confirmed'));
-    await sleep(200);
+    // Once the confirm waits for the stock row (a fixed sleep was not always enough on a loaded
+    // machine: then the other session waited first and was the one the deadlock check ended).
+    const [{ pid }] = (await other.query('SELECT pg_backend_pid() AS pid')).rows;
+    await until(async () => {
+      const [{ n }] = await t.db.query(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+        [pid],
+      );
+      return n > 0;
+    });
     await other.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [order.id]);
     await other.query('ROLLBACK');
     const { res } = await confirm;

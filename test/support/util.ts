@@ -7,6 +7,15 @@ import { createServer } from 'node:net';
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Resolves once `check` answers true (looked at every 20 ms); fails after `timeoutMs`. */
+export async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`until: not true after ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
 /** A small deterministic PRNG (mulberry32), so that a random run can be replayed from its printed seed. */
 export function prng(seed: number): () => number {
   let s = seed >>> 0;
