@@ -10,6 +10,7 @@
 //   hot-item idempotent  hot-item with a fresh Idempotency-Key per request (reported, no target)
 //   hot-item webhook, spread webhook  the same with one webhook endpoint subscribed to every event and a
 //                local receiver: throughput, and the delivery lag (commit -> receiver) p50/p99
+//   hot-item webhook batched, spread webhook batched  the same, the endpoint taking batches of up to 100 events
 //   feed-read    GET /api/events pages of 100 from the start of the feed, one client: events read per second
 //   baselines    pgbench running the naive transaction of hot-item and spread at 64 clients
 //   orders-list  bench/orders-list.mjs at 1,000,000 orders
@@ -55,6 +56,8 @@ const SCALE = Number(values.scale);
 // MEASURE_SECONDS (see measure()).
 const WARMUP_SECONDS = 3;
 const MEASURE_SECONDS = Math.max(3, Math.round(10 * SCALE));
+// The batched webhook scenarios' endpoint takes up to this many events per message.
+const BENCH_BATCH = 100;
 
 mkdirSync('bench/results', { recursive: true });
 const dbName = `bench_${Date.now()}`;
@@ -85,8 +88,10 @@ try {
 
     ['hot-item', hotItem(main)],
     ['hot-item webhook', withWebhook(hotItem(main))],
+    ['hot-item webhook batched', withWebhook(hotItem(main), BENCH_BATCH)],
     ['spread', spreadItems(main)],
     ['spread webhook', withWebhook(spreadItems(main))],
+    ['spread webhook batched', withWebhook(spreadItems(main), BENCH_BATCH)],
     ['feed-read', feedRead, { verify: false }],
 
     [
@@ -302,13 +307,14 @@ async function benchWebhook(target) {
   return body.data.id;
 }
 
-/** On: from the feed's head (no backlog of the runs without it); off: nothing more is fanned out. */
-async function setWebhookActive({ client: c }, id, active) {
+/** On: from the feed's head (no backlog of the runs without it), with that batch size; off: nothing more is fanned out. */
+async function setWebhookActive({ client: c }, id, active, batchSize = 1) {
   await c.query(
     active
-      ? `UPDATE webhook_endpoint SET active = true, cursor_txid = pg_current_xact_id(), cursor_id = 0 WHERE id = $1`
+      ? `UPDATE webhook_endpoint SET active = true, batch_size = $2, cursor_txid = pg_current_xact_id(), cursor_id = 0
+         WHERE id = $1`
       : `UPDATE webhook_endpoint SET active = false WHERE id = $1`,
-    [id],
+    active ? [id, batchSize] : [id],
   );
 }
 
@@ -317,10 +323,10 @@ async function setWebhookActive({ client: c }, id, active) {
  * adds the lag of each event, from its transaction (occurred_at) to its first
  * arrival at the receiver, over the warm-up and the measured run.
  */
-function withWebhook(run) {
+function withWebhook(run, batchSize = 1) {
   return async (tag) => {
     receiver.reset();
-    await setWebhookActive(main, webhook, true);
+    await setWebhookActive(main, webhook, true, batchSize);
     const r = await run(tag);
     const deadline = Date.now() + 60_000;
     let left;
@@ -673,16 +679,21 @@ function report() {
       ),
     );
   }
-  const hooked = ['hot-item', 'spread'].filter((name) => results[`${name} webhook`]);
+  const hooked = ['hot-item', 'spread']
+    .flatMap((name) => [
+      [name, `${name} webhook`, 'one event per message'],
+      [name, `${name} webhook batched`, `batches of up to ${BENCH_BATCH}`],
+    ])
+    .filter(([, hooked]) => results[hooked]);
   if (hooked.length > 0) {
     lines.push(
       '',
       'With one webhook endpoint subscribed to every event and a local receiver:',
-      '| scenario | without /s | with /s | with / without | delivery lag p50 | p99 |',
-      '|---|---|---|---|---|---|',
-      ...hooked.map((name) => {
-        const [a, b] = [results[name], results[`${name} webhook`]];
-        return `| ${name} | ${a ? a.rps.toFixed(0) : '-'} | ${b.rps.toFixed(0)} | ${a ? `${(b.rps / a.rps).toFixed(2)}×` : '-'} | ${fmt(b.lag_p50)} | ${fmt(b.lag_p99)} |`;
+      '| scenario | endpoint | without /s | with /s | with / without | delivery lag p50 | p99 |',
+      '|---|---|---|---|---|---|---|',
+      ...hooked.map(([name, hooked, mode]) => {
+        const [a, b] = [results[name], results[hooked]];
+        return `| ${name} | ${mode} | ${a ? a.rps.toFixed(0) : '-'} | ${b.rps.toFixed(0)} | ${a ? `${(b.rps / a.rps).toFixed(2)}×` : '-'} | ${fmt(b.lag_p50)} | ${fmt(b.lag_p99)} |`;
       }),
     );
   }

@@ -19,7 +19,6 @@ export async function startReceiver() {
     req.on('end', () => {
       const at = Date.now();
       const text = Buffer.concat(chunks).toString('utf8');
-      const id = req.headers['webhook-id'];
       if (secret && count++ % VERIFY_EVERY === 0) {
         try {
           new Webhook(secret).verify(text, req.headers);
@@ -28,7 +27,11 @@ export async function startReceiver() {
           unverified++;
         }
       }
-      if (!arrivals.has(id)) arrivals.set(id, at - Date.parse(JSON.parse(text).timestamp));
+      // One event, or a batch of them: the lag of each, from its transaction to its first arrival.
+      const body = JSON.parse(text);
+      for (const event of body.type === 'batch' ? body.data : [body.data]) {
+        if (!arrivals.has(event.id)) arrivals.set(event.id, at - Date.parse(event.occurred_at));
+      }
       res.writeHead(204).end();
     });
   });

@@ -73,6 +73,7 @@ export interface ClaimedDelivery {
   previous_secret: string | null;
   previous_secret_until: Date | null;
   consecutive_failures: number;
+  batch_size: number;
   event: EventRow;
 }
 
@@ -117,7 +118,7 @@ export function claimDue(
        RETURNING d.id
      )
      SELECT r.id, r.endpoint_id, r.tenant_id, r.item_id, r.warehouse_id, r.seq, r.event_id::text, r.attempts,
-            w.url, w.secret, w.previous_secret, w.previous_secret_until, w.consecutive_failures,
+            w.url, w.secret, w.previous_secret, w.previous_secret_until, w.consecutive_failures, w.batch_size,
             json_build_object('id', e.id::text, 'txid', e.txid::text, 'tenant_id', e.tenant_id, 'type', e.type,
                               'object_type', e.object_type, 'object_id', e.object_id, 'seq', e.seq,
                               'request_id', e.request_id, 'payload', e.payload, 'occurred_at', e.occurred_at) AS event

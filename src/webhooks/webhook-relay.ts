@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Env } from '../config/env.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
@@ -113,17 +114,18 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
     const { lanes, released } = lanesOf(claimed);
     const attempts: AttemptRecord[] = [];
     const send = async (lane: ClaimedDelivery[]) => {
-      for (let i = 0; i < lane.length; i++) {
+      const size = lane[0]!.batch_size;
+      for (let i = 0; i < lane.length; i += size) {
         // A lane that fails stops (what follows in its stock row waits), and none outlives half its lease.
         if (this.stopped || Date.now() - started > (this.leaseSeconds * 1000) / 2) {
           released.push(...lane.slice(i).map((d) => d.id));
           return;
         }
-        const d = lane[i]!;
-        const result = await this.transport.send(this.messageOf(d));
-        attempts.push(this.recordOf(d, result));
+        const sent = lane.slice(i, i + size);
+        const result = await this.transport.send(this.messageOf(sent, size > 1));
+        attempts.push(...sent.map((d) => this.recordOf(d, result)));
         if (!result.succeeded) {
-          released.push(...lane.slice(i + 1).map((d) => d.id));
+          released.push(...lane.slice(i + size).map((d) => d.id));
           return;
         }
       }
@@ -147,14 +149,25 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
     return attempts.length;
   }
 
-  private messageOf(d: ClaimedDelivery) {
-    const event = toEventView({ ...d.event, occurred_at: new Date(d.event.occurred_at) });
+  /**
+   * The message of deliveries to one endpoint: one event (`data` is the event,
+   * webhook-id its id), or a batch (`type` "batch", `data` the events in claim
+   * order, webhook-id derived from their ids: the same batch sent again has the
+   * same id; a consumer drops an event it has seen by the event's own id).
+   */
+  private messageOf(sent: ClaimedDelivery[], batch: boolean) {
+    const d = sent[0]!;
     const secrets = [this.secrets.open(d.secret, d.endpoint_id)];
     if (d.previous_secret && d.previous_secret_until && d.previous_secret_until > new Date()) {
       secrets.push(this.secrets.open(d.previous_secret, d.endpoint_id));
     }
-    const body = JSON.stringify({ type: event.type, timestamp: event.occurred_at, data: event });
-    return { url: d.url, id: d.event_id, body, secrets };
+    const events = sent.map((s) => toEventView({ ...s.event, occurred_at: new Date(s.event.occurred_at) }));
+    if (!batch) {
+      const body = JSON.stringify({ type: events[0]!.type, timestamp: events[0]!.occurred_at, data: events[0] });
+      return { url: d.url, id: d.event_id, body, secrets };
+    }
+    const body = JSON.stringify({ type: 'batch', timestamp: new Date().toISOString(), data: events });
+    return { url: d.url, id: batchId(sent.map((s) => s.event_id)), body, secrets };
   }
 
   private recordOf(d: ClaimedDelivery, r: AttemptResult): AttemptRecord {
@@ -226,8 +239,10 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
 
 /**
  * The claim in lanes: one per endpoint and stock row (sent in order, the claim
- * is sorted by seq), one per other delivery. An endpoint that is failing gets
- * one delivery per round, a probe; the rest of its claim is given back.
+ * is sorted by seq), one per other delivery; an endpoint that takes batches
+ * gets one lane, sent in batches in claim order (a row's events in seq order).
+ * An endpoint that is failing gets one delivery per round, a probe; the rest of
+ * its claim is given back.
  */
 function lanesOf(claimed: ClaimedDelivery[]): { lanes: ClaimedDelivery[][]; released: string[] } {
   const lanes = new Map<string, ClaimedDelivery[]>();
@@ -241,12 +256,17 @@ function lanesOf(claimed: ClaimedDelivery[]): { lanes: ClaimedDelivery[][]; rele
       }
       probed.add(d.endpoint_id);
     }
-    const key = d.item_id ? `${d.endpoint_id}/${d.item_id}/${d.warehouse_id}` : d.id;
+    const key = d.batch_size > 1 ? d.endpoint_id : d.item_id ? `${d.endpoint_id}/${d.item_id}/${d.warehouse_id}` : d.id;
     const lane = lanes.get(key);
     if (lane) lane.push(d);
     else lanes.set(key, [d]);
   }
   return { lanes: [...lanes.values()], released };
+}
+
+/** The webhook-id of a batch: the same events, the same id. */
+export function batchId(eventIds: string[]): string {
+  return `batch_${createHash('sha256').update(eventIds.join(',')).digest('base64url').slice(0, 32)}`;
 }
 
 /** Runs every lane, at most `width` at a time. */

@@ -9,6 +9,8 @@ export interface WebhookView {
   description: string | null;
   /** null: every event type. */
   event_types: string[] | null;
+  /** Events per message: 1, one event per message; more, a batch (see WebhookRelay). */
+  batch_size: number;
   active: boolean;
   disabled_reason: string | null;
   disabled_at: string | null;
@@ -30,7 +32,7 @@ export interface WebhookRow extends Omit<WebhookView, Dates> {
   previous_secret_until: Date | null;
 }
 
-export const WEBHOOK_COLUMNS = `id, tenant_id, url, description, event_types, active, disabled_reason, disabled_at,
+export const WEBHOOK_COLUMNS = `id, tenant_id, url, description, event_types, batch_size, active, disabled_reason, disabled_at,
   consecutive_failures, failing_since, created_at, updated_at, secret, previous_secret, previous_secret_until`;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -41,6 +43,7 @@ export function toWebhookView(row: WebhookRow): WebhookView {
     url: row.url,
     description: row.description,
     event_types: row.event_types,
+    batch_size: row.batch_size,
     active: row.active,
     disabled_reason: row.disabled_reason,
     disabled_at: iso(row.disabled_at),
@@ -52,7 +55,9 @@ export function toWebhookView(row: WebhookRow): WebhookView {
 }
 
 /** The fields PATCH may change (columns of the same names). */
-export type WebhookChanges = Partial<Pick<WebhookView, 'url' | 'description' | 'event_types' | 'active'>>;
+export type WebhookChanges = Partial<
+  Pick<WebhookView, 'url' | 'description' | 'event_types' | 'batch_size' | 'active'>
+>;
 
 /** One endpoint of the tenant, or undefined. */
 export function findWebhook(manager: EntityManager, tenantId: string, id: string): Promise<WebhookRow | undefined> {
@@ -79,6 +84,7 @@ export interface NewWebhook {
   url: string;
   description: string | null;
   eventTypes: string[] | null;
+  batchSize: number;
   sealedSecret: string;
 }
 
@@ -88,9 +94,9 @@ export interface NewWebhook {
  */
 export function insertWebhookPart(w: NewWebhook): SqlPart {
   return {
-    text: `INSERT INTO webhook_endpoint (id, tenant_id, url, description, event_types, secret)
-           VALUES ($1, $2, $3, $4, $5::text[], $6) RETURNING ${WEBHOOK_COLUMNS}`,
-    params: [w.id, w.tenantId, w.url, w.description, w.eventTypes, w.sealedSecret],
+    text: `INSERT INTO webhook_endpoint (id, tenant_id, url, description, event_types, batch_size, secret)
+           VALUES ($1, $2, $3, $4, $5::text[], $6, $7) RETURNING ${WEBHOOK_COLUMNS}`,
+    params: [w.id, w.tenantId, w.url, w.description, w.eventTypes, w.batchSize, w.sealedSecret],
   };
 }
 

@@ -64,6 +64,7 @@ export class WebhooksService {
           url: dto.url,
           description: dto.description ?? null,
           eventTypes: dto.event_types ?? null,
+          batchSize: dto.batch_size ?? 1,
           sealedSecret: this.secrets.seal(secret, id),
         }),
       );
@@ -104,7 +105,13 @@ export class WebhooksService {
     if (dto.url !== undefined) await this.urls.check(dto.url);
     return this.tx.run(async (manager) => {
       const before = toWebhookView(await this.found(lockWebhook(manager, ctx.tenantId, id)));
-      const patch = { url: dto.url, description: dto.description, event_types: dto.event_types, active: dto.active };
+      const patch = {
+        url: dto.url,
+        description: dto.description,
+        event_types: dto.event_types,
+        batch_size: dto.batch_size,
+        active: dto.active,
+      };
       const change = changesOf(before, patch);
       if (dto.event_types !== undefined && sameTypes(before.event_types, dto.event_types)) {
         delete change.new.event_types;

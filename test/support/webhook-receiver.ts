@@ -14,6 +14,7 @@ export interface Received {
   timestamp: string;
   signature: string;
   verified: boolean;
+  /** `data` is the event, or for a batch (`type` "batch") an array of events. */
   body: { type: string; timestamp: string; data: Record<string, any> };
   at: number;
 }

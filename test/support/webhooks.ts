@@ -62,14 +62,19 @@ export async function feedEvents(t: TestApp, tenant: TestTenant): Promise<Record
   return events;
 }
 
-/** The received messages' event ids, per stock row, in arrival order, with their seq: to check the order per row. */
+/** The events of received messages, in arrival order: a batch's in its order. */
+export function eventsReceived(received: Received[]): Record<string, any>[] {
+  return received.flatMap((r) => (r.body.type === 'batch' ? (r.body.data as Record<string, any>[]) : [r.body.data]));
+}
+
+/** The seq of each received stock event, per stock row, in arrival order: to check the order per row. */
 export function seqsByRow(received: Received[]): Map<string, number[]> {
   const rows = new Map<string, number[]>();
-  for (const r of received) {
-    const p = r.body.data.payload;
-    if (r.body.data.object_type !== 'stock') continue;
+  for (const e of eventsReceived(received)) {
+    const p = e.payload;
+    if (e.object_type !== 'stock') continue;
     const key = `${p.item_id}/${p.warehouse_id}`;
-    rows.set(key, [...(rows.get(key) ?? []), r.body.data.seq]);
+    rows.set(key, [...(rows.get(key) ?? []), e.seq]);
   }
   return rows;
 }

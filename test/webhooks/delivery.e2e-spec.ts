@@ -6,7 +6,7 @@ import { newWarehouse, updateWarehouse } from '../support/stock.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { sleep } from '../support/util.js';
 import { Receiver } from '../support/webhook-receiver.js';
-import { feedEvents, newWebhook, RELAY_ENV, seqsByRow, startRelay } from '../support/webhooks.js';
+import { eventsReceived, feedEvents, newWebhook, RELAY_ENV, seqsByRow, startRelay } from '../support/webhooks.js';
 
 let t: TestApp;
 let receiver: Receiver;
@@ -136,6 +136,64 @@ describe('webhook deliveries', () => {
     expect(retried.length).toBeGreaterThan(0);
     expect(retried[0].attempt_log.at(-1)).toMatchObject({ succeeded: true, status_code: 200 });
     expect(retried[0].attempt_log[0]).toMatchObject({ succeeded: false, status_code: 503, error: 'HTTP 503' });
+  });
+
+  it('an endpoint that takes batches gets every event once, in batches of at most its size, a row in seq order', async () => {
+    const tenant = await newTenant(t);
+    const items = [await newItem(t, tenant, { qty: 100 }), await newItem(t, tenant, { qty: 100 })];
+    const before = new Set((await feedEvents(t, tenant)).map((e) => e.id));
+    const hook = await newWebhook(t, tenant, receiver, 'batched', { batch_size: 10 });
+    const view = await t.http.get(`/api/webhooks/${hook.id}`).set(tenant.auth).expect(200);
+    expect(view.body.data.batch_size).toBe(10);
+    // Down first, so that deliveries pile up and fail, then come in full batches.
+    receiver.answer = (path) => (path === '/hooks/batched' ? 503 : 200);
+    await Promise.all(
+      items.flatMap((item) => [
+        ...Array.from({ length: 10 }, () => adjustQty(t, tenant, item.id, { delta: -1 }).expect(200)),
+        ...Array.from({ length: 10 }, () => reserveOk(t, tenant, { lines: [{ item_id: item.id, quantity: 1 }] })),
+      ]),
+    );
+    await sleep(1000);
+    receiver.answer = () => 200;
+
+    const events = (await feedEvents(t, tenant)).filter((e) => !before.has(e.id));
+    const got = await receiver.waitFor(
+      'batched',
+      (g) => new Set(eventsReceived(g).map((e) => e.id)).size >= events.length,
+      60_000,
+    );
+    expect(got.filter((r) => !r.verified)).toEqual([]);
+    expect(got.every((r) => r.body.type === 'batch' && r.body.data.length >= 1 && r.body.data.length <= 10)).toBe(true);
+    expect(got.some((r) => r.body.data.length === 10)).toBe(true);
+    // Each event once (nothing failed after the receiver came back), as the feed shows it.
+    const received = eventsReceived(got);
+    expect(received.map((e) => e.id).sort()).toEqual(events.map((e) => e.id).sort());
+    expect(received.find((e) => e.id === events[0]!.id)).toEqual(events[0]);
+    for (const seqs of seqsByRow(got).values()) expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+    // A batch's webhook-id names its events: a different batch, a different id.
+    expect(new Set(got.map((r) => r.id)).size).toBe(got.length);
+    expect(got.every((r) => r.id.startsWith('batch_'))).toBe(true);
+    const failed = await t.db.query(
+      `SELECT count(*)::int AS n FROM webhook_attempt a JOIN webhook_delivery d ON d.id = a.delivery_id
+       WHERE d.endpoint_id = $1 AND NOT a.succeeded`,
+      [hook.id],
+    );
+    expect(failed[0].n).toBeGreaterThan(0);
+  });
+
+  it('batch_size is 1..100', async () => {
+    const tenant = await newTenant(t);
+    for (const batch_size of [0, 101, 1.5, '10']) {
+      const res = await t.http
+        .post('/api/webhooks')
+        .set(tenant.auth)
+        .send({ url: receiver.url('bad'), batch_size });
+      expect([res.status, res.body.error]).toEqual([400, 'validation_failed']);
+    }
+    const hook = await newWebhook(t, tenant, receiver, 'resized');
+    const res = await t.http.patch(`/api/webhooks/${hook.id}`).set(tenant.auth).send({ batch_size: 100 }).expect(200);
+    expect(res.body.data.batch_size).toBe(100);
+    await t.http.patch(`/api/webhooks/${hook.id}`).set(tenant.auth).send({ batch_size: 101 }).expect(400);
   });
 
   it('an endpoint failing round after round is disabled, with its webhook.disabled event and audit row', async () => {

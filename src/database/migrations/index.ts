@@ -8,6 +8,7 @@ import { Addressing1732710000000 } from './1732710000000-addressing.js';
 import { Events1732720000000 } from './1732720000000-events.js';
 import { Webhooks1732730000000 } from './1732730000000-webhooks.js';
 import { FeedOrder1732735000000 } from './1732735000000-feed-order.js';
+import { WebhookBatches1732736000000 } from './1732736000000-webhook-batches.js';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   Events1732720000000,
   Webhooks1732730000000,
   FeedOrder1732735000000,
+  WebhookBatches1732736000000,
 ];

@@ -1,9 +1,21 @@
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { MaxChars, Optional, Trim } from '../../common/validation.js';
 import { EVENT_TYPES } from '../../events/event.js';
 import { MAX_URL_LENGTH } from '../address-policy.js';
 
 export const MAX_DESCRIPTION_CHARS = 500;
+export const MAX_BATCH_SIZE = 100;
 
 export class CreateWebhookDto {
   /**
@@ -27,6 +39,18 @@ export class CreateWebhookDto {
   @ArrayUnique()
   @IsIn(EVENT_TYPES, { each: true })
   event_types?: string[];
+
+  /**
+   * Events per message, 1..100 (default 1). 1: each message is one event (`data` is the event). More: each
+   * message is a batch of up to that many (`type` "batch", `data` an array of events, a stock row's in seq order),
+   * one HTTP request for many events.
+   * @example 1
+   */
+  @Optional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_BATCH_SIZE)
+  batch_size?: number;
 
   /**
    * What it is for, at most 500 characters.

@@ -5,15 +5,18 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsInt,
   IsString,
+  Max,
   MaxLength,
+  Min,
 } from 'class-validator';
 import { MaxChars, Nullable, Optional, Trim } from '../../common/validation.js';
 import { EVENT_TYPES } from '../../events/event.js';
 import { MAX_URL_LENGTH } from '../address-policy.js';
-import { MAX_DESCRIPTION_CHARS } from './create-webhook.dto.js';
+import { MAX_BATCH_SIZE, MAX_DESCRIPTION_CHARS } from './create-webhook.dto.js';
 
-export const UPDATABLE_WEBHOOK_FIELDS = ['url', 'event_types', 'description', 'active'] as const;
+export const UPDATABLE_WEBHOOK_FIELDS = ['url', 'event_types', 'description', 'batch_size', 'active'] as const;
 
 /** Any of the fields, at least one. */
 export class UpdateWebhookDto {
@@ -35,6 +38,16 @@ export class UpdateWebhookDto {
   @ArrayUnique()
   @IsIn(EVENT_TYPES, { each: true })
   event_types?: string[] | null;
+
+  /**
+   * Events per message, 1..100.
+   * @example 100
+   */
+  @Optional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_BATCH_SIZE)
+  batch_size?: number;
 
   /** null clears it. */
   @Nullable()

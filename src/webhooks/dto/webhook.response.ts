@@ -19,6 +19,9 @@ export class WebhookResponse implements WebhookView {
   })
   event_types!: string[] | null;
 
+  @ApiProperty({ description: 'Events per message: 1, one event each; more, batches of up to that many', example: 1 })
+  batch_size!: number;
+
   @ApiProperty({ description: 'false: nothing is delivered (turned off, or disabled by the relay)', example: true })
   active!: boolean;
 
