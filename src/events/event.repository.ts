@@ -110,7 +110,7 @@ export interface FeedPage {
 export async function readFeed(
   manager: EntityManager,
   tenantId: string,
-  after: FeedPosition | undefined,
+  after: FeedPosition,
   limit: number,
   types?: string[],
 ): Promise<FeedPage> {
@@ -138,7 +138,7 @@ export async function readFeed(
      FROM both_ e
      -- the columns, not the text the select list makes of them (text would sort 999 after 1000)
      ORDER BY e.horizon, e.txid, e.id`,
-    [tenantId, after?.txid ?? '0', after?.id ?? '0', types ?? null, limit],
+    [tenantId, after.txid, after.id, types ?? null, limit],
   );
   const through = rows.find((r) => r.horizon);
   return {
@@ -148,37 +148,72 @@ export async function readFeed(
 }
 
 /**
- * Whether events after `after` were purged: the purge's mark (the last position it
- * deleted) lies beyond it. A reader continuing from there would skip them.
+ * The purge's mark of the tenant: the last feed position it deleted (every event
+ * kept comes after it), or undefined when nothing was purged. It only moves
+ * forward: a reader that read a page and then finds the mark at or before its
+ * cursor knows that nothing after the cursor was gone when it read.
  */
-export async function purgedAfter(manager: EntityManager, tenantId: string, after: FeedPosition): Promise<boolean> {
-  const [row] = await sql<{ purged: boolean }>(
+export async function purgeMark(manager: EntityManager, tenantId: string): Promise<FeedPosition | undefined> {
+  const [row] = await sql<FeedPosition>(
     manager,
-    `SELECT (txid, id) > ($2::xid8, $3::bigint) AS purged FROM event_purge_mark WHERE tenant_id = $1`,
-    [tenantId, after.txid, after.id],
+    `SELECT txid::text, id::text FROM event_purge_mark WHERE tenant_id = $1`,
+    [tenantId],
   );
-  return row?.purged ?? false;
+  return row;
+}
+
+/** Whether `a` comes after `b` in the feed. */
+export function isAfter(a: FeedPosition, b: FeedPosition): boolean {
+  const [ta, tb] = [BigInt(a.txid), BigInt(b.txid)];
+  return ta !== tb ? ta > tb : BigInt(a.id) > BigInt(b.id);
+}
+
+/** Tenants with events older than `days` (the BRIN index finds the old ranges). */
+export async function tenantsWithOldEvents(manager: EntityManager, days: number): Promise<string[]> {
+  const rows = await sql<{ tenant_id: string }>(
+    manager,
+    `SELECT DISTINCT tenant_id FROM event WHERE occurred_at < now() - make_interval(days => $1)`,
+    [days],
+  );
+  return rows.map((r) => r.tenant_id);
 }
 
 /**
- * Deletes up to `batch` events older than `days` and moves each tenant's purge
- * mark to the last feed position deleted, in one statement. Answers how many went.
+ * Deletes the start of a tenant's feed, up to `batch` events, that is older than
+ * `days`: in feed order, up to the first event still kept (an event's time is its
+ * transaction's start, which does not follow the feed's order, so deleting by time
+ * alone could leave a kept event before a deleted one), and only events every
+ * reader may already have been handed (settled). Moves the tenant's mark to the
+ * last position deleted, in the same statement. Answers how many went, and
+ * whether the batch reached an event that is kept (then the purge is done).
  */
-export async function purgeEvents(manager: EntityManager, days: number, batch: number): Promise<number> {
-  const [row] = await sql<{ n: number }>(
+export async function purgeFeedStart(
+  manager: EntityManager,
+  tenantId: string,
+  days: number,
+  batch: number,
+): Promise<{ n: number; done: boolean }> {
+  const [row] = await sql<{ n: number; done: boolean }>(
     manager,
-    `WITH gone AS (
-       DELETE FROM event WHERE id IN (
-         SELECT id FROM event WHERE occurred_at < now() - make_interval(days => $1) LIMIT $2
-       ) RETURNING tenant_id, txid, id
+    `WITH head AS MATERIALIZED (
+       SELECT e.id, e.txid, e.occurred_at FROM event e
+       WHERE e.tenant_id = $1 AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY e.txid, e.id LIMIT $3
+     ), kept AS (
+       SELECT txid, id FROM head WHERE occurred_at >= now() - make_interval(days => $2) ORDER BY txid, id LIMIT 1
+     ), gone AS (
+       DELETE FROM event e USING head h
+       WHERE e.id = h.id AND (NOT EXISTS (SELECT 1 FROM kept) OR (h.txid, h.id) < (SELECT txid, id FROM kept))
+       RETURNING e.txid, e.id
      ), marked AS (
        INSERT INTO event_purge_mark AS m (tenant_id, txid, id)
-       SELECT DISTINCT ON (tenant_id) tenant_id, txid, id FROM gone ORDER BY tenant_id, txid DESC, id DESC
+       SELECT $1, txid, id FROM gone ORDER BY txid DESC, id DESC LIMIT 1
        ON CONFLICT (tenant_id) DO UPDATE SET txid = excluded.txid, id = excluded.id
          WHERE (m.txid, m.id) < (excluded.txid, excluded.id)
      )
-     SELECT count(*)::int AS n FROM gone`,
-    [days, batch],
+     SELECT (SELECT count(*) FROM gone)::int AS n,
+            EXISTS (SELECT 1 FROM kept) OR (SELECT count(*) FROM head) < $3 AS done`,
+    [tenantId, days, batch],
   );
-  return row?.n ?? 0;
+  return row!;
 }

@@ -13,9 +13,11 @@ import {
   type EventRow,
   type FeedPosition,
   insertEventsPart,
-  purgeEvents,
-  purgedAfter,
+  isAfter,
+  purgeFeedStart,
+  purgeMark,
   readFeed,
+  tenantsWithOldEvents,
 } from './event.repository.js';
 
 const CURSOR_KIND = 'events';
@@ -54,44 +56,52 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
    * with `types`, it moves past the events of other types the read passed over.
    */
   async list(ctx: RequestContext, query: ListEventsQuery, closed: () => boolean): Promise<Page<EventResponse>> {
+    const manager = this.dataSource.manager;
     const limit = query.limit ?? 20;
-    const after = query.after === undefined ? undefined : await this.position(ctx.tenantId, query.after);
+    // Without a cursor: from the oldest event kept (after the purge's mark).
+    let from = query.after === undefined ? await this.start(ctx.tenantId) : this.position(query.after);
     const deadline = Date.now() + (query.wait ?? 0) * 1000;
-    let from = after;
-    let page = await readFeed(this.dataSource.manager, ctx.tenantId, from, limit, query.types);
+    let page = await readFeed(manager, ctx.tenantId, from, limit, query.types);
     for (let i = 0; page.rows.length === 0 && Date.now() < deadline && !this.stopping && !closed(); i++) {
       // Past what this read passed over (events of other types), so that it is not scanned again.
       from = page.through ?? from;
       await sleep(Math.min(POLL_MS[Math.min(i, POLL_MS.length - 1)]!, deadline - Date.now()));
-      page = await readFeed(this.dataSource.manager, ctx.tenantId, from, limit, query.types);
+      page = await readFeed(manager, ctx.tenantId, from, limit, query.types);
     }
+    // After the read: a purge that went past the cursor before it (or while it ran) has moved the mark by now.
+    if (query.after !== undefined) await this.assertKept(ctx.tenantId, this.position(query.after));
     const reached = page.through ?? page.rows.at(-1) ?? from;
-    const next = reached ? this.cursors.encode(CURSOR_KIND, [reached.txid, reached.id]) : (query.after ?? this.start());
-    return new Page(page.rows.map(toEventView), next, limit);
+    return new Page(page.rows.map(toEventView), this.cursorAfter(reached), limit);
   }
 
-  /** Purges events older than `days`, in batches; answers how many went. */
+  /** Purges, per tenant, the start of its feed that is older than `days`, in batches; answers how many went. */
   async purgeOlderThan(days: number, batch = 10_000): Promise<number> {
     let purged = 0;
-    for (;;) {
-      const n = await purgeEvents(this.dataSource.manager, days, batch);
-      purged += n;
-      if (n < batch) return purged;
+    for (const tenantId of await tenantsWithOldEvents(this.dataSource.manager, days)) {
+      for (;;) {
+        const { n, done } = await purgeFeedStart(this.dataSource.manager, tenantId, days, batch);
+        purged += n;
+        if (done || n === 0) break;
+      }
     }
+    return purged;
+  }
+
+  /** The feed position a cursor of this feed points after (InvalidCursorError when it is not one). */
+  position(cursor: string): FeedPosition {
+    const [txid, id] = this.cursors.decode(CURSOR_KIND, cursor, 2).map(String) as [string, string];
+    if (!/^\d{1,20}$/.test(txid) || !/^\d{1,19}$/.test(id)) throw new InvalidCursorError();
+    return { txid, id };
   }
 
   /**
-   * The feed position a cursor of this feed points after: InvalidCursorError when it
-   * is not one, CursorExpiredError when events after it were purged.
+   * CursorExpiredError when events after `position` were purged. Asked after a read
+   * from `position` (the mark only moves forward): if the mark is not past it now,
+   * nothing after it was gone when the read ran.
    */
-  async position(tenantId: string, cursor: string): Promise<FeedPosition> {
-    const [txid, id] = this.cursors.decode(CURSOR_KIND, cursor, 2).map(String) as [string, string];
-    if (!/^\d{1,20}$/.test(txid) || !/^\d{1,19}$/.test(id)) throw new InvalidCursorError();
-    const position = { txid, id };
-    if (await purgedAfter(this.dataSource.manager, tenantId, position)) {
-      throw new CursorExpiredError(this.env.EVENT_RETENTION_DAYS);
-    }
-    return position;
+  async assertKept(tenantId: string, position: FeedPosition, manager = this.dataSource.manager): Promise<void> {
+    const mark = await purgeMark(manager, tenantId);
+    if (mark && isAfter(mark, position)) throw new CursorExpiredError(this.env.EVENT_RETENTION_DAYS);
   }
 
   /** The cursor that continues after `position`. */
@@ -99,8 +109,9 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
     return this.cursors.encode(CURSOR_KIND, [position.txid, position.id]);
   }
 
-  private start(): string {
-    return this.cursors.encode(CURSOR_KIND, ['0', '0']);
+  /** Where the tenant's feed starts: after what the purge deleted. */
+  private async start(tenantId: string): Promise<FeedPosition> {
+    return (await purgeMark(this.dataSource.manager, tenantId)) ?? { txid: '0', id: '0' };
   }
 }
 

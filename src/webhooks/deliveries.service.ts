@@ -97,8 +97,7 @@ export class DeliveriesService {
     if ((dto.after === undefined) === (dto.from === undefined)) {
       throw new ValidationFailedError([{ field: 'after', message: 'give exactly one of after and from' }]);
     }
-    const after: FeedPosition | undefined =
-      dto.after === undefined ? undefined : await this.events.position(ctx.tenantId, dto.after);
+    const after: FeedPosition | undefined = dto.after === undefined ? undefined : this.events.position(dto.after);
     return this.tx.run(async (manager) => {
       const endpoint = await lockWebhook(manager, ctx.tenantId, endpointId);
       if (!endpoint) throw new NotFoundError('Webhook');
@@ -109,6 +108,8 @@ export class DeliveriesService {
         text,
         params,
       );
+      // After the read (see assertKept): events after the cursor purged → 410, and nothing is kept of this call.
+      if (after) await this.events.assertKept(ctx.tenantId, after, manager);
       const n = result?.n ?? 0;
       const last = n === MAX_REPLAY && result?.last_txid ? { txid: result.last_txid, id: result.last_id! } : undefined;
       await this.audit.record(manager, ctx, {

@@ -24,6 +24,8 @@ const FAN_OUT_ENDPOINTS = 50;
 const FAN_OUT_EVENTS = 1000;
 const CLAIM = 500;
 const LANES = 32;
+/** A batch's events add up to at most this many bytes (see batchesOf). */
+const MAX_BATCH_BYTES = 64 * 1024;
 /** How long a claim is a relay's: a crashed instance's claims come back after it. Rounds end in half of it. */
 const LEASE_SECONDS = 30;
 
@@ -114,18 +116,18 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
     const { lanes, released } = lanesOf(claimed);
     const attempts: AttemptRecord[] = [];
     const send = async (lane: ClaimedDelivery[]) => {
-      const size = lane[0]!.batch_size;
-      for (let i = 0; i < lane.length; i += size) {
+      const batch = lane[0]!.batch_size > 1;
+      const messages = batch ? batchesOf(lane, lane[0]!.batch_size, MAX_BATCH_BYTES) : lane.map((d) => [d]);
+      for (const [i, sent] of messages.entries()) {
         // A lane that fails stops (what follows in its stock row waits), and none outlives half its lease.
         if (this.stopped || Date.now() - started > (this.leaseSeconds * 1000) / 2) {
-          released.push(...lane.slice(i).map((d) => d.id));
+          released.push(...messages.slice(i).flatMap((m) => m.map((d) => d.id)));
           return;
         }
-        const sent = lane.slice(i, i + size);
-        const result = await this.transport.send(this.messageOf(sent, size > 1));
+        const result = await this.transport.send(this.messageOf(sent, batch));
         attempts.push(...sent.map((d) => this.recordOf(d, result)));
         if (!result.succeeded) {
-          released.push(...lane.slice(i + size).map((d) => d.id));
+          released.push(...messages.slice(i + 1).flatMap((m) => m.map((d) => d.id)));
           return;
         }
       }
@@ -153,7 +155,8 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
    * The message of deliveries to one endpoint: one event (`data` is the event,
    * webhook-id its id), or a batch (`type` "batch", `data` the events in claim
    * order, webhook-id derived from their ids: the same batch sent again has the
-   * same id; a consumer drops an event it has seen by the event's own id).
+   * same id, but a retry can group events differently, so a consumer drops an
+   * event it has seen by the event's own id).
    */
   private messageOf(sent: ClaimedDelivery[], batch: boolean) {
     const d = sent[0]!;
@@ -166,7 +169,7 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
       const body = JSON.stringify({ type: events[0]!.type, timestamp: events[0]!.occurred_at, data: events[0] });
       return { url: d.url, id: d.event_id, body, secrets };
     }
-    const body = JSON.stringify({ type: 'batch', timestamp: new Date().toISOString(), data: events });
+    const body = JSON.stringify({ type: 'batch', timestamp: events[0]!.occurred_at, data: events });
     return { url: d.url, id: batchId(sent.map((s) => s.event_id)), body, secrets };
   }
 
@@ -262,6 +265,28 @@ function lanesOf(claimed: ClaimedDelivery[]): { lanes: ClaimedDelivery[][]; rele
     else lanes.set(key, [d]);
   }
   return { lanes: [...lanes.values()], released };
+}
+
+/**
+ * A lane in batches of at most `size` events and `maxBytes` of events (one event
+ * larger than that goes alone), in the lane's order: a consumer's body limit
+ * (100 kB by default in Express) is not outgrown by a batch of large orders.
+ */
+export function batchesOf<D extends { event: unknown }>(lane: D[], size: number, maxBytes: number): D[][] {
+  const batches: D[][] = [];
+  let bytes = 0;
+  for (const d of lane) {
+    const b = Buffer.byteLength(JSON.stringify(d.event));
+    const last = batches.at(-1);
+    if (last && last.length < size && bytes + b <= maxBytes) {
+      last.push(d);
+      bytes += b;
+    } else {
+      batches.push([d]);
+      bytes = b;
+    }
+  }
+  return batches;
 }
 
 /** The webhook-id of a batch: the same events, the same id. */

@@ -26,7 +26,8 @@ export interface Received {
  */
 export class Receiver {
   readonly received: Received[] = [];
-  answer: (path: string) => number = () => 200;
+  /** The status to answer a message with (it sees the parsed body, to fail one message in particular). */
+  answer: (path: string, body: Received['body']) => number = () => 200;
   /** How long it takes to answer (a slow consumer keeps deliveries in flight). */
   delayMs = 0;
   private readonly secrets = new Map<string, string[]>();
@@ -103,7 +104,8 @@ export class Receiver {
       }
     });
     if (this.delayMs > 0) await sleep(this.delayMs);
-    const status = this.answer(path);
+    const body = JSON.parse(text) as Received['body'];
+    const status = this.answer(path, body);
     if (status >= 200 && status < 300) {
       this.received.push({
         path,
@@ -111,7 +113,7 @@ export class Receiver {
         timestamp: headers['webhook-timestamp'],
         signature: headers['webhook-signature'],
         verified,
-        body: JSON.parse(text),
+        body,
         at: Date.now(),
       });
     }

@@ -138,6 +138,31 @@ describe('webhook deliveries', () => {
     expect(retried[0].attempt_log[0]).toMatchObject({ succeeded: false, status_code: 503, error: 'HTTP 503' });
   });
 
+  it('a retrying delivery holds back the later ones of its stock row, while other rows keep the endpoint going', async () => {
+    const tenant = await newTenant(t);
+    const [a, b] = [await newItem(t, tenant, { qty: 100 }), await newItem(t, tenant, { qty: 100 })];
+    await newWebhook(t, tenant, receiver, 'held', { event_types: ['stock.changed'] });
+    // The first send of A's seq 3 fails; B's succeed, so the endpoint is not paused as a whole.
+    let failed = 0;
+    receiver.answer = (path, body) =>
+      path === '/hooks/held' && body.data.object_id === a.id && body.data.seq === 3 && failed++ < 3 ? 503 : 200;
+    try {
+      for (let i = 0; i < 6; i++) {
+        await Promise.all([
+          adjustQty(t, tenant, a.id, { delta: -1 }).expect(200),
+          adjustQty(t, tenant, b.id, { delta: -1 }).expect(200),
+        ]);
+      }
+      const got = await receiver.waitFor('held', (g) => new Set(g.map((r) => r.id)).size >= 12, 60_000);
+      expect(failed).toBeGreaterThan(0);
+      const seqs = (itemId: string) => got.filter((r) => r.body.data.object_id === itemId).map((r) => r.body.data.seq);
+      expect(seqs(a.id)).toEqual([2, 3, 4, 5, 6, 7]);
+      expect(seqs(b.id)).toEqual([2, 3, 4, 5, 6, 7]);
+    } finally {
+      receiver.answer = () => 200;
+    }
+  });
+
   it('an endpoint that takes batches gets every event once, in batches of at most its size, a row in seq order', async () => {
     const tenant = await newTenant(t);
     const items = [await newItem(t, tenant, { qty: 100 }), await newItem(t, tenant, { qty: 100 })];
