@@ -4,6 +4,7 @@ import { Env } from '../config/env.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { toEventView } from '../events/events.service.js';
 import { ShutdownState } from '../lifecycle/shutdown-state.js';
+import { inTrace } from '../tracing/trace-context.js';
 import {
   type AttemptRecord,
   claimDue,
@@ -120,7 +121,8 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
           return;
         }
         const d = lane[i]!;
-        const result = await this.transport.send(this.messageOf(d));
+        // In the trace of the change the event tells of: the POST carries it on to the consumer.
+        const result = await inTrace(d.traceparent, () => this.transport.send(this.messageOf(d)));
         attempts.push(this.recordOf(d, result));
         if (!result.succeeded) {
           released.push(...lane.slice(i + 1).map((d) => d.id));
