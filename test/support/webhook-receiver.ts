@@ -13,6 +13,8 @@ export interface Received {
   id: string;
   timestamp: string;
   signature: string;
+  /** The W3C trace context the delivery carried on (when the service traces). */
+  traceparent?: string;
   verified: boolean;
   body: { type: string; timestamp: string; data: Record<string, any> };
   at: number;
@@ -109,6 +111,7 @@ export class Receiver {
         id: headers['webhook-id'],
         timestamp: headers['webhook-timestamp'],
         signature: headers['webhook-signature'],
+        traceparent: typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined,
         verified,
         body: JSON.parse(text),
         at: Date.now(),
