@@ -17,7 +17,7 @@ export function insertEventsPart(events: NewEvent[]): SqlPart {
                                                    request_id text, payload jsonb)
                 ) WITH ORDINALITY AS e(tenant_id, type, object_type, object_id, request_id, payload, n)
            ORDER BY e.n`,
-    params: [JSON.stringify(events), traceparentsOf(requestIdsOf(events))],
+    params: [JSON.stringify(events), traceparentsOf(events)],
   };
 }
 
@@ -71,13 +71,8 @@ export function stockEventsPart(ledger: string, movements: MovementNote[]): SqlP
            ) e(n, type)
            WHERE e.type IS NOT NULL
            ORDER BY m.item_id, m.warehouse_id, m.seq, e.n`,
-    params: [traceparentsOf(requestIdsOf(movements))],
+    params: [traceparentsOf(movements)],
   };
-}
-
-/** The distinct request ids of a change's rows (one, but for a batch of several requests). */
-function requestIdsOf(rows: { request_id: string }[]): Set<string> {
-  return new Set(rows.map((r) => r.request_id));
 }
 
 /** A position in a tenant's feed: after the event (txid, id). */

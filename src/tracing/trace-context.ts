@@ -43,17 +43,18 @@ export function traceContextMiddleware(req: Request, res: Response, next: NextFu
 }
 
 /**
- * `{"<request id>": "<traceparent>"}` of those of `requestIds` that are traced,
- * as a statement's jsonb parameter; null when none is (always, with tracing off).
+ * `{"<request id>": "<traceparent>"}` of the traced requests among those of
+ * `rows` (a change's events or movements), as a statement's jsonb parameter;
+ * null when none is traced (always, with tracing off).
  */
-export function traceparentsOf(requestIds: Iterable<string>): string | null {
+export function traceparentsOf(rows: readonly { request_id: string }[]): string | null {
   if (inFlight.size === 0) return null;
   const found: Record<string, string> = {};
   let any = false;
-  for (const id of requestIds) {
-    const traceparent = inFlight.get(id);
+  for (const { request_id } of rows) {
+    const traceparent = inFlight.get(request_id);
     if (traceparent) {
-      found[id] = traceparent;
+      found[request_id] = traceparent;
       any = true;
     }
   }
