@@ -18,6 +18,8 @@
 //   (the movement list at 10 million movements is bench/movements-list.mjs: its seed alone takes minutes)
 // --compare-build <dir> runs hot-item, spread and their baselines against another build too
 // (a worktree of an older commit, built): what a change costs, in the same run.
+// --tracing runs http-floor, hot-item and spread against a second server of this build with tracing
+// on too (OTLP/HTTP to a local receiver that drops the spans): what tracing costs, in the same run.
 // Each scenario warms up, then measures for about 10 s (x --scale); runs are
 // interleaved and the table shows medians of --runs. Correctness is verified
 // after every service run and a violation fails the whole bench. Results:
@@ -31,6 +33,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchTenant, connect, dropDatabase, openBenchDatabase } from './lib/database.mjs';
 import { httpClient, median, startServer } from './lib/server.mjs';
+import { startOtlpSink } from './lib/otlp-sink.mjs';
 import { startReceiver } from './lib/webhook-receiver.mjs';
 import { checkLedger } from '../dist/src/ledger/ledger-check.js';
 
@@ -46,10 +49,14 @@ const { values } = parseArgs({
     // hot-item, spread and their pgbench baselines run against it too, on a database of its own
     // migrated by it, interleaved with the others: what a change costs, measured in the same run.
     'compare-build': { type: 'string' },
+    // http-floor, hot-item and spread against a second server with tracing on, on a database of its own
+    // (e.g. --only http-floor,hot-item --tracing: each of them with tracing off and on, interleaved).
+    tracing: { type: 'boolean', default: false },
   },
 });
 const ONLY = values.only ? new Set(values.only.split(',')) : undefined;
-const wanted = (name) => !ONLY || ONLY.has(name.replace(/\W+/g, '-'));
+// "hot-item traced" is run when hot-item is.
+const wanted = (name) => !ONLY || ONLY.has(name.replace(/ traced$/, '').replace(/\W+/g, '-'));
 const RUNS = Number(values.runs);
 const SCALE = Number(values.scale);
 // Every scenario warms up for WARMUP_SECONDS (not counted), then measures for about
@@ -71,6 +78,8 @@ const { client, tenant, hot, spread } = main;
 const pgbench = findPgbench();
 const COMPARE = values['compare-build'];
 const before = COMPARE ? await openComparedTarget(COMPARE) : undefined;
+const otlpSink = values.tracing ? await startOtlpSink() : undefined;
+const traced = otlpSink ? await openTracedTarget(otlpSink.url) : undefined;
 const results = {};
 let failed = false;
 
@@ -78,13 +87,7 @@ try {
   // Rounds: run i of every scenario, then run i+1 of every scenario, so that a
   // drift of this shared machine hits the service and its baseline alike.
   const scenarios = [
-    [
-      'http-floor',
-      async () => {
-        const r = await measure({ path: '/api/me', method: 'GET', connections: 64 });
-        return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
-      },
-    ],
+    ['http-floor', httpFloor(main)],
 
     ['hot-item', hotItem(main)],
     ['hot-item webhook', withWebhook(hotItem(main))],
@@ -150,6 +153,13 @@ try {
       );
     }
   }
+  if (traced) {
+    scenarios.push(
+      ['http-floor traced', exported(httpFloor(traced))],
+      ['hot-item traced', exported(hotItem(traced))],
+      ['spread traced', exported(spreadItems(traced))],
+    );
+  }
   if (!pgbench) {
     console.log('pgbench not found: the baselines are skipped. On Debian 12 it ships with the server package:');
     console.log('  apt-get update && apt-get install -y postgresql-15   (then re-run npm run bench)');
@@ -165,7 +175,8 @@ try {
           (r.max_rss_mb ? `  max RSS ${r.max_rss_mb} MB` : '') +
           (r.lag_p99 !== undefined
             ? `  webhook lag p50 ${fmt(r.lag_p50)} p99 ${fmt(r.lag_p99)} (${r.delivered} delivered)`
-            : ''),
+            : '') +
+          (r.exports !== undefined ? `  OTLP exports ${r.exports} (${r.export_kb} kB)` : ''),
       );
       if (verify && r.errors > 0) throw new Error(`${name}: ${r.errors} failed requests`);
     }
@@ -175,12 +186,14 @@ try {
   failed = true;
   console.error(`\nBENCH FAILED: ${err instanceof Error ? err.message : err}`);
 } finally {
-  for (const target of [main, before]) {
+  for (const target of [main, before, traced]) {
     if (!target) continue;
     await target.server.stop();
     await target.client.end();
   }
   await receiver.close();
+  await otlpSink?.close();
+  if (traced && database.kind === 'external') await dropDatabase(database.url, `${dbName}_traced`);
   await database.close();
   if (database.kind === 'external') await dropDatabase(database.url, dbName);
 }
@@ -228,6 +241,33 @@ async function openComparedTarget(dir) {
   return openTarget(url.toString(), () => startServer(url.toString(), SERVER_ENV, { cwd: dir }));
 }
 
+/** The same fixtures on a database of its own, for this build with tracing on, exporting to `otlpUrl`. */
+async function openTracedTarget(otlpUrl) {
+  const name = `${dbName}_traced`;
+  await client.query(`CREATE DATABASE ${name}`);
+  const url = new URL(database.url);
+  url.pathname = `/${name}`;
+  // The SDK's defaults otherwise (OTLP over HTTP with protobuf, batches of 512 spans, every request sampled).
+  return openTarget(url.toString(), () =>
+    startServer(url.toString(), { ...SERVER_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl }),
+  );
+}
+
+/** `run` on the traced server, with what it exported meanwhile; none at all fails the run (tracing was not on). */
+function exported(run) {
+  return async (tag) => {
+    const before = otlpSink.counts();
+    const r = await run(tag);
+    // The last batch leaves within the batch processor's 5 s schedule: counted here, and not sent while the
+    // next scenario runs on the same cores.
+    await new Promise((resolve) => setTimeout(resolve, 5500));
+    const after = otlpSink.counts();
+    const exports = after.requests - before.requests;
+    if (exports === 0) throw new Error(`${tag}: no spans were exported`);
+    return { ...r, exports, export_kb: Math.round((after.bytes - before.bytes) / 1024) };
+  };
+}
+
 function authOf(t) {
   return { Authorization: `Bearer ${t.key}`, 'Content-Type': 'application/json' };
 }
@@ -253,6 +293,14 @@ async function createItem(target, name, qty) {
     params,
   );
   return item.id;
+}
+
+/** 64 connections on GET /api/me: an authenticated request that does no database work (the key is cached). */
+function httpFloor(target) {
+  return async (tag) => {
+    const r = await measure({ path: '/api/me', method: 'GET', connections: 64 }, { tag, target });
+    return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+  };
 }
 
 /** 64 connections reserving 1 unit of the hot item, with the server's RSS sampled. */
@@ -663,20 +711,34 @@ function report() {
     row('feed-read (events read, pages of 100)', results['feed-read']),
     row('http-floor (GET /api/me)', results['http-floor']),
   ];
+  /** A markdown table after a blank line and its title. */
+  function table(title, header, rows) {
+    lines.push('', title, `| ${header.join(' | ')} |`, `|${'---|'.repeat(header.length)}`, ...rows);
+  }
   if (before) {
     const cost = (name) =>
       results[name] && results[`${name} before`]
         ? `${((1 - results[name].rps / results[`${name} before`].rps) * 100).toFixed(1)}%`
         : '-';
-    lines.push(
-      '',
+    table(
       `Against the build in ${COMPARE} (its own database, same run), and what the difference costs:`,
-      '| scenario | this build /s | that build /s | cost |',
-      '|---|---|---|---|',
-      ...['hot-item', 'spread', 'pgbench hot-item', 'pgbench spread'].map(
+      ['scenario', 'this build /s', 'that build /s', 'cost'],
+      ['hot-item', 'spread', 'pgbench hot-item', 'pgbench spread'].map(
         (name) =>
           `| ${name} | ${results[name]?.rps.toFixed(0) ?? '-'} | ${results[`${name} before`]?.rps.toFixed(0) ?? '-'} | ${cost(name)} |`,
       ),
+    );
+  }
+  const tracedRuns = ['http-floor', 'hot-item', 'spread'].filter((name) => results[`${name} traced`]);
+  if (tracedRuns.length > 0) {
+    table(
+      'With tracing on (a second server, its own database, same run; OTLP/HTTP protobuf to a local receiver that drops the spans):',
+      ['scenario', 'off /s', 'on /s', 'on / off', 'p50 off', 'p50 on', 'p99 off', 'p99 on'],
+      tracedRuns.map((name) => {
+        const [off, on] = [results[name], results[`${name} traced`]];
+        const ratio = off ? `${(on.rps / off.rps).toFixed(2)}×` : '-';
+        return `| ${name} | ${off?.rps.toFixed(0) ?? '-'} | ${on.rps.toFixed(0)} | ${ratio} | ${off ? fmt(off.p50) : '-'} | ${fmt(on.p50)} | ${off ? fmt(off.p99) : '-'} | ${fmt(on.p99)} |`;
+      }),
     );
   }
   const hooked = ['hot-item', 'spread']
@@ -686,12 +748,10 @@ function report() {
     ])
     .filter(([, hooked]) => results[hooked]);
   if (hooked.length > 0) {
-    lines.push(
-      '',
+    table(
       'With one webhook endpoint subscribed to every event and a local receiver:',
-      '| scenario | endpoint | without /s | with /s | with / without | delivery lag p50 | p99 |',
-      '|---|---|---|---|---|---|---|',
-      ...hooked.map(([name, hooked, mode]) => {
+      ['scenario', 'endpoint', 'without /s', 'with /s', 'with / without', 'delivery lag p50', 'p99'],
+      hooked.map(([name, hooked, mode]) => {
         const [a, b] = [results[name], results[hooked]];
         return `| ${name} | ${mode} | ${a ? a.rps.toFixed(0) : '-'} | ${b.rps.toFixed(0)} | ${a ? `${(b.rps / a.rps).toFixed(2)}×` : '-'} | ${fmt(b.lag_p50)} | ${fmt(b.lag_p99)} |`;
       }),

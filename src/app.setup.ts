@@ -11,6 +11,8 @@ import { corsOrigins, type Env } from './config/env.js';
 import { createLogging, type Logging } from './logging/logging.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { setupSwagger } from './openapi/document.js';
+import { traceContextMiddleware } from './tracing/trace-context.js';
+import { tracingEnabled } from './tracing/tracing.js';
 
 export const BODY_LIMIT = '100kb';
 /** Counts and batches take up to 1,000 lines (about 115 bytes each, more with a reason): a larger body. */
@@ -38,6 +40,8 @@ export async function createApp(
   app.set('query parser', 'extended');
   // The request id comes first so that even a body that fails to parse gets one.
   app.use(requestIdMiddleware);
+  // Before the log, which writes the trace id next to the request id.
+  if (tracingEnabled(env)) app.use(traceContextMiddleware);
   app.use(logging.http);
   app.use(app.get(MetricsService).httpMiddleware());
   // Security headers on every response. No upgrade-insecure-requests: the service

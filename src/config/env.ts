@@ -149,6 +149,22 @@ export class Env {
   METRICS_TOKEN?: string;
 
   /**
+   * Where traces go (OTLP over HTTP, e.g. http://otel-collector:4318): set, requests and their database
+   * queries are traced and exported (see src/tracing/); unset, tracing is off and nothing of it is loaded.
+   * The SDK reads its other OTEL_* variables itself (protocol, headers, sampler, service name).
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/\S*)?$/, {
+    message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL such as http://localhost:4318',
+  })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  /** OpenTelemetry's own off switch: true turns tracing off even with an endpoint set. */
+  @EnvBool()
+  @IsBoolean()
+  OTEL_SDK_DISABLED: boolean = false;
+
+  /**
    * After SIGTERM/SIGINT, how long /health/ready answers 503 while every request is still served, so that
    * load balancers stop sending before connections close. 0 outside the Docker image (which sets 5000).
    */

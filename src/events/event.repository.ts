@@ -1,18 +1,23 @@
 import type { EntityManager } from 'typeorm';
 import { sql, type SqlPart } from '../database/sql.js';
+import type { MovementNote } from '../ledger/movement.js';
+import { traceparentsOf } from '../tracing/trace-context.js';
 import type { NewEvent } from './event.js';
 
-/** Events of a change, as one part of its unit of work, in the order given. */
+/**
+ * Events of a change, as one part of its unit of work, in the order given;
+ * each with the traceparent of its request when that is traced.
+ */
 export function insertEventsPart(events: NewEvent[]): SqlPart {
   return {
-    text: `INSERT INTO event (tenant_id, type, object_type, object_id, request_id, payload)
-           SELECT e.tenant_id, e.type, e.object_type, e.object_id, e.request_id, e.payload
+    text: `INSERT INTO event (tenant_id, type, object_type, object_id, request_id, payload, traceparent)
+           SELECT e.tenant_id, e.type, e.object_type, e.object_id, e.request_id, e.payload, $2::jsonb ->> e.request_id
            FROM ROWS FROM (
                   jsonb_to_recordset($1::jsonb) AS (tenant_id uuid, type text, object_type text, object_id uuid,
                                                    request_id text, payload jsonb)
                 ) WITH ORDINALITY AS e(tenant_id, type, object_type, object_id, request_id, payload, n)
            ORDER BY e.n`,
-    params: [JSON.stringify(events)],
+    params: [JSON.stringify(events), traceparentsOf(events)],
   };
 }
 
@@ -26,12 +31,13 @@ export function insertEventsPart(events: NewEvent[]): SqlPart {
  * The types are decided first and a payload is built only for the events kept,
  * in one jsonb_build_object each: building all four candidates' payloads and
  * merging the common fields in with `||` cost about 5 ms per 1,000 movements
- * (a 1,000-line batch), for the same documents.
+ * (a 1,000-line batch), for the same documents. `movements` are those the
+ * ledger records: their requests' traceparents go with the events.
  */
-export function stockEventsPart(ledger: string, moved: string): SqlPart {
+export function stockEventsPart(ledger: string, moved: string, movements: MovementNote[]): SqlPart {
   return {
     text: `INSERT INTO event (txid, tenant_id, type, object_type, object_id, item_id, warehouse_id, seq, request_id,
-                              payload)
+                              payload, traceparent)
            SELECT r.event_txid, m.tenant_id, e.type, 'stock', m.item_id, m.item_id, m.warehouse_id, m.seq, m.request_id,
                   CASE e.n
                     WHEN 1 THEN jsonb_build_object(
@@ -49,7 +55,8 @@ export function stockEventsPart(ledger: string, moved: string): SqlPart {
                     ELSE jsonb_build_object(
                       'item_id', m.item_id, 'warehouse_id', m.warehouse_id, 'sku', i.sku, 'seq', m.seq,
                       'available', b.available_after)
-                  END
+                  END,
+                  $1::jsonb ->> m.request_id
            FROM ${ledger} m
            JOIN ${moved} r ON r.item_id = m.item_id AND r.warehouse_id = m.warehouse_id
            JOIN item i ON i.id = m.item_id
@@ -66,7 +73,7 @@ export function stockEventsPart(ledger: string, moved: string): SqlPart {
            ) e(n, type)
            WHERE e.type IS NOT NULL
            ORDER BY m.item_id, m.warehouse_id, m.seq, e.n`,
-    params: [],
+    params: [traceparentsOf(movements)],
   };
 }
 

@@ -214,7 +214,7 @@ export function moveStock(uow: UnitOfWork, name: string, movements: Movement[], 
     params: [],
   });
   uow.add(`${name}_ledger`, recordMovementsPart(lines, name));
-  uow.add(`${name}_events`, stockEventsPart(`${name}_ledger`, name));
+  uow.add(`${name}_events`, stockEventsPart(`${name}_ledger`, name, movements));
 }
 
 /** What a moved (or inserted) stock row returns: what the ledger needs, and the new quantities. */
@@ -327,7 +327,7 @@ export async function insertStockRow(
   });
   if (recorded) {
     uow.add('inserted_ledger', recordMovementsPart('inserted_lines', 'inserted'));
-    uow.add('inserted_events', stockEventsPart('inserted_ledger', 'inserted'));
+    uow.add('inserted_events', stockEventsPart('inserted_ledger', 'inserted', [movement]));
   }
   const [row] = await uow.flush<AdjustedStock>('inserted');
   return row && { on_hand: row.on_hand, reserved: row.reserved };

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { Env } from '../config/env.js';
 import type { DatabaseHandle } from '../database/embedded-postgres.js';
+import type { Tracing } from '../tracing/tracing.js';
 import { HttpDrain } from './http-drain.js';
 import { ShutdownState } from './shutdown-state.js';
 
@@ -33,6 +34,7 @@ interface PgPool {
  *    the embedded server stops. Nest's own `app.close()` would close the HTTP
  *    server after its destroy hooks, with Node's `server.close()`, which resets
  *    keep-alive requests not read yet.
+ * 5. Last, the spans not exported yet are flushed (when tracing is on).
  *
  * All of it within SHUTDOWN_TIMEOUT_MS of the signal; past that, connections
  * still open are cut and the process exits 1, with a log line saying what was left.
@@ -42,6 +44,7 @@ export function handleShutdownSignals(
   database: DatabaseHandle,
   env: Env,
   log: Logger,
+  tracing?: Tracing,
 ): void {
   // Installed before listening, so that every request is tracked.
   const http = new HttpDrain(app.getHttpServer());
@@ -90,6 +93,7 @@ export function handleShutdownSignals(
       await poolQuiet(app.get(DataSource));
       await app.close();
       await database.close();
+      await tracing?.shutdown();
       clearTimeout(deadline);
       log.info({ elapsed_ms: elapsed() }, `Shut down in ${elapsed()} ms`);
       process.exit(0);

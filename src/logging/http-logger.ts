@@ -17,9 +17,10 @@ function requestFields(req: Request, res: Response) {
 /**
  * One JSON line per request when its response is finished (or aborted), written
  * directly (pino-http's per-request child logger cost a third of the throughput):
- * request_id, tenant_id, method, route template, status and latency_ms. It also
- * opens the logging context of the request, so that whatever the code logs
- * through Nest's Logger while serving it carries the same request_id.
+ * request_id (and trace_id when tracing is on), tenant_id, method, route
+ * template, status and latency_ms. It also opens the logging context of the
+ * request, so that whatever the code logs through Nest's Logger while serving
+ * it carries the same request_id (and trace_id).
  *
  * Mounted right after the request id and before the body parser, so requests the
  * body parser refuses (invalid JSON, 413) are logged too; nestjs-pino's own
@@ -44,13 +45,19 @@ export function httpLogger(root: Logger, context: PinoLogger): RequestHandler {
           : 'request completed'
         : 'request aborted';
       root[level](
-        { request_id: req.requestId, ...requestFields(req, res), latency_ms: Math.round(latency_ms * 1000) / 1000 },
+        {
+          request_id: req.requestId,
+          trace_id: req.traceId,
+          ...requestFields(req, res),
+          latency_ms: Math.round(latency_ms * 1000) / 1000,
+        },
         message,
       );
     };
     res.once('finish', finish);
     res.once('close', finish);
-    // Whatever the code logs through Nest's Logger while serving it carries the request_id.
-    context.runInContext(next, { bindings: { request_id: req.requestId } });
+    // Whatever the code logs through Nest's Logger while serving it carries the request_id (and trace_id).
+    const bindings = req.traceId ? { request_id: req.requestId, trace_id: req.traceId } : { request_id: req.requestId };
+    context.runInContext(next, { bindings });
   };
 }

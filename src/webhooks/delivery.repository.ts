@@ -75,6 +75,8 @@ export interface ClaimedDelivery {
   consecutive_failures: number;
   batch_size: number;
   event: EventRow;
+  /** The trace of the request that made the event, if it was traced: the delivery is sent in it. */
+  traceparent: string | null;
 }
 
 /**
@@ -121,7 +123,8 @@ export function claimDue(
             w.url, w.secret, w.previous_secret, w.previous_secret_until, w.consecutive_failures, w.batch_size,
             json_build_object('id', e.id::text, 'txid', e.txid::text, 'tenant_id', e.tenant_id, 'type', e.type,
                               'object_type', e.object_type, 'object_id', e.object_id, 'seq', e.seq,
-                              'request_id', e.request_id, 'payload', e.payload, 'occurred_at', e.occurred_at) AS event
+                              'request_id', e.request_id, 'payload', e.payload, 'occurred_at', e.occurred_at) AS event,
+            e.traceparent
      FROM ready r JOIN leased USING (id) JOIN webhook_endpoint w ON w.id = r.endpoint_id JOIN event e ON e.id = r.event_id
      ORDER BY r.endpoint_id, r.item_id, r.warehouse_id, r.seq, r.event_id`,
     [limit, leaseSeconds, tenantIds],

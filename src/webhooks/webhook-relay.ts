@@ -5,6 +5,7 @@ import { Env } from '../config/env.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { toEventView } from '../events/events.service.js';
 import { ShutdownState } from '../lifecycle/shutdown-state.js';
+import { inTrace } from '../tracing/trace-context.js';
 import {
   type AttemptRecord,
   claimDue,
@@ -124,7 +125,8 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
           released.push(...messages.slice(i).flatMap((m) => m.map((d) => d.id)));
           return;
         }
-        const result = await this.transport.send(this.messageOf(sent, batch));
+        // In the trace of the change the (first) event tells of: the POST carries it on to the consumer.
+        const result = await inTrace(sent[0]!.traceparent, () => this.transport.send(this.messageOf(sent, batch)));
         attempts.push(...sent.map((d) => this.recordOf(d, result)));
         if (!result.succeeded) {
           released.push(...messages.slice(i + 1).flatMap((m) => m.map((d) => d.id)));

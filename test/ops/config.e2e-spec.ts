@@ -55,6 +55,15 @@ describe('configuration at start-up', () => {
     });
   });
 
+  it('refuses an OTEL_EXPORTER_OTLP_ENDPOINT that is not an http(s) URL', () => {
+    expect(() => validateEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318' })).toThrow(
+      /^Invalid configuration: OTEL_EXPORTER_OTLP_ENDPOINT="localhost:4318": .*http\(s\) URL/,
+    );
+    expect(validateEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toMatchObject({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+    });
+  });
+
   it('reads .env from the working directory, the real environment winning', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'inventory-env-'));
     writeFileSync(join(dir, '.env'), 'DB_POOL_SIZE=0\nPORT=abc\n');

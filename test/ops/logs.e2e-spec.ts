@@ -8,7 +8,7 @@ import { toErrorResponse } from '../../src/common/error-response.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createLogging } from '../../src/logging/logging.js';
 import { ADMIN_TOKEN } from '../support/test-app.js';
-import { startServer, type ServerProcess } from './support/processes.js';
+import { scratchDatabase, startServer, type ServerProcess } from './support/processes.js';
 
 type Line = Record<string, unknown>;
 
@@ -37,32 +37,18 @@ describe('logs of the running server', () => {
 
   // A database of its own: this server's cron sweeps every tenant each second, and
   // must not expire the holds other test files are looking at.
-  const dbName = `logs_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const dbUrl = () => {
-    const url = new URL(process.env.DATABASE_URL!);
-    url.pathname = `/${dbName}`;
-    return url.toString();
-  };
-  const admin = async (statement: string) => {
-    const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await c.connect();
-    try {
-      await c.query(statement);
-    } finally {
-      await c.end();
-    }
-  };
+  let database: Awaited<ReturnType<typeof scratchDatabase>>;
 
   beforeAll(async () => {
-    await admin(`CREATE DATABASE ${dbName}`);
+    database = await scratchDatabase('logs');
     server = await startServer({
-      DATABASE_URL: dbUrl(),
+      DATABASE_URL: database.url,
       LOG_LEVEL: 'info',
       ADMIN_TOKEN,
       ENABLE_CRON: 'true',
       RESERVATION_SWEEP_CRON: '* * * * * *',
     });
-    db = new pg.Client({ connectionString: dbUrl() });
+    db = new pg.Client({ connectionString: database.url });
     await db.connect();
     const res = await call('/api/admin/tenants', {
       method: 'POST',
@@ -77,7 +63,7 @@ describe('logs of the running server', () => {
   afterAll(async () => {
     await db?.end();
     await server?.stop();
-    await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await database?.drop();
   });
 
   it('writes JSON lines only, with ISO time and level names', () => {

@@ -13,6 +13,8 @@ export interface Received {
   id: string;
   timestamp: string;
   signature: string;
+  /** The W3C trace context the delivery carried on (when the service traces). */
+  traceparent?: string;
   verified: boolean;
   /** `data` is the event, or for a batch (`type` "batch") an array of events. */
   body: { type: string; timestamp: string; data: Record<string, any> };
@@ -112,6 +114,7 @@ export class Receiver {
         id: headers['webhook-id'],
         timestamp: headers['webhook-timestamp'],
         signature: headers['webhook-signature'],
+        traceparent: typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined,
         verified,
         body,
         at: Date.now(),
