@@ -80,6 +80,23 @@ export default tseslint.config(
   },
 
   {
+    // The files the @nestjs/swagger CLI plugin reads (nest-cli.json). It copies decorator arguments into the
+    // document from the source text, and a negated name (`@Min(-MAX_DELTA)`) makes it throw and drop the whole
+    // property without a word (`npm run openapi` then refuses to write the document). A name for the value works.
+    files: ['src/**/*.dto.ts', 'src/**/*.query.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "Decorator UnaryExpression[operator='-'][argument.type!='Literal']",
+          message:
+            'The Swagger CLI plugin drops a property whose decorator takes -NAME: give the value a name of its own.',
+        },
+      ],
+    },
+  },
+
+  {
     // Tests read `any` all day: supertest's res.body, pg rows from ad-hoc queries, jest's
     // matchers. Flagging each member access on those is noise (about 660 findings), and a
     // wrong field fails the test anyway. The promise and unused-value rules stay on here:

@@ -173,12 +173,14 @@ export const TENANT_ROUTE_ERRORS: ErrorSpec = {
   503: ['service_unavailable'],
 };
 
-/** Errors of every write with a JSON body, besides its own (400 codes are listed per route). */
-export const BODY_ERRORS: ErrorSpec = {
+/** Errors of every tenant write, which takes an Idempotency-Key (400 `validation_failed` for a malformed key). */
+export const IDEMPOTENCY_ERRORS: ErrorSpec = {
   409: ['idempotency_key_in_use'],
-  413: ['payload_too_large'],
   422: ['idempotency_key_reused'],
 };
+
+/** Errors of every write with a JSON body, besides its own (400 codes are listed per route). */
+export const BODY_ERRORS: ErrorSpec = { ...IDEMPOTENCY_ERRORS, 413: ['payload_too_large'] };
 
 /** `{ request_id, data: <model> }`. */
 export function ApiDataResponse(model: Type<unknown>, options: { status?: number; description?: string } = {}) {
