@@ -29,7 +29,10 @@ class ProbeQuery {
 }
 
 const route = (operationId: string, kind: RouteParamtypes, type: RouteHandler['args'][number]['type']) =>
-  [operationId, { operationId, controller: Object, handler: {}, args: [{ kind, pipes: [], type }] }] as const;
+  [operationId, { operationId, controller: Object, handler: {}, args: [{ kind, pipes: [], type }] }] satisfies [
+    string,
+    RouteHandler,
+  ];
 
 const routes = new Map<string, RouteHandler>([
   route('probe_create', RouteParamtypes.BODY, ProbeBodyDto),
