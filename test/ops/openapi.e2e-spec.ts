@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { ROOT, run } from './support/processes.js';
@@ -29,6 +30,18 @@ describe('openapi.json', () => {
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
     expect(JSON.parse(out.stdout)).toEqual(committed());
+  });
+
+  it('gives client/src/schema.ts, as the client workspace generates it (`npm run openapi` does, commit it)', async () => {
+    const client = resolve(ROOT, 'client');
+    const pkg = JSON.parse(readFileSync(resolve(client, 'package.json'), 'utf8'));
+    // The flags of the `generate` script itself, so that this test cannot drift from it.
+    const [bin, ...args] = (pkg.scripts.generate as string).split(' ');
+    expect(bin).toBe('openapi-typescript');
+    const manifest = createRequire(resolve(client, 'package.json')).resolve('openapi-typescript/package.json');
+    const cli = resolve(manifest, '..', JSON.parse(readFileSync(manifest, 'utf8')).bin['openapi-typescript']);
+    const out = await run([cli, ...args, '--check'], { PATH: process.env.PATH }, { cwd: client, timeoutMs: 60_000 });
+    expect({ code: out.code, stderr: out.stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   describe('documents every operation', () => {
@@ -121,6 +134,13 @@ describe('openapi.json', () => {
           if (p.in === 'path' && p.name === 'id') expect([key, p.schema.format]).toEqual([key, 'uuid']);
         }
       }
+    });
+
+    it('describes the fields of every object schema (a class without @ApiProperty or plugin comments has none)', () => {
+      const empty = Object.entries(doc.components.schemas as Json)
+        .filter(([, schema]) => schema.type === 'object' && Object.keys(schema.properties ?? {}).length === 0)
+        .map(([name]) => name);
+      expect(empty).toEqual([]);
     });
 
     it('needs no credentials on the probes, and METRICS_TOKEN (or nothing) on /metrics', () => {
