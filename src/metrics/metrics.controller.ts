@@ -6,8 +6,7 @@ import { hashApiKey } from '../auth/api-key-secret.js';
 import { Public } from '../auth/public.decorator.js';
 import { UnauthorizedError } from '../common/errors.js';
 import { Env } from '../config/env.js';
-import { ApiErrors } from '../openapi/api-responses.js';
-import { METRICS_TOKEN_SCHEME } from '../openapi/document.js';
+import { ApiErrors, METRICS_TOKEN_SCHEME } from '../openapi/api-responses.js';
 import { MetricsService } from './metrics.service.js';
 
 const BEARER = /^Bearer\s+(\S{1,512})\s*$/i;

@@ -8,6 +8,9 @@ import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchem
 // plugin then treats them as explicit success responses and adds no
 // `{ type: Object }` response of its own.
 
+/** The security scheme of /metrics (METRICS_TOKEN), beside `bearer` (API keys, ADMIN_TOKEN). */
+export const METRICS_TOKEN_SCHEME = 'metrics_token';
+
 export const EXAMPLE_REQUEST_ID = '3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b15';
 
 export class ErrorResponse {

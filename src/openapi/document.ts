@@ -1,12 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { METRICS_TOKEN_SCHEME } from './api-responses.js';
 import { documentRouteBehaviour } from './route-documentation.js';
 import { routeHandlers } from './routes.js';
 import { applyValidationConstraints } from './validation-constraints.js';
 
 export const DOCS_PATH = 'docs';
 export const DOCS_JSON_PATH = 'docs-json';
-export const METRICS_TOKEN_SCHEME = 'metrics_token';
 
 const DESCRIPTION = `Stock, reservations, orders and their audit trail. Never oversells, never loses a unit.
 

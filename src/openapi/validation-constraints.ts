@@ -105,29 +105,40 @@ export function applyValidationConstraints(document: OpenAPIObject, routes: Map<
  * on to the next property. `npm run openapi` refuses to write such a document.
  */
 export function undocumentedProperties(document: OpenAPIObject, routes: Map<string, RouteHandler>): string[] {
-  const missing: string[] = [];
-  for (const [target, schema] of requestSchemas(document)) {
-    for (const property of acceptedProperties(target)) {
-      if (!schema.properties?.[property]) missing.push(`${target.name}.${property}`);
-    }
-  }
+  return [
+    ...missingBodySchemas(document, routes),
+    ...missingBodyFields(document),
+    ...missingQueryFields(document, routes),
+  ];
+}
+
+/** `items_create body CreateItemDto`: a validated @Body() class with no schema at all. */
+function missingBodySchemas(document: OpenAPIObject, routes: Map<string, RouteHandler>): string[] {
+  const classes = validatedClasses();
   const schemas = document.components?.schemas ?? {};
-  for (const route of routes.values()) {
-    const body = route.args.find((a) => a.kind === RouteParamtypes.BODY && !a.name && a.type);
-    if (body?.type && validatedClasses().has(body.type.name) && !schemas[body.type.name]) {
-      missing.push(`${route.operationId} body ${body.type.name}`);
-    }
-  }
+  return [...routes.values()].flatMap(({ operationId, args }) => {
+    const body = args.find((a) => a.kind === RouteParamtypes.BODY && !a.name)?.type;
+    return body && classes.has(body.name) && !schemas[body.name] ? [`${operationId} body ${body.name}`] : [];
+  });
+}
+
+/** `AdjustQtyDto.delta`. */
+function missingBodyFields(document: OpenAPIObject): string[] {
+  return requestSchemas(document).flatMap(([target, schema]) =>
+    [...acceptedProperties(target)].filter((p) => !schema.properties?.[p]).map((p) => `${target.name}.${p}`),
+  );
+}
+
+/** `items_list?limit`. */
+function missingQueryFields(document: OpenAPIObject, routes: Map<string, RouteHandler>): string[] {
   const queries = queryClasses(routes);
-  for (const { operation } of documentOperations(document)) {
+  return documentOperations(document).flatMap(({ operation }) => {
     const target = operation.operationId && queries.get(operation.operationId);
-    if (!target) continue;
-    const documented = new Set(
-      ((operation.parameters ?? []) as ParameterObject[]).filter((p) => p.in === 'query').map((p) => p.name),
-    );
-    for (const property of acceptedProperties(target)) {
-      if (!documented.has(property)) missing.push(`${operation.operationId}?${property}`);
-    }
-  }
-  return missing;
+    if (!target) return [];
+    const parameters = (operation.parameters ?? []) as ParameterObject[];
+    const documented = new Set(parameters.filter((p) => p.in === 'query').map((p) => p.name));
+    return [...acceptedProperties(target)]
+      .filter((p) => !documented.has(p))
+      .map((p) => `${operation.operationId}?${p}`);
+  });
 }
