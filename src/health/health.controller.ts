@@ -8,6 +8,9 @@ import { ApiDataResponse, ApiErrors } from '../openapi/api-responses.js';
 import { HealthIndicatorResponse, HealthResponse } from './health.response.js';
 import { ReadinessIndicators } from './readiness.indicators.js';
 
+/** A probe takes no input; the one client error it answers is the body parser's, before any route. */
+const PROBE_CLIENT_ERRORS = { 400: ['invalid_json'] };
+
 /**
  * Probes for orchestrators: no API key, outside /api, not rate limited (the rate
  * limit counts API keys, and these routes have none). Success is terminus'
@@ -31,7 +34,7 @@ export class HealthController {
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Liveness: the process is up and serving HTTP (checks nothing else)' })
   @ApiDataResponse(HealthResponse, { description: 'Alive' })
-  @ApiErrors({ 500: ['internal_error'] })
+  @ApiErrors({ ...PROBE_CLIENT_ERRORS, 500: ['internal_error'] })
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }
@@ -40,7 +43,7 @@ export class HealthController {
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Readiness: the database answers and no migration is pending' })
   @ApiDataResponse(HealthResponse, { description: 'Ready to serve' })
-  @ApiErrors({ 503: ['service_unavailable'] })
+  @ApiErrors({ ...PROBE_CLIENT_ERRORS, 503: ['service_unavailable'] })
   async ready(): Promise<HealthCheckResult> {
     // From the shutdown signal on, while requests are still served: load balancers take the instance out first.
     if (this.shutdown.shuttingDown) {

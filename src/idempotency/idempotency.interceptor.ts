@@ -7,8 +7,9 @@ import { IdempotencyService } from './idempotency.service.js';
 import { requestFingerprint } from './request-fingerprint.js';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
-const MUTATING = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
-const VALID_KEY = /^[\x20-\x7E]{1,255}$/;
+/** The methods whose requests honour the header (also what the OpenAPI document says). */
+export const MUTATING_METHODS: ReadonlySet<string> = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+export const VALID_IDEMPOTENCY_KEY = /^[\x20-\x7E]{1,255}$/;
 
 /**
  * Honours `Idempotency-Key` on writes of tenant routes. Registered before the
@@ -22,8 +23,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
     const key = req.get(IDEMPOTENCY_HEADER);
-    if (key === undefined || !MUTATING.has(req.method) || !req.principal) return next.handle();
-    if (!VALID_KEY.test(key)) {
+    if (key === undefined || !MUTATING_METHODS.has(req.method) || !req.principal) return next.handle();
+    if (!VALID_IDEMPOTENCY_KEY.test(key)) {
       throw new ValidationFailedError([
         { field: IDEMPOTENCY_HEADER, message: 'must be 1 to 255 printable ASCII characters' },
       ]);

@@ -7,6 +7,7 @@ import {
   ApiErrors,
   ApiPageResponse,
   BODY_ERRORS,
+  IDEMPOTENCY_ERRORS,
   TENANT_ROUTE_ERRORS,
 } from '../openapi/api-responses.js';
 import { AdjustQtyDto } from './dto/adjust-qty.dto.js';
@@ -100,12 +101,7 @@ export class ItemsController {
       'Soft-delete an item (idempotent); refused while units are reserved or out on confirmed or processing orders',
   })
   @ApiNoContentResponse({ description: 'Deleted (also when it already was)' })
-  @ApiErrors({
-    400: ['item_in_use', 'validation_failed'],
-    404: ['not_found'],
-    409: ['idempotency_key_in_use'],
-    422: ['idempotency_key_reused'],
-  })
+  @ApiErrors({ ...IDEMPOTENCY_ERRORS, 400: ['item_in_use', 'validation_failed'], 404: ['not_found'] })
   async remove(@Ctx() ctx: RequestContext, @Param('id', UuidParamPipe) id: string): Promise<void> {
     await this.items.remove(ctx, id);
   }

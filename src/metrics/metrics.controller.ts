@@ -1,12 +1,12 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { hashApiKey } from '../auth/api-key-secret.js';
 import { Public } from '../auth/public.decorator.js';
 import { UnauthorizedError } from '../common/errors.js';
 import { Env } from '../config/env.js';
-import { ApiErrors } from '../openapi/api-responses.js';
+import { ApiErrors, METRICS_TOKEN_SCHEME } from '../openapi/api-responses.js';
 import { MetricsService } from './metrics.service.js';
 
 const BEARER = /^Bearer\s+(\S{1,512})\s*$/i;
@@ -31,7 +31,9 @@ export class MetricsController {
     description:
       'Open unless METRICS_TOKEN is set; then `Authorization: Bearer <METRICS_TOKEN>` is required. Not under /api.',
   })
-  @ApiBearerAuth()
+  // Either no credentials (no METRICS_TOKEN configured) or the METRICS_TOKEN, never an API key.
+  @ApiSecurity({})
+  @ApiBearerAuth(METRICS_TOKEN_SCHEME)
   @ApiOkResponse({
     description: 'Prometheus text format, version 0.0.4',
     content: {

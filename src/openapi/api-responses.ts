@@ -8,6 +8,9 @@ import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchem
 // plugin then treats them as explicit success responses and adds no
 // `{ type: Object }` response of its own.
 
+/** The security scheme of /metrics (METRICS_TOKEN), beside `bearer` (API keys, ADMIN_TOKEN). */
+export const METRICS_TOKEN_SCHEME = 'metrics_token';
+
 export const EXAMPLE_REQUEST_ID = '3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b15';
 
 export class ErrorResponse {
@@ -176,12 +179,14 @@ export const TENANT_ROUTE_ERRORS: ErrorSpec = {
   503: ['service_unavailable'],
 };
 
-/** Errors of every write with a JSON body, besides its own (400 codes are listed per route). */
-export const BODY_ERRORS: ErrorSpec = {
+/** Errors of every tenant write, which takes an Idempotency-Key (400 `validation_failed` for a malformed key). */
+export const IDEMPOTENCY_ERRORS: ErrorSpec = {
   409: ['idempotency_key_in_use'],
-  413: ['payload_too_large'],
   422: ['idempotency_key_reused'],
 };
+
+/** Errors of every write with a JSON body, besides its own (400 codes are listed per route). */
+export const BODY_ERRORS: ErrorSpec = { ...IDEMPOTENCY_ERRORS, 413: ['payload_too_large'] };
 
 /** `{ request_id, data: <model> }`. */
 export function ApiDataResponse(model: Type<unknown>, options: { status?: number; description?: string } = {}) {

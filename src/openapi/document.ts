@@ -1,5 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { METRICS_TOKEN_SCHEME } from './api-responses.js';
+import { documentRouteBehaviour } from './route-documentation.js';
+import { routeHandlers } from './routes.js';
 import { applyValidationConstraints } from './validation-constraints.js';
 
 export const DOCS_PATH = 'docs';
@@ -22,7 +25,15 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('inventory-service')
     .setDescription(DESCRIPTION)
     .setVersion('0.1.0')
+    // package.json's "license": the service is not licensed to others (npm's meaning of UNLICENSED).
+    .setLicense('UNLICENSED', 'https://docs.npmjs.com/cli/configuring-npm/package-json#license')
+    // Relative: the host that serves this document (Swagger UI's "Try it out" calls the instance it is on).
+    .addServer('/', 'The instance serving this document (http://localhost:3000 after `npm start`)')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A tenant API key (or ADMIN_TOKEN for /api/admin)' })
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when the service is configured with one' },
+      METRICS_TOKEN_SCHEME,
+    )
     .addTag('items', 'Items and their stock per warehouse')
     .addTag('warehouses', 'Where stock is kept, in allocation order')
     .addTag('reservations', 'All-or-nothing holds on stock, with a TTL')
@@ -33,11 +44,12 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('operations', 'Health probes and metrics (outside /api, no API key)')
     .build();
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: operationId });
-  return applyValidationConstraints(app, document, operationId);
+  const routes = routeHandlers(app, operationId);
+  return documentRouteBehaviour(applyValidationConstraints(document, routes), routes);
 }
 
 /** `items_create` rather than `ItemsController_create`: stable names for generated clients. */
-const operationId = (controllerKey: string, methodKey: string) =>
+export const operationId = (controllerKey: string, methodKey: string) =>
   `${controllerKey.replace(/Controller$/, '').replace(/^./, (c) => c.toLowerCase())}_${methodKey}`;
 
 /** Swagger UI at /docs, the document at /docs-json. */

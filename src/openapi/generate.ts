@@ -4,7 +4,9 @@ import { resolve } from 'node:path';
 import { AppModule } from '../app.module.js';
 import { UNPREFIXED_ROUTES } from '../app.setup.js';
 import { validateEnv } from '../config/env.js';
-import { createOpenApiDocument } from './document.js';
+import { createOpenApiDocument, operationId } from './document.js';
+import { routeHandlers } from './routes.js';
+import { undocumentedProperties } from './validation-constraints.js';
 
 /**
  * `npm run openapi`: writes openapi.json (or prints it with --stdout) without a
@@ -20,8 +22,18 @@ async function main(): Promise<void> {
     logger: false,
   });
   app.setGlobalPrefix('api', { exclude: UNPREFIXED_ROUTES });
-  const text = `${JSON.stringify(createOpenApiDocument(app), null, 2)}\n`;
+  const document = createOpenApiDocument(app);
+  // Only the compiled code has every property (the CLI plugin adds them at build time): checked here, not at /docs-json.
+  const missing = undocumentedProperties(document, routeHandlers(app, operationId));
   await app.close();
+  if (missing.length > 0) {
+    throw new Error(
+      `The document lacks fields the API accepts: ${missing.join(', ')}. The @nestjs/swagger CLI plugin skips ` +
+        'a property when it cannot copy an argument of its decorators (e.g. @Min(-MAX_DELTA): name the value, ' +
+        'MIN_DELTA); give it a literal or a named constant, or an @ApiProperty.',
+    );
+  }
+  const text = `${JSON.stringify(document, null, 2)}\n`;
   if (process.argv.includes('--stdout')) {
     process.stdout.write(text);
   } else {

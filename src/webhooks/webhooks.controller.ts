@@ -7,6 +7,7 @@ import {
   ApiErrors,
   ApiPageResponse,
   BODY_ERRORS,
+  IDEMPOTENCY_ERRORS,
   TENANT_ROUTE_ERRORS,
 } from '../openapi/api-responses.js';
 import { DeliveriesService } from './deliveries.service.js';
@@ -66,7 +67,7 @@ export class WebhooksController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an endpoint with its deliveries' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiErrors({ 404: ['not_found'] })
+  @ApiErrors({ ...IDEMPOTENCY_ERRORS, 400: ['validation_failed'], 404: ['not_found'] })
   remove(@Ctx() ctx: RequestContext, @Param('id', UuidParamPipe) id: string) {
     return this.webhooks.remove(ctx, id);
   }

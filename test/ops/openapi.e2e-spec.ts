@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { ROOT, run } from './support/processes.js';
@@ -29,6 +30,18 @@ describe('openapi.json', () => {
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
     expect(JSON.parse(out.stdout)).toEqual(committed());
+  });
+
+  it('gives client/src/schema.ts, as the client workspace generates it (`npm run openapi` does, commit it)', async () => {
+    const client = resolve(ROOT, 'client');
+    const pkg = JSON.parse(readFileSync(resolve(client, 'package.json'), 'utf8'));
+    // The flags of the `generate` script itself, so that this test cannot drift from it.
+    const [bin, ...args] = (pkg.scripts.generate as string).split(' ');
+    expect(bin).toBe('openapi-typescript');
+    const manifest = createRequire(resolve(client, 'package.json')).resolve('openapi-typescript/package.json');
+    const cli = resolve(manifest, '..', JSON.parse(readFileSync(manifest, 'utf8')).bin['openapi-typescript']);
+    const out = await run([cli, ...args, '--check'], { PATH: process.env.PATH }, { cwd: client, timeoutMs: 60_000 });
+    expect({ code: out.code, stderr: out.stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   describe('documents every operation', () => {
@@ -78,8 +91,63 @@ describe('openapi.json', () => {
           expect(statuses).toContain('401');
         }
         if (op.requestBody) expect(statuses).toEqual(expect.arrayContaining(['400', '413']));
+        if (op.parameters?.some((p: Json) => p.$ref === '#/components/parameters/IdempotencyKey')) {
+          expect(op.responses['409']?.description).toContain('`idempotency_key_in_use`');
+          expect(op.responses['422']?.description).toContain('`idempotency_key_reused`');
+        }
       },
     );
+
+    it('says of every request schema, nested ones included, that unknown fields are rejected', () => {
+      const refs = (node: unknown): string[] =>
+        typeof node !== 'object' || node === null
+          ? []
+          : Object.entries(node).flatMap(([k, v]) => (k === '$ref' ? [v as string] : refs(v)));
+      const seen = new Set<string>();
+      const pending = ops.flatMap(({ op }) => refs(op.requestBody ?? {}));
+      while (pending.length > 0) {
+        const ref = pending.pop()!;
+        if (seen.has(ref)) continue;
+        seen.add(ref);
+        pending.push(...refs(doc.components.schemas[ref.split('/').pop()!]));
+      }
+      expect(seen.size).toBeGreaterThan(20);
+      for (const ref of seen) {
+        expect([ref, doc.components.schemas[ref.split('/').pop()!].additionalProperties]).toEqual([ref, false]);
+      }
+    });
+
+    it('takes an Idempotency-Key on the writes of tenant routes only, and ids as UUIDs', () => {
+      const keyed = ops.filter(({ op }) =>
+        op.parameters?.some((p: Json) => p.$ref === '#/components/parameters/IdempotencyKey'),
+      );
+      expect(keyed.map((o) => o.key)).toEqual(
+        expect.arrayContaining(['POST /api/items', 'PATCH /api/items/{id}/qty', 'DELETE /api/items/{id}']),
+      );
+      for (const { key, method, path } of keyed) {
+        expect([key, method]).not.toEqual([key, 'get']);
+        expect([key, path.startsWith('/api/admin')]).toEqual([key, false]);
+      }
+      expect(doc.components.parameters.IdempotencyKey).toMatchObject({ name: 'Idempotency-Key', in: 'header' });
+      for (const { key, op } of ops) {
+        for (const p of (op.parameters ?? []) as Json[]) {
+          if (p.in === 'path' && p.name === 'id') expect([key, p.schema.format]).toEqual([key, 'uuid']);
+        }
+      }
+    });
+
+    it('describes the fields of every object schema (a class without @ApiProperty or plugin comments has none)', () => {
+      const empty = Object.entries(doc.components.schemas as Json)
+        .filter(([, schema]) => schema.type === 'object' && Object.keys(schema.properties ?? {}).length === 0)
+        .map(([name]) => name);
+      expect(empty).toEqual([]);
+    });
+
+    it('needs no credentials on the probes, and METRICS_TOKEN (or nothing) on /metrics', () => {
+      expect(doc.paths['/health/live'].get.security).toEqual([]);
+      expect(doc.paths['/health/ready'].get.security).toEqual([]);
+      expect(doc.paths['/metrics'].get.security).toEqual(expect.arrayContaining([{}, { metrics_token: [] }]));
+    });
 
     it('describes DTO fields from their comments, with JSON-integer types (the CLI plugin ran)', () => {
       const item = doc.components.schemas.CreateItemDto;
@@ -91,6 +159,14 @@ describe('openapi.json', () => {
         maxLength: 255,
       });
       expect(item.properties.qty).toMatchObject({ type: 'integer', minimum: 0 });
+      // The plugin once dropped delta without a word (@Min(-MAX_DELTA)); generation now refuses to.
+      expect(doc.components.schemas.AdjustQtyDto.required).toEqual(['delta']);
+      expect(doc.components.schemas.AdjustQtyDto.properties.delta).toMatchObject({
+        type: 'integer',
+        minimum: -1_000_000_000,
+        maximum: 1_000_000_000,
+      });
+      expect(doc.components.schemas.CreateOrderDto.properties.lines).toMatchObject({ minItems: 1, maxItems: 100 });
       expect(doc.components.schemas.ReservationLineDto.properties.item_id).toMatchObject({
         type: 'string',
         format: 'uuid',

@@ -13,7 +13,7 @@ export class ListEventsQuery {
 
   /**
    * Only these event types (comma-separated, or the parameter repeated).
-   * @example "stock.changed,order.status_changed"
+   * @example ["stock.changed", "order.status_changed"]
    */
   @Optional()
   @QueryList()

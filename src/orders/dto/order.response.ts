@@ -21,7 +21,8 @@ export class OrderLineResponse implements OrderLineView {
 
 export class StatusChangeResponse implements StatusChangeView {
   @ApiProperty({
-    enum: [...ORDER_STATUSES],
+    // null among the values too: OpenAPI 3.0.3 has `nullable` widen the type, not an enum.
+    enum: [...ORDER_STATUSES, null],
     nullable: true,
     description: 'null for the creation of the order',
     example: 'pending',
