@@ -8,6 +8,7 @@ import { toErrorResponse } from '../../src/common/error-response.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createLogging } from '../../src/logging/logging.js';
 import { ADMIN_TOKEN } from '../support/test-app.js';
+import { onDatabase } from '../support/util.js';
 import { startServer, type ServerProcess } from './support/processes.js';
 
 type Line = Record<string, unknown>;
@@ -38,11 +39,6 @@ describe('logs of the running server', () => {
   // A database of its own: this server's cron sweeps every tenant each second, and
   // must not expire the holds other test files are looking at.
   const dbName = `logs_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const dbUrl = () => {
-    const url = new URL(process.env.DATABASE_URL!);
-    url.pathname = `/${dbName}`;
-    return url.toString();
-  };
   const admin = async (statement: string) => {
     const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await c.connect();
@@ -56,13 +52,13 @@ describe('logs of the running server', () => {
   beforeAll(async () => {
     await admin(`CREATE DATABASE ${dbName}`);
     server = await startServer({
-      DATABASE_URL: dbUrl(),
+      ...onDatabase(dbName),
       LOG_LEVEL: 'info',
       ADMIN_TOKEN,
       ENABLE_CRON: 'true',
       RESERVATION_SWEEP_CRON: '* * * * * *',
     });
-    db = new pg.Client({ connectionString: dbUrl() });
+    db = new pg.Client({ connectionString: onDatabase(dbName).DATABASE_URL });
     await db.connect();
     const res = await call('/api/admin/tenants', {
       method: 'POST',

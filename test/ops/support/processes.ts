@@ -68,6 +68,9 @@ export function serverEnv(
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     DATABASE_URL: process.env.DATABASE_URL,
+    // CI's PgBouncer pass: the pooler in DATABASE_URL, migrations past it.
+    DB_POOL_MODE: process.env.DB_POOL_MODE,
+    MIGRATIONS_DATABASE_URL: process.env.MIGRATIONS_DATABASE_URL,
     PORT: String(port),
     NODE_ENV: 'production',
     LOG_PRETTY: 'false',
