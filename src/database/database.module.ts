@@ -35,9 +35,7 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       global: true,
-      imports: [
-        TypeOrmModule.forRoot(dataSourceOptions(url, poolSettings(env))),
-      ],
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(url, poolSettings(env)))],
       providers: [MigrationsOnStart, TransactionRunner],
       exports: [TransactionRunner],
     };

@@ -47,7 +47,9 @@ export default async function globalSetup() {
   await runMigrations(dataSource);
   await dataSource.destroy();
   process.env.DATABASE_URL = url;
-  if (direct) process.env.MIGRATIONS_DATABASE_URL = migrationsUrl;
+  // Workers' apps migrate there: the run's database on the server, never another one.
+  if (external && direct) process.env.MIGRATIONS_DATABASE_URL = migrationsUrl;
+  else delete process.env.MIGRATIONS_DATABASE_URL;
   const where = direct ? `, through ${new URL(external).host} (${process.env.DB_POOL_MODE ?? 'session'} pooling)` : '';
   console.log(
     `\n[tests] database: ${external ? `fresh database on ${new URL(migrationsUrl).host}${where}` : 'embedded PostgreSQL'}`,
