@@ -8,7 +8,8 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: production dependencies and the compiled code, as a non-root user.
-# Migrations run on start-up (serialized by an advisory lock across instances).
+# Migrations run on start-up (serialized by an advisory lock across instances), on
+# MIGRATIONS_DATABASE_URL when set (behind a transaction pooler: deploy/docker-compose.pgbouncer.yml).
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 # On SIGTERM, /health/ready answers 503 for 5 s while requests are still served, so

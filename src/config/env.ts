@@ -22,6 +22,8 @@ const toInt = ({ value }: { value: unknown }) =>
 const EnvInt = () => Transform(toInt);
 const EnvBool = () => Transform(toBoolean);
 
+export const DB_POOL_MODES = ['session', 'transaction'] as const;
+export type DbPoolMode = (typeof DB_POOL_MODES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'log', 'debug', 'verbose', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 const ORIGIN = String.raw`https?://[A-Za-z0-9.-]+(:\d{1,5})?`;
@@ -42,6 +44,24 @@ export class Env {
   @IsOptional()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
+
+  /**
+   * Where migrations run (on start and by `npm run migration:run`): a direct connection, for when DATABASE_URL
+   * goes through a transaction-pooling PgBouncer, where the session advisory lock around them cannot be kept.
+   * Unset: DATABASE_URL (or the embedded server).
+   */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'MIGRATIONS_DATABASE_URL must be a postgres:// URL' })
+  MIGRATIONS_DATABASE_URL?: string;
+
+  /**
+   * How DATABASE_URL's connections reach PostgreSQL. `session`: each is a session of its own (directly, or a
+   * PgBouncer in session mode), and the timeouts below are set once per connection. `transaction`: a PgBouncer
+   * in transaction pooling mode, where consecutive transactions of one connection may run in different server
+   * sessions: nothing is set per connection, every transaction sets its timeouts with SET LOCAL.
+   */
+  @IsIn(DB_POOL_MODES, { message: `DB_POOL_MODE must be one of ${DB_POOL_MODES.join(', ')}` })
+  DB_POOL_MODE: DbPoolMode = 'session';
 
   @IsString()
   EMBEDDED_PG_DIR: string = '.data/postgres';
@@ -262,6 +282,12 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     throw new Error(
       `Invalid configuration: SHUTDOWN_DELAY_MS=${JSON.stringify(raw.SHUTDOWN_DELAY_MS ?? String(env.SHUTDOWN_DELAY_MS))}: ` +
         `SHUTDOWN_DELAY_MS must be less than SHUTDOWN_TIMEOUT_MS (${env.SHUTDOWN_TIMEOUT_MS})`,
+    );
+  }
+  if (env.DB_POOL_MODE === 'transaction' && !(env.DATABASE_URL && env.MIGRATIONS_DATABASE_URL)) {
+    throw new Error(
+      `Invalid configuration: DB_POOL_MODE="transaction": needs DATABASE_URL (the pooler) and MIGRATIONS_DATABASE_URL ` +
+        `(a direct connection: migrations hold a session advisory lock, which transaction pooling cannot keep)`,
     );
   }
   return env;

@@ -2,19 +2,29 @@ import { DynamicModule, Injectable, Logger, Module, OnModuleInit } from '@nestjs
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Env } from '../config/env.js';
-import { dataSourceOptions } from './data-source-options.js';
-import { runMigrations } from './open-database.js';
+import { dataSourceOptions, poolSettings } from './data-source-options.js';
+import { runMigrations, withDirectSessions } from './open-database.js';
 import { TransactionRunner } from './transaction-runner.js';
 
-/** Brings the schema up to date before anything else touches the database. */
+/**
+ * Brings the schema up to date before anything else touches the database: on
+ * MIGRATIONS_DATABASE_URL when set (a direct connection, past a transaction pooler),
+ * otherwise on the application's own pool.
+ */
 @Injectable()
 class MigrationsOnStart implements OnModuleInit {
   private readonly logger = new Logger('Migrations');
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly env: Env,
+  ) {}
 
   async onModuleInit(): Promise<void> {
-    const applied = await runMigrations(this.dataSource);
+    const direct = this.env.MIGRATIONS_DATABASE_URL;
+    const applied = direct
+      ? await withDirectSessions(direct, poolSettings(this.env), runMigrations)
+      : await runMigrations(this.dataSource);
     if (applied.length) this.logger.log(`Applied ${applied.join(', ')}`);
   }
 }
@@ -25,15 +35,7 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       global: true,
-      imports: [
-        TypeOrmModule.forRoot(
-          dataSourceOptions(url, {
-            poolSize: env.DB_POOL_SIZE,
-            lockTimeoutMs: env.DB_LOCK_TIMEOUT_MS,
-            statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
-          }),
-        ),
-      ],
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(url, poolSettings(env)))],
       providers: [MigrationsOnStart, TransactionRunner],
       exports: [TransactionRunner],
     };

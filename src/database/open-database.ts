@@ -1,5 +1,6 @@
-import type { DataSource } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { Env } from '../config/env.js';
+import { dataSourceOptions, type PoolSettings } from './data-source-options.js';
 import { DatabaseHandle, startEmbeddedPostgres } from './embedded-postgres.js';
 
 /** DATABASE_URL when set, otherwise the embedded server under EMBEDDED_PG_DIR. */
@@ -16,6 +17,10 @@ const MIGRATION_LOCK_KEY = 727_274_001;
 /**
  * Applies pending migrations, serialized by an advisory lock so that several
  * instances starting together do not race each other. Returns the names applied.
+ * The lock is the session's, held across the migrations' transactions: `dataSource`
+ * must reach PostgreSQL directly (or through a session-pooling PgBouncer), never
+ * through transaction pooling, where the lock would stay behind in whichever server
+ * session ran it (see MIGRATIONS_DATABASE_URL).
  */
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
@@ -27,5 +32,23 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await runner.release();
+  }
+}
+
+/**
+ * A small DataSource of direct sessions on `url`, for `work` (migrations on
+ * MIGRATIONS_DATABASE_URL): two, the lock's session and the one TypeORM migrates on.
+ */
+export async function withDirectSessions<T>(
+  url: string,
+  settings: PoolSettings,
+  work: (dataSource: DataSource) => Promise<T>,
+): Promise<T> {
+  const dataSource = new DataSource(dataSourceOptions(url, { ...settings, poolSize: 2, poolMode: 'session' }));
+  await dataSource.initialize();
+  try {
+    return await work(dataSource);
+  } finally {
+    await dataSource.destroy();
   }
 }

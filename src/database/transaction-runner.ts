@@ -5,7 +5,10 @@ import { Injectable } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isRetryable } from '../common/pg-errors.js';
+import { Env } from '../config/env.js';
+import { poolSettings, transactionPreamble } from './data-source-options.js';
 import { inSavepoint } from './savepoint.js';
+import { sql } from './sql.js';
 
 /** The transaction of the Idempotency-Key request being handled, if any (set by `within`). */
 const requestTransaction = new AsyncLocalStorage<EntityManager>();
@@ -20,7 +23,15 @@ const MAX_ATTEMPTS = 3;
  */
 @Injectable()
 export class TransactionRunner {
-  constructor(private readonly dataSource: DataSource) {}
+  /** The transaction's own timeouts, behind a transaction-pooling PgBouncer (none in session mode). */
+  private readonly preamble?: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    env: Env,
+  ) {
+    this.preamble = transactionPreamble(poolSettings(env));
+  }
 
   /**
    * A request's change. In a transaction of its own, run again when PostgreSQL
@@ -49,7 +60,14 @@ export class TransactionRunner {
    * deadlock: the caller decides (the batcher retries, a client retries a 503).
    */
   runOwn<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return requestTransaction.exit(() => this.dataSource.transaction(work));
+    const preamble = this.preamble;
+    if (!preamble) return requestTransaction.exit(() => this.dataSource.transaction(work));
+    return requestTransaction.exit(() =>
+      this.dataSource.transaction(async (manager) => {
+        await sql(manager, preamble);
+        return work(manager);
+      }),
+    );
   }
 
   /** True inside an Idempotency-Key request, where `run` is a savepoint of the request's transaction. */

@@ -48,6 +48,25 @@ export interface LockedForReservation {
 }
 
 /**
+ * Sets the transaction's lock_timeout and statement_timeout (SET LOCAL) and answers
+ * the values it had, read before they change, to put back the same way. Not `TO
+ * DEFAULT`: that is the session's value, which behind a transaction-pooling PgBouncer
+ * is the server's, not the one the transaction began with (see DB_POOL_MODE).
+ */
+async function swapWaitLimits(manager: EntityManager, lockTimeout: string, statementTimeout = lockTimeout) {
+  const [before] = await sql<{ lock_timeout: string; statement_timeout: string }>(
+    manager,
+    `WITH before AS MATERIALIZED (
+       SELECT current_setting('lock_timeout') AS lock_timeout, current_setting('statement_timeout') AS statement_timeout
+     )
+     SELECT lock_timeout, statement_timeout, set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)
+     FROM before`,
+    [lockTimeout, statementTimeout],
+  );
+  return before!;
+}
+
+/**
  * What taking holds needs, in one statement: KEY SHARE on the live items among
  * `itemIds` (so that none is deleted meanwhile), then every stock row of them
  * FOR UPDATE, sorted by (item_id, warehouse_id), with its warehouse's priority and
@@ -73,10 +92,7 @@ export async function lockForReservation(
   const skip = options.skipLocked ? ' SKIP LOCKED' : options.noWait ? ' NOWAIT' : '';
   // lock_timeout bounds each lock wait on its own; the statement's timeout bounds them together.
   const bounded = options.lockWaitMs !== undefined && !options.skipLocked && !options.noWait;
-  if (bounded) {
-    const ms = Math.max(1, Math.round(options.lockWaitMs!));
-    await sql(manager, `SET LOCAL lock_timeout = ${ms}; SET LOCAL statement_timeout = ${ms}`);
-  }
+  const restore = bounded ? await swapWaitLimits(manager, `${Math.max(1, Math.round(options.lockWaitMs!))}ms`) : null;
   const contendedBranch = options.skipLocked
     ? `
      UNION ALL
@@ -115,7 +131,7 @@ export async function lockForReservation(
      SELECT item_id, warehouse_id, on_hand, reserved, priority, active, now(), false FROM locked${contendedBranch}`,
     [tenantId, itemIds],
   );
-  if (bounded) await sql(manager, 'SET LOCAL lock_timeout TO DEFAULT; SET LOCAL statement_timeout TO DEFAULT');
+  if (restore) await swapWaitLimits(manager, restore.lock_timeout, restore.statement_timeout);
   const live = new Set<string>();
   const contended = new Set<string>();
   const stock: PrioritizedStock[] = [];

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { sql } from '../database/sql.js';
 
 /** A stock row the ledger does not explain, with both sides of the books. */
@@ -117,4 +117,20 @@ export function toProblem(r: CheckRow): LedgerProblem {
   const stock =
     r.on_hand === null ? null : { on_hand: r.on_hand, reserved: r.reserved!, movement_seq: r.movement_seq! };
   return { tenant_id: r.tenant_id, item_id: r.item_id, warehouse_id: r.warehouse_id, problems, stock, ledger };
+}
+
+/**
+ * checkLedger in one read-only snapshot (the counts and the problems agree), with
+ * a statement timeout of its own (0: none) that ends with the transaction: SET
+ * LOCAL, so that no server session keeps it, with or without PgBouncer.
+ */
+export function checkLedgerSnapshot(
+  dataSource: DataSource,
+  tenantId: string | undefined,
+  statementTimeoutMs: number,
+): Promise<LedgerCheck> {
+  return dataSource.transaction('REPEATABLE READ', async (manager) => {
+    await manager.query(`SET LOCAL statement_timeout = ${statementTimeoutMs}; SET TRANSACTION READ ONLY`);
+    return checkLedger(manager, tenantId);
+  });
 }

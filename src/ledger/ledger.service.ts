@@ -6,7 +6,7 @@ import type { Page } from '../common/page.js';
 import type { RequestContext } from '../common/request-context.js';
 import { ItemsService } from '../inventory/items.service.js';
 import type { ItemMovementsQuery, ListMovementsQuery } from './dto/list-movements.query.js';
-import { checkLedger, type LedgerCheck } from './ledger-check.js';
+import { checkLedgerSnapshot, type LedgerCheck } from './ledger-check.js';
 import {
   buildMovementListQuery,
   MOVEMENT_CURSOR_KIND,
@@ -55,10 +55,6 @@ export class LedgerService {
    * run past DB_STATEMENT_TIMEOUT_MS, up to CHECK_TIMEOUT_MS.
    */
   check(tenantId?: string): Promise<LedgerCheck> {
-    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      await manager.query(`SET LOCAL statement_timeout = ${CHECK_TIMEOUT_MS}`);
-      await manager.query('SET TRANSACTION READ ONLY');
-      return checkLedger(manager, tenantId);
-    });
+    return checkLedgerSnapshot(this.dataSource, tenantId, CHECK_TIMEOUT_MS);
   }
 }

@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
 import { validateEnv } from '../config/env.js';
-import { dataSourceOptions } from '../database/data-source-options.js';
+import { dataSourceOptions, poolSettings } from '../database/data-source-options.js';
 import { openDatabase } from '../database/open-database.js';
-import { checkLedger } from './ledger-check.js';
+import { checkLedgerSnapshot } from './ledger-check.js';
 
 /**
  * `npm run verify`: checks the stock ledger of the database the service uses
@@ -12,17 +12,13 @@ import { checkLedger } from './ledger-check.js';
 async function main(): Promise<void> {
   const env = validateEnv(process.env);
   const database = await openDatabase(env);
-  const dataSource = new DataSource(dataSourceOptions(database.url));
+  const dataSource = new DataSource(dataSourceOptions(database.url, { ...poolSettings(env), poolSize: 1 }));
   try {
     await dataSource.initialize();
     const started = Date.now();
-    // One session without the service's statement timeout: the check reads every movement (24 s at 10 million).
-    const session = dataSource.createQueryRunner();
-    await session.connect();
-    await session.query('SET statement_timeout = 0');
-    const check = await checkLedger(session.manager, process.env.VERIFY_TENANT_ID || undefined).finally(() =>
-      session.release(),
-    );
+    // Without the service's statement timeout (the check reads every movement: 24 s at 10 million), in
+    // one transaction: a session-wide SET would stay behind in a PgBouncer server session for other clients.
+    const check = await checkLedgerSnapshot(dataSource, process.env.VERIFY_TENANT_ID || undefined, 0);
     const took = Date.now() - started;
     for (const p of check.problems) {
       console.log(`${p.tenant_id} item ${p.item_id} warehouse ${p.warehouse_id}: ${p.problems.join('; ')}`);

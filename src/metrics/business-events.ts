@@ -82,6 +82,8 @@ export class BusinessEvents implements OnModuleInit, OnModuleDestroy {
         }
         return;
       }
+      case 'webhook.disabled':
+        return this.metrics.webhookEndpointDisabled();
     }
   }
 }
@@ -93,4 +95,5 @@ const COUNTED = new Set([
   'reservation.expired',
   'order.created',
   'order.status_changed',
+  'webhook.disabled',
 ]);

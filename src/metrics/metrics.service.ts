@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { DataSource } from 'typeorm';
 import { oldestLapsedAgeSeconds } from '../reservations/reservation.repository.js';
 import { routeTemplate } from '../common/route-template.js';
+import { endpointCountsByState, ENDPOINT_STATES } from '../webhooks/webhook.repository.js';
 
 /** Node.js process metrics are per process, not per application instance: registered once. */
 let processRegistry: Registry | undefined;
@@ -76,16 +77,40 @@ export class MetricsService {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  private readonly webhookAttempts = new Counter({
+    name: 'inventory_webhook_delivery_attempts_total',
+    help: 'Webhook deliveries sent by this instance, by outcome (succeeded: a 2xx; failed: anything else)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly webhookEndpointsDisabled = this.counter(
+    'inventory_webhook_endpoints_disabled_total',
+    'Webhook endpoints the relay of this instance disabled after failing too long (webhook.disabled)',
+  );
 
   constructor(private readonly dataSource: DataSource) {
+    // Series of known outcomes exist from the start, at 0: an alert on increase(…{outcome="error"}) or a
+    // ratio of failed to all works before the first failure (Prometheus' advice for labelled counters).
+    for (const outcome of ['ok', 'error']) this.sweeps.inc({ outcome }, 0);
+    for (const outcome of ['succeeded', 'failed']) this.webhookAttempts.inc({ outcome }, 0);
     // prom-client calls collect() on every scrape; the gauges read this service's state.
     const oldest: Gauge = new Gauge({
       name: 'inventory_expired_holds_oldest_age_seconds',
       help: 'Seconds since the oldest active reservation past its expiry was due (0: none waits for the sweeper)',
       registers: [this.registry],
       collect: async () => {
-        const age = await this.oldestUnsweptHoldAge();
+        const age = await this.measured('oldest expired hold', () => oldestLapsedAgeSeconds(this.dataSource));
         oldest.set(age ?? Number.NaN);
+      },
+    });
+    const endpoints: Gauge<'state'> = new Gauge({
+      name: 'inventory_webhook_endpoints',
+      help: 'Webhook endpoints of every tenant by state: healthy, failing (being retried), disabled (by the relay), inactive (by their tenant)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect: async () => {
+        const counts = await this.measured('webhook endpoints', () => endpointCountsByState(this.dataSource));
+        for (const state of ENDPOINT_STATES) endpoints.set({ state }, counts?.[state] ?? Number.NaN);
       },
     });
     const poolGauge = (name: string, help: string, read: (pool: PgPool) => number | undefined) => {
@@ -143,6 +168,15 @@ export class MetricsService {
     this.sweeps.inc({ outcome });
   }
 
+  webhookDeliveriesAttempted(succeeded: number, failed: number): void {
+    this.webhookAttempts.inc({ outcome: 'succeeded' }, succeeded);
+    this.webhookAttempts.inc({ outcome: 'failed' }, failed);
+  }
+
+  webhookEndpointDisabled(): void {
+    this.webhookEndpointsDisabled.inc();
+  }
+
   // HTTP and scraping --------------------------------------------------------
 
   /**
@@ -180,20 +214,20 @@ export class MetricsService {
   }
 
   /**
-   * One index-only probe of reservation_active_expiry_idx (active holds by
-   * expiry). Undefined when the database does not answer in time: the gauge then
-   * reads NaN, neither a stale value nor a reassuring 0.
+   * A query the gauges read on scrape (the oldest expired hold: one index-only probe
+   * of reservation_active_expiry_idx; the endpoints by state), bounded in time.
+   * Undefined when the database does not answer in time: the gauge then reads NaN,
+   * neither a stale value nor a reassuring 0.
    */
-  private async oldestUnsweptHoldAge(): Promise<number | undefined> {
+  private async measured<T>(what: string, query: () => Promise<T>): Promise<T | undefined> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      const query = oldestLapsedAgeSeconds(this.dataSource);
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('timed out')), SCRAPE_QUERY_TIMEOUT_MS);
       });
-      return await Promise.race([query, timeout]);
+      return await Promise.race([query(), timeout]);
     } catch (err) {
-      this.logger.warn(`oldest expired hold not measured: ${err instanceof Error ? err.message : String(err)}`);
+      this.logger.warn(`${what} not measured: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
     } finally {
       clearTimeout(timer);

@@ -5,6 +5,7 @@ import { Env } from '../config/env.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { toEventView } from '../events/events.service.js';
 import { ShutdownState } from '../lifecycle/shutdown-state.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { inTrace } from '../tracing/trace-context.js';
 import {
   type AttemptRecord,
@@ -62,6 +63,7 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly secrets: SecretBox,
     private readonly transport: WebhookTransport,
     private readonly webhooks: WebhooksService,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -142,6 +144,8 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
       this.endpointRounds(claimed, attempts),
       this.env.WEBHOOK_DISABLE_AFTER_HOURS,
     );
+    const succeeded = attempts.filter((a) => a.succeeded).length;
+    this.metrics.webhookDeliveriesAttempted(succeeded, attempts.length - succeeded);
     for (const endpoint of failed) {
       const reason = shouldDisable(
         { consecutiveFailures: endpoint.consecutive_failures, failingSince: endpoint.failing_since },

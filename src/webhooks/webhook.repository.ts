@@ -143,3 +143,21 @@ export function disableWebhookPart(id: string, reason: string): SqlPart {
     params: [id, reason],
   };
 }
+
+/** What an endpoint is doing: delivering, failing (retried, paused), disabled by the relay, or turned off by its tenant. */
+export const ENDPOINT_STATES = ['healthy', 'failing', 'disabled', 'inactive'] as const;
+export type EndpointState = (typeof ENDPOINT_STATES)[number];
+
+/** How many endpoints, of every tenant, are in each state (for the metrics; a scan of a small table). */
+export async function endpointCountsByState(db: {
+  query: EntityManager['query'];
+}): Promise<Record<EndpointState, number>> {
+  const [row] = await db.query<Record<EndpointState, number>[]>(
+    `SELECT count(*) FILTER (WHERE active AND consecutive_failures = 0)::int AS healthy,
+            count(*) FILTER (WHERE active AND consecutive_failures > 0)::int AS failing,
+            count(*) FILTER (WHERE NOT active AND disabled_reason IS NOT NULL)::int AS disabled,
+            count(*) FILTER (WHERE NOT active AND disabled_reason IS NULL)::int AS inactive
+     FROM webhook_endpoint`,
+  );
+  return row!;
+}

@@ -6,17 +6,16 @@ import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { MIGRATIONS } from '../../src/database/migrations/index.js';
 import { StockLedger1732700000000 } from '../../src/database/migrations/1732700000000-stock-ledger.js';
 import { checkLedger } from '../../src/ledger/ledger-check.js';
-import { withDatabase } from '../support/util.js';
+import { directDatabaseUrl, withDatabase } from '../support/util.js';
 
 // The ledger migration on a database with stock: one `opening` movement per row
 // that holds something, numbered 1, and books that balance from the start.
 
 const name = `inventory_ledger_${randomBytes(4).toString('hex')}`;
-const databaseUrl = () => process.env.DATABASE_URL!;
 let admin: pg.Client;
 
 beforeAll(async () => {
-  admin = new pg.Client({ connectionString: databaseUrl() });
+  admin = new pg.Client({ connectionString: directDatabaseUrl() });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
 });
@@ -29,7 +28,7 @@ afterAll(async () => {
 async function scratch(before?: unknown): Promise<DataSource> {
   const upTo = before ? MIGRATIONS.indexOf(before as (typeof MIGRATIONS)[number]) : MIGRATIONS.length;
   const ds = new DataSource({
-    ...dataSourceOptions(withDatabase(databaseUrl(), name)),
+    ...dataSourceOptions(withDatabase(directDatabaseUrl(), name)),
     migrations: MIGRATIONS.slice(0, upTo),
   });
   await ds.initialize();

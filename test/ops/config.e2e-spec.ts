@@ -64,6 +64,20 @@ describe('configuration at start-up', () => {
     });
   });
 
+  it('refuses DB_POOL_MODE=transaction without a direct MIGRATIONS_DATABASE_URL, and a bad mode', () => {
+    const pooler = 'postgres://app@127.0.0.1:6432/inventory';
+    expect(() => validateEnv({ DB_POOL_MODE: 'transaction', DATABASE_URL: pooler })).toThrow(
+      /^Invalid configuration: DB_POOL_MODE="transaction": needs DATABASE_URL \(the pooler\) and MIGRATIONS_DATABASE_URL/,
+    );
+    expect(() => validateEnv({ DB_POOL_MODE: 'statement' })).toThrow(
+      'Invalid configuration: DB_POOL_MODE="statement": DB_POOL_MODE must be one of session, transaction',
+    );
+    const direct = 'postgres://app@127.0.0.1:5432/inventory';
+    expect(
+      validateEnv({ DB_POOL_MODE: 'transaction', DATABASE_URL: pooler, MIGRATIONS_DATABASE_URL: direct }),
+    ).toMatchObject({ DB_POOL_MODE: 'transaction', MIGRATIONS_DATABASE_URL: direct });
+  });
+
   it('reads .env from the working directory, the real environment winning', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'inventory-env-'));
     writeFileSync(join(dir, '.env'), 'DB_POOL_SIZE=0\nPORT=abc\n');

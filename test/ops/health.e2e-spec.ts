@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { expectError } from '../support/fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { withDatabase } from '../support/util.js';
+import { onDatabase, withDatabase } from '../support/util.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 const databaseUrl = () => process.env.DATABASE_URL!;
@@ -92,7 +92,7 @@ describe('readiness with a pending migration', () => {
     admin = new pg.Client({ connectionString: databaseUrl() });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
-    app = await startTestApp({ DATABASE_URL: withDatabase(databaseUrl(), name) }); // migrates the scratch database on start
+    app = await startTestApp(onDatabase(name)); // migrates the scratch database on start
   });
   afterAll(async () => {
     await app?.close();

@@ -42,7 +42,7 @@ describe('logs of the running server', () => {
   beforeAll(async () => {
     database = await scratchDatabase('logs');
     server = await startServer({
-      DATABASE_URL: database.url,
+      ...database.env,
       LOG_LEVEL: 'info',
       ADMIN_TOKEN,
       ENABLE_CRON: 'true',

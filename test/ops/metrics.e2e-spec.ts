@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { expectError, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
 import { lapse, sweep } from '../support/reservations.js';
+import { onDatabase } from '../support/util.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { EXPOSITION_LINE, sample } from './support/prometheus.js';
 
@@ -198,13 +199,11 @@ describe('GET /metrics', () => {
     // A sweeper every second, only for as long as this test needs one, on a database of
     // its own: the cron sweeps every tenant, and other test files' holds must stay as they are.
     const dbName = `metrics_${Date.now()}`;
-    const url = new URL(process.env.DATABASE_URL!);
-    const admin = new pg.Client({ connectionString: url.toString() });
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${dbName}`);
-    url.pathname = `/${dbName}`;
     const ticking = await startTestApp({
-      DATABASE_URL: url.toString(),
+      ...onDatabase(dbName),
       ENABLE_CRON: 'true',
       RESERVATION_SWEEP_CRON: '* * * * * *',
     });

@@ -50,7 +50,10 @@ function checkoutInPrivateHome(): { home: string; app: string } {
 
   it('starts the embedded database (ready 200), and finds the same data at the next start', async () => {
     const env = {
+      // The embedded server, whatever the run's database is (CI's PgBouncer pass included).
       DATABASE_URL: undefined,
+      MIGRATIONS_DATABASE_URL: undefined,
+      DB_POOL_MODE: undefined,
       EMBEDDED_PG_PORT: String(await freePort()),
       BOOTSTRAP_DEFAULT_TENANT: 'true',
     };

@@ -20,7 +20,7 @@ type Line = Record<string, unknown>;
 /** A server on a database of its own (its relay delivers every tenant's webhooks), and a tenant with an endpoint. */
 async function serverWithWebhook(env: Record<string, string>, hooks: Receiver, hook: string) {
   const server = await startServer({
-    DATABASE_URL: database.url,
+    ...database.env,
     ADMIN_TOKEN,
     LOG_LEVEL: 'info',
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',

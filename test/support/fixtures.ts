@@ -193,6 +193,12 @@ export function tally(responses: Response[]): Record<string, number> {
   return counts;
 }
 
+/**
+ * The queries a transaction of the service adds to its own behind a transaction-pooling
+ * PgBouncer (DB_POOL_MODE=transaction, CI's third pass): the SET LOCAL of its timeouts.
+ */
+export const PREAMBLE_QUERIES = process.env.DB_POOL_MODE === 'transaction' ? 1 : 0;
+
 /** How many queries the service sends to PostgreSQL (BEGIN and COMMIT included) while `send` runs. */
 export async function countQueries(send: () => Promise<unknown>): Promise<number> {
   const spy = jest.spyOn(pg.Client.prototype, 'query');

@@ -1,8 +1,9 @@
 // Runs once per `jest` run, outside the test VM, on the compiled sources
 // (`npm test` builds first). Every run gets a database of its own, built from the
 // migrations: a fresh embedded cluster by default, or a fresh database on the
-// server DATABASE_URL names (CI's second pass on the machine's PostgreSQL 15).
-// Test workers inherit the resulting DATABASE_URL.
+// server DATABASE_URL names (CI's second pass on the machine's PostgreSQL 15; the
+// third goes through PgBouncer, MIGRATIONS_DATABASE_URL naming the server).
+// Test workers inherit the resulting DATABASE_URL (and MIGRATIONS_DATABASE_URL).
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,17 +16,21 @@ import { runMigrations } from '../../dist/src/database/open-database.js';
 
 export default async function globalSetup() {
   const external = process.env.DATABASE_URL;
+  // Behind a transaction-pooling PgBouncer (CI's third pass), DATABASE_URL is the pooler and
+  // MIGRATIONS_DATABASE_URL the server itself: the database is made and migrated there.
+  const direct = process.env.MIGRATIONS_DATABASE_URL;
   let url;
+  let migrationsUrl;
   if (external) {
     const name = `inventory_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: external });
+    const adminUrl = direct ?? external;
+    const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
     await admin.end();
-    const target = new URL(external);
-    target.pathname = `/${name}`;
-    url = target.toString();
-    process.env.TEST_DATABASE_ADMIN_URL = external;
+    url = withDatabase(external, name);
+    migrationsUrl = withDatabase(adminUrl, name);
+    process.env.TEST_DATABASE_ADMIN_URL = adminUrl;
     process.env.TEST_DATABASE_NAME = name;
   } else {
     const port = await freePort();
@@ -34,17 +39,27 @@ export default async function globalSetup() {
       port,
       persistent: false,
     });
-    url = server.url;
+    url = migrationsUrl = server.url;
     globalThis.__EMBEDDED_PG__ = server;
   }
-  const dataSource = new DataSource(dataSourceOptions(url));
+  const dataSource = new DataSource(dataSourceOptions(migrationsUrl));
   await dataSource.initialize();
   await runMigrations(dataSource);
   await dataSource.destroy();
   process.env.DATABASE_URL = url;
+  // Workers' apps migrate there: the run's database on the server, never another one.
+  if (external && direct) process.env.MIGRATIONS_DATABASE_URL = migrationsUrl;
+  else delete process.env.MIGRATIONS_DATABASE_URL;
+  const where = direct ? `, through ${new URL(external).host} (${process.env.DB_POOL_MODE ?? 'session'} pooling)` : '';
   console.log(
-    `\n[tests] database: ${external ? `fresh database on ${new URL(external).host}` : 'embedded PostgreSQL'}`,
+    `\n[tests] database: ${external ? `fresh database on ${new URL(migrationsUrl).host}${where}` : 'embedded PostgreSQL'}`,
   );
+}
+
+function withDatabase(url, name) {
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  return target.toString();
 }
 
 function freePort() {

@@ -46,3 +46,23 @@ export function withDatabase(url: string, name: string): string {
   u.pathname = `/${name}`;
   return u.toString();
 }
+
+/**
+ * The run's database on the PostgreSQL server itself, past any pooler: for sessions that
+ * must be sessions (migrations, scratch databases built with the service's options). In
+ * CI's PgBouncer pass that is MIGRATIONS_DATABASE_URL; otherwise DATABASE_URL.
+ */
+export function directDatabaseUrl(): string {
+  const url = process.env.MIGRATIONS_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set: run the tests through jest (global setup)');
+  return url;
+}
+
+/** The database `name` on the run's server, as app settings: through the run's pooler, if any, and migrated past it. */
+export function onDatabase(name: string): { DATABASE_URL: string; MIGRATIONS_DATABASE_URL: string | undefined } {
+  const migrations = process.env.MIGRATIONS_DATABASE_URL;
+  return {
+    DATABASE_URL: withDatabase(process.env.DATABASE_URL!, name),
+    MIGRATIONS_DATABASE_URL: migrations && withDatabase(migrations, name),
+  };
+}

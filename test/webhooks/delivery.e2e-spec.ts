@@ -5,6 +5,7 @@ import { extend, lapse, release, reserveOk, sweep } from '../support/reservation
 import { newWarehouse, updateWarehouse } from '../support/stock.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { sleep } from '../support/util.js';
+import { sample } from '../ops/support/prometheus.js';
 import { Receiver } from '../support/webhook-receiver.js';
 import { eventsReceived, feedEvents, newWebhook, RELAY_ENV, seqsByRow, startRelay } from '../support/webhooks.js';
 
@@ -19,6 +20,8 @@ afterAll(async () => {
   await t.close();
   await receiver.down();
 });
+
+const scrape = async () => (await t.http.get('/metrics').expect(200)).text;
 
 /** Waits until the endpoint received every event of the tenant's feed but those of `before`; returns both. */
 async function deliveredAll(tenant: TestTenant, name: string, before: Set<string>) {
@@ -226,6 +229,7 @@ describe('webhook deliveries', () => {
     const broken = await newWebhook(t, tenant, receiver, 'broken', { event_types: ['item.created'] });
     await newWebhook(t, tenant, receiver, 'watcher', { event_types: ['webhook.disabled'] });
     receiver.answer = (path) => (path === '/hooks/broken' ? 500 : 200);
+    const before = await scrape();
     try {
       // WEBHOOK_MAX_FAILURES is 40 here: make the endpoint look as if it had failed for longer than a day.
       await newItem(t, tenant);
@@ -251,6 +255,13 @@ describe('webhook deliveries', () => {
       expect(audit.body.data).toEqual([
         expect.objectContaining({ actor: 'system', object_id: broken.id, request_id: disabled!.body.data.request_id }),
       ]);
+      // Counted: the failed attempts and the disabling (this instance's relay), the endpoint by state (all tenants').
+      const after = await scrape();
+      const moved = (name: string, labels?: Record<string, string>) =>
+        sample(after, name, labels) - sample(before, name, labels);
+      expect(moved('inventory_webhook_delivery_attempts_total', { outcome: 'failed' })).toBeGreaterThanOrEqual(1);
+      expect(moved('inventory_webhook_endpoints_disabled_total')).toBe(1);
+      expect(sample(after, 'inventory_webhook_endpoints', { state: 'disabled' })).toBeGreaterThanOrEqual(1);
       // Turned on again (and the receiver fixed), the waiting delivery goes out.
       receiver.answer = () => 200;
       await t.http.patch(`/api/webhooks/${broken.id}`).set(tenant.auth).send({ active: true }).expect(200);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { testLog } from '../../support/test-logs.js';
-import { freePort, withDatabase } from '../../support/util.js';
+import { freePort, onDatabase, withDatabase } from '../../support/util.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const MAIN = resolve(ROOT, 'dist/src/main.js');
@@ -70,6 +70,9 @@ export function serverEnv(
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     DATABASE_URL: process.env.DATABASE_URL,
+    // CI's PgBouncer pass: the pooler in DATABASE_URL, migrations past it.
+    DB_POOL_MODE: process.env.DB_POOL_MODE,
+    MIGRATIONS_DATABASE_URL: process.env.MIGRATIONS_DATABASE_URL,
     PORT: String(port),
     NODE_ENV: 'production',
     LOG_PRETTY: 'false',
@@ -142,7 +145,9 @@ export async function startServer(
  * A database of its own on the tests' PostgreSQL (the server started on it migrates it), for a server
  * whose cron or relay works on every tenant and must leave other test files' rows alone.
  */
-export async function scratchDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function scratchDatabase(
+  prefix: string,
+): Promise<{ url: string; env: ReturnType<typeof onDatabase>; drop(): Promise<void> }> {
   const name = `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const admin = async (statement: string) => {
     const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
@@ -156,6 +161,8 @@ export async function scratchDatabase(prefix: string): Promise<{ url: string; dr
   await admin(`CREATE DATABASE ${name}`);
   return {
     url: withDatabase(process.env.DATABASE_URL!, name),
+    // the app's settings for it: through the run's pooler, if any, and migrated past it
+    env: onDatabase(name),
     drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }
