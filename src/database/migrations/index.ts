@@ -7,6 +7,7 @@ import { StockLedger1732700000000 } from './1732700000000-stock-ledger.js';
 import { Addressing1732710000000 } from './1732710000000-addressing.js';
 import { Events1732720000000 } from './1732720000000-events.js';
 import { Webhooks1732730000000 } from './1732730000000-webhooks.js';
+import { ApiKeyScopes1732740000000 } from './1732740000000-api-key-scopes.js';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Addressing1732710000000,
   Events1732720000000,
   Webhooks1732730000000,
+  ApiKeyScopes1732740000000,
 ];
