@@ -625,6 +625,7 @@ export async function fingerprint(t: TestApp, tenantIds: string[]): Promise<stri
     ['reservation_line', 'reservation_id, item_id, warehouse_id'],
     ['orders', 'id'],
     ['order_line', 'order_id, item_id, warehouse_id'],
+    ['webhook_endpoint', 'id'],
   ];
   // Append-only tables (a trigger forbids changing audit rows, movements and events are only ever inserted): a count tells.
   const appendOnly = ['order_status_history', 'audit_log', 'stock_movement', 'event'];
