@@ -51,6 +51,7 @@ export class ApiKeyScopes1732740000000 implements MigrationInterface {
       ALTER TABLE api_key
         DROP CONSTRAINT api_key_rotated_from_fkey,
         DROP CONSTRAINT api_key_tenant_id_key,
+        DROP CONSTRAINT api_key_revoked_after_created,
         DROP COLUMN rotated_from,
         DROP COLUMN last_used_at,
         DROP COLUMN expires_at,
