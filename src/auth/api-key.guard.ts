@@ -3,7 +3,13 @@ import type { Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Env } from '../config/env.js';
-import { ForbiddenError, InsufficientScopeError, NotFoundError, UnauthorizedError } from '../common/errors.js';
+import {
+  ForbiddenError,
+  InsufficientScopeError,
+  NotFoundError,
+  TenantDisabledError,
+  UnauthorizedError,
+} from '../common/errors.js';
 import { refusalOf, type AuthKey } from './api-key.js';
 import { ApiKeyCache } from './api-key-cache.js';
 import { findKeyByHash } from './api-key.repository.js';
@@ -53,8 +59,12 @@ export class ApiKeyGuard implements CanActivate {
       if (!this.adminHash) throw new NotFoundError('Route');
       if (!token) throw new UnauthorizedError();
       if (timingSafeEqual(hashApiKey(token), this.adminHash)) return true;
+      // A valid key (a disabled tenant's too) is a credential, just not this one: 403. Anything else: 401.
       const key = await this.findKey(token);
-      if (key && !refusalOf(key, Date.now())) throw new ForbiddenError('Admin routes need the ADMIN_TOKEN');
+      const refusal = key && refusalOf(key, Date.now());
+      if (key && (!refusal || refusal instanceof TenantDisabledError)) {
+        throw new ForbiddenError('Admin routes need the ADMIN_TOKEN');
+      }
       throw new UnauthorizedError();
     }
 

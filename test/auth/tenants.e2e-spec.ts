@@ -274,6 +274,8 @@ describe('admin: listing and disabling tenants', () => {
       403,
       'tenant_disabled',
     );
+    // On an admin route it is still a known key, not the admin token: 403 forbidden as before.
+    expectError(await t.http.get('/api/admin/tenants').set(tenant.auth), 403, 'forbidden');
     await setTenantDisabled(t, tenant, false).expect(200);
     await t.http.get('/api/items').set(tenant.auth).expect(200);
     expect(await auditOf(t, tenant.id, 'tenant.disabled')).toEqual([
