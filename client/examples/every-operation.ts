@@ -31,8 +31,23 @@ export async function callEveryOperation({ admin, tenant, anonymous }: Clients, 
   const me = unwrap(await tenant.GET('/api/me')).data;
   const other = unwrap(await admin.POST('/api/admin/tenants', { body: { name: `every-operation-${run}` } })).data;
   const path = { id: other.tenant.id };
-  unwrap(await admin.POST('/api/admin/tenants/{id}/api-keys', { params: { path }, body: { label: 'second' } }));
+  const second = unwrap(
+    await admin.POST('/api/admin/tenants/{id}/api-keys', {
+      params: { path },
+      body: { label: 'second', scopes: ['inventory:read'] },
+    }),
+  ).data;
   unwrap(await admin.GET('/api/admin/ledger', { params: { query: { tenant_id: me.tenant_id } } }));
+  unwrap(await admin.GET('/api/admin/tenants', { params: { query: { limit: 10 } } }));
+  unwrap(await admin.GET('/api/admin/tenants/{id}/api-keys', { params: { path, query: { limit: 10 } } }));
+  const onKey = { params: { path: { id: other.tenant.id, key: second.id } } };
+  const rotated = unwrap(
+    await admin.POST('/api/admin/tenants/{id}/api-keys/{key}/rotate', { ...onKey, body: { label: 'third' } }),
+  ).data;
+  if (rotated.rotated_from !== second.id) throw new Error('rotate: rotated_from is not the old key');
+  unwrap(await admin.DELETE('/api/admin/tenants/{id}/api-keys/{key}', onKey));
+  unwrap(await admin.POST('/api/admin/tenants/{id}/disable', { params: { path } }));
+  unwrap(await admin.POST('/api/admin/tenants/{id}/enable', { params: { path } }));
 
   // A webhook first, so that the changes below are delivered to it.
   const hook = unwrap(

@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List audit rows of this tenant, newest first */
+        /**
+         * List audit rows of this tenant, newest first
+         * @description **Scope:** `audit:read` (a key with `audit:read`, `*`).
+         */
         get: operations["audit_list"];
         put?: never;
         post?: never;
@@ -28,10 +31,48 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** List tenants, oldest first, disabled ones included (ADMIN_TOKEN) */
+        get: operations["admin_list"];
         put?: never;
         /** Create a tenant with its default warehouse and first API key (ADMIN_TOKEN) */
         post: operations["admin_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/tenants/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disable a tenant: its keys are refused (403 tenant_disabled) until it is enabled (ADMIN_TOKEN)
+         * @description At once on the instance that answers, within AUTH_CACHE_TTL_MS (10 s) on every other. Idempotent.
+         */
+        post: operations["admin_disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/tenants/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a disabled tenant again (ADMIN_TOKEN); idempotent */
+        post: operations["admin_enable"];
         delete?: never;
         options?: never;
         head?: never;
@@ -45,10 +86,51 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List a tenant's API keys, oldest first, revoked and expired ones included (ADMIN_TOKEN) */
+        get: operations["admin_listKeys"];
+        put?: never;
+        /** Create another API key for a tenant, with its scopes and expiry (ADMIN_TOKEN) */
+        post: operations["admin_createKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/tenants/{id}/api-keys/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
         get?: never;
         put?: never;
-        /** Create another API key for a tenant (ADMIN_TOKEN); the key is shown once */
-        post: operations["admin_createKey"];
+        post?: never;
+        /**
+         * Revoke an API key for good (ADMIN_TOKEN); idempotent
+         * @description Refused (401) at once on the instance that answers, within AUTH_CACHE_TTL_MS (10 s) on every other.
+         */
+        delete: operations["admin_revokeKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/tenants/{id}/api-keys/{key}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new key in place of this one, shown once; the old one works on until revoked or expired (ADMIN_TOKEN)
+         * @description The new key takes the old one's label and scopes unless given. `old_key_expires_at` ends the old key sooner (never later than its own expiry); without it, revoke the old key once its users have moved.
+         */
+        post: operations["admin_rotateKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -62,7 +144,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Which tenant and key this API key is */
+        /**
+         * Which tenant and key this API key is: its id, label, scopes, expiry and last use
+         * @description Any valid key may call it, whatever its scopes.
+         */
         get: operations["me_me"];
         put?: never;
         post?: never;
@@ -79,10 +164,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List live items by name (filters: sku, name prefix) */
+        /**
+         * List live items by name (filters: sku, name prefix)
+         * @description **Scope:** `inventory:read` (a key with `inventory:read`, `inventory:write`, `*`).
+         */
         get: operations["items_list"];
         put?: never;
-        /** Create an item, optionally with initial stock in the default warehouse */
+        /**
+         * Create an item, optionally with initial stock in the default warehouse
+         * @description **Scope:** `inventory:write` (a key with `inventory:write`, `*`).
+         */
         post: operations["items_create"];
         delete?: never;
         options?: never;
@@ -97,7 +188,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a live item by its SKU, with its stock per warehouse */
+        /**
+         * Get a live item by its SKU, with its stock per warehouse
+         * @description **Scope:** `inventory:read` (a key with `inventory:read`, `inventory:write`, `*`).
+         */
         get: operations["items_getBySku"];
         put?: never;
         post?: never;
@@ -114,15 +208,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an item with its stock per warehouse */
+        /**
+         * Get an item with its stock per warehouse
+         * @description **Scope:** `inventory:read` (a key with `inventory:read`, `inventory:write`, `*`).
+         */
         get: operations["items_get"];
         put?: never;
         post?: never;
-        /** Soft-delete an item (idempotent); refused while units are reserved or out on confirmed or processing orders */
+        /**
+         * Soft-delete an item (idempotent); refused while units are reserved or out on confirmed or processing orders
+         * @description **Scope:** `inventory:write` (a key with `inventory:write`, `*`).
+         */
         delete: operations["items_remove"];
         options?: never;
         head?: never;
-        /** Change name, sku, description or reorder_point (at least one; null clears sku, description, reorder_point) */
+        /**
+         * Change name, sku, description or reorder_point (at least one; null clears sku, description, reorder_point)
+         * @description **Scope:** `inventory:write` (a key with `inventory:write`, `*`).
+         */
         patch: operations["items_update"];
         trace?: never;
     };
@@ -139,7 +242,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Add or remove units atomically (only available units can be removed) */
+        /**
+         * Add or remove units atomically (only available units can be removed)
+         * @description **Scope:** `inventory:write` (a key with `inventory:write`, `*`).
+         */
         patch: operations["items_adjust"];
         trace?: never;
     };
@@ -152,7 +258,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set on_hand to counted values (compare-and-set with expected_on_hand), all lines or none */
+        /**
+         * Set on_hand to counted values (compare-and-set with expected_on_hand), all lines or none
+         * @description **Scope:** `inventory:write` (a key with `inventory:write`, `*`).
+         */
         post: operations["stock_count"];
         delete?: never;
         options?: never;
@@ -169,7 +278,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move available units of an item from one warehouse to another, at once */
+        /**
+         * Move available units of an item from one warehouse to another, at once
+         * @description **Scope:** `inventory:write` (a key with `inventory:write`, `*`).
+         */
         post: operations["stock_transfer"];
         delete?: never;
         options?: never;
@@ -186,7 +298,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Up to 1,000 deltas, counts and write-offs: all or nothing, or `per_line` with each line reported */
+        /**
+         * Up to 1,000 deltas, counts and write-offs: all or nothing, or `per_line` with each line reported
+         * @description **Scope:** `inventory:write` (a key with `inventory:write`, `*`).
+         */
         post: operations["stock_adjust"];
         delete?: never;
         options?: never;
@@ -201,10 +316,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List warehouses in allocation order (priority, then id) */
+        /**
+         * List warehouses in allocation order (priority, then id)
+         * @description **Scope:** `inventory:read` (a key with `inventory:read`, `inventory:write`, `*`).
+         */
         get: operations["warehouses_list"];
         put?: never;
-        /** Create a warehouse (code unique per tenant) */
+        /**
+         * Create a warehouse (code unique per tenant)
+         * @description **Scope:** `inventory:write` (a key with `inventory:write`, `*`).
+         */
         post: operations["warehouses_create"];
         delete?: never;
         options?: never;
@@ -219,14 +340,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a warehouse */
+        /**
+         * Get a warehouse
+         * @description **Scope:** `inventory:read` (a key with `inventory:read`, `inventory:write`, `*`).
+         */
         get: operations["warehouses_get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change name, priority or active (inactive: allocation stops using it, stock stays) */
+        /**
+         * Change name, priority or active (inactive: allocation stops using it, stock stays)
+         * @description **Scope:** `inventory:write` (a key with `inventory:write`, `*`).
+         */
         patch: operations["warehouses_update"];
         trace?: never;
     };
@@ -237,10 +364,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List reservations, newest first (filters: status, reference) */
+        /**
+         * List reservations, newest first (filters: status, reference)
+         * @description **Scope:** `inventory:read` (a key with `inventory:read`, `inventory:write`, `*`).
+         */
         get: operations["reservations_list"];
         put?: never;
-        /** Hold stock for every line or none, for ttl_seconds (default 600) */
+        /**
+         * Hold stock for every line or none, for ttl_seconds (default 600)
+         * @description **Scope:** `reservations:write` (a key with `reservations:write`, `*`).
+         */
         post: operations["reservations_create"];
         delete?: never;
         options?: never;
@@ -255,7 +388,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a reservation with its lines */
+        /**
+         * Get a reservation with its lines
+         * @description **Scope:** `inventory:read` (a key with `inventory:read`, `inventory:write`, `*`).
+         */
         get: operations["reservations_get"];
         put?: never;
         post?: never;
@@ -274,7 +410,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Release the held units (idempotent for released or expired holds) */
+        /**
+         * Release the held units (idempotent for released or expired holds)
+         * @description **Scope:** `reservations:write` (a key with `reservations:write`, `*`).
+         */
         post: operations["reservations_release"];
         delete?: never;
         options?: never;
@@ -291,7 +430,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move expires_at to now + ttl_seconds (active, unexpired holds only) */
+        /**
+         * Move expires_at to now + ttl_seconds (active, unexpired holds only)
+         * @description **Scope:** `reservations:write` (a key with `reservations:write`, `*`).
+         */
         post: operations["reservations_extend"];
         delete?: never;
         options?: never;
@@ -306,10 +448,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List orders with their lines (filters, four sorts, keyset pagination) */
+        /**
+         * List orders with their lines (filters, four sorts, keyset pagination)
+         * @description **Scope:** `orders:read` (a key with `orders:read`, `orders:write`, `*`).
+         */
         get: operations["orders_list"];
         put?: never;
-        /** Create a pending order from lines (reserving them) or from an active reservation */
+        /**
+         * Create a pending order from lines (reserving them) or from an active reservation
+         * @description **Scope:** `orders:write` (a key with `orders:write`, `*`).
+         */
         post: operations["orders_create"];
         delete?: never;
         options?: never;
@@ -324,7 +472,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an order with its lines and status history */
+        /**
+         * Get an order with its lines and status history
+         * @description **Scope:** `orders:read` (a key with `orders:read`, `orders:write`, `*`).
+         */
         get: operations["orders_get"];
         put?: never;
         post?: never;
@@ -343,7 +494,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move the order to another status (confirm deducts stock, cancel returns it) */
+        /**
+         * Move the order to another status (confirm deducts stock, cancel returns it)
+         * @description **Scope:** `orders:write` (a key with `orders:write`, `*`).
+         */
         post: operations["orders_transition"];
         delete?: never;
         options?: never;
@@ -360,7 +514,9 @@ export interface paths {
         };
         /**
          * The event feed: this tenant’s events in one order, after a cursor; never skips one
-         * @description Keep calling with `after` = the previous `page.next_cursor` (always set). `wait` holds the request open until an event arrives (long polling). An event appears once every transaction that began before it has ended, so a reader that continues from its cursor never misses one that committed later. One stock row’s events come in `seq` order. A cursor from before what the purge deleted (EVENT_RETENTION_DAYS) is 410 `cursor_expired`.
+         * @description **Scope:** `audit:read` (a key with `audit:read`, `*`).
+         *
+         *     Keep calling with `after` = the previous `page.next_cursor` (always set). `wait` holds the request open until an event arrives (long polling). An event appears once every transaction that began before it has ended, so a reader that continues from its cursor never misses one that committed later. One stock row’s events come in `seq` order. A cursor from before what the purge deleted (EVENT_RETENTION_DAYS) is 410 `cursor_expired`.
          */
         get: operations["events_list"];
         put?: never;
@@ -378,7 +534,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List stock movements of this tenant, newest first (filters: item, warehouse, type, reference, from/to) */
+        /**
+         * List stock movements of this tenant, newest first (filters: item, warehouse, type, reference, from/to)
+         * @description **Scope:** `inventory:read` (a key with `inventory:read`, `inventory:write`, `*`).
+         */
         get: operations["ledger_list"];
         put?: never;
         post?: never;
@@ -395,7 +554,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List an item's stock movements, newest first (a deleted item's too) */
+        /**
+         * List an item's stock movements, newest first (a deleted item's too)
+         * @description **Scope:** `inventory:read` (a key with `inventory:read`, `inventory:write`, `*`).
+         */
         get: operations["ledger_listOfItem"];
         put?: never;
         post?: never;
@@ -429,10 +591,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List endpoints, oldest first */
+        /**
+         * List endpoints, oldest first
+         * @description **Scope:** `webhooks:manage` (a key with `webhooks:manage`, `*`).
+         */
         get: operations["webhooks_list"];
         put?: never;
-        /** Register an endpoint: the events it wants are POSTed to it, signed (secret shown once) */
+        /**
+         * Register an endpoint: the events it wants are POSTed to it, signed (secret shown once)
+         * @description **Scope:** `webhooks:manage` (a key with `webhooks:manage`, `*`).
+         */
         post: operations["webhooks_create"];
         delete?: never;
         options?: never;
@@ -447,15 +615,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an endpoint (without its secret) */
+        /**
+         * Get an endpoint (without its secret)
+         * @description **Scope:** `webhooks:manage` (a key with `webhooks:manage`, `*`).
+         */
         get: operations["webhooks_get"];
         put?: never;
         post?: never;
-        /** Delete an endpoint with its deliveries */
+        /**
+         * Delete an endpoint with its deliveries
+         * @description **Scope:** `webhooks:manage` (a key with `webhooks:manage`, `*`).
+         */
         delete: operations["webhooks_remove"];
         options?: never;
         head?: never;
-        /** Change url, event types, description or active (true also turns a disabled one on) */
+        /**
+         * Change url, event types, description or active (true also turns a disabled one on)
+         * @description **Scope:** `webhooks:manage` (a key with `webhooks:manage`, `*`).
+         */
         patch: operations["webhooks_update"];
         trace?: never;
     };
@@ -468,7 +645,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new signing secret, shown once; the old one also signs for 24 h */
+        /**
+         * A new signing secret, shown once; the old one also signs for 24 h
+         * @description **Scope:** `webhooks:manage` (a key with `webhooks:manage`, `*`).
+         */
         post: operations["webhooks_rotate"];
         delete?: never;
         options?: never;
@@ -483,7 +663,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The endpoint’s deliveries, newest first, each with its status and attempts */
+        /**
+         * The endpoint’s deliveries, newest first, each with its status and attempts
+         * @description **Scope:** `webhooks:manage` (a key with `webhooks:manage`, `*`).
+         */
         get: operations["webhooks_listDeliveries"];
         put?: never;
         post?: never;
@@ -502,7 +685,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send one delivery again now (a failed one included) */
+        /**
+         * Send one delivery again now (a failed one included)
+         * @description **Scope:** `webhooks:manage` (a key with `webhooks:manage`, `*`).
+         */
         post: operations["webhooks_retry"];
         delete?: never;
         options?: never;
@@ -521,7 +707,9 @@ export interface paths {
         put?: never;
         /**
          * Send again the events after a feed cursor (`after`) or since a time (`from`)
-         * @description A new delivery for each event of the endpoint’s types that it has already been given, in feed order, with the same webhook-id as before (at most 10,000 per call; `next_after` continues).
+         * @description **Scope:** `webhooks:manage` (a key with `webhooks:manage`, `*`).
+         *
+         *     A new delivery for each event of the endpoint’s types that it has already been given, in feed order, with the same webhook-id as before (at most 10,000 per call; `next_after` continues).
          */
         post: operations["webhooks_replay"];
         delete?: never;
@@ -692,6 +880,103 @@ export interface components {
              * @example 2024-11-21T19:41:07.123Z
              */
             created_at: string;
+            /**
+             * Format: date-time
+             * @description Since when its keys are refused (403 tenant_disabled); null: enabled
+             * @example null
+             */
+            disabled_at: string | null;
+        };
+        ApiKeyWithSecretResponse: {
+            /**
+             * Format: uuid
+             * @example 7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b
+             */
+            id: string;
+            /** @example checkout */
+            label: string;
+            /**
+             * @description First characters of the key, to recognise it later
+             * @example inv_Qm9vLmJh
+             */
+            prefix: string;
+            /**
+             * @description What the key may do; `*`: everything
+             * @example [
+             *       "inventory:read",
+             *       "reservations:write"
+             *     ]
+             */
+            scopes: ("inventory:read" | "inventory:write" | "reservations:write" | "orders:read" | "orders:write" | "audit:read" | "webhooks:manage" | "*")[];
+            /**
+             * Format: date-time
+             * @example 2024-11-21T19:41:07.123Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description From then on the key is refused (401); null: never
+             * @example null
+             */
+            expires_at: string | null;
+            /**
+             * Format: date-time
+             * @description When it was revoked (401 from then on); null: not
+             * @example null
+             */
+            revoked_at: string | null;
+            /**
+             * Format: date-time
+             * @description The last use recorded: each instance records the uses it saw once a minute, so up to that late
+             * @example 2024-11-21T19:45:00.000Z
+             */
+            last_used_at: string | null;
+            /**
+             * Format: uuid
+             * @description The key this one was made to replace (rotation)
+             * @example null
+             */
+            rotated_from: string | null;
+            /**
+             * @description The secret itself: shown this once, stored only as a hash
+             * @example inv_Qm9vLmJhci5iYXouUXV4LlF1dXguQ29yZ2UuR3JhdWx0
+             */
+            key: string;
+        };
+        TenantCreatedResponse: {
+            tenant: components["schemas"]["TenantResponse"];
+            /** @description The tenant's first API key, with every scope (`*`) */
+            api_key: components["schemas"]["ApiKeyWithSecretResponse"];
+        };
+        CreateTenantDto: {
+            /**
+             * @description Unique tenant name, trimmed, 1..255 characters.
+             * @example acme
+             */
+            name: string;
+        };
+        CreateApiKeyDto: {
+            /**
+             * @description A label to tell keys apart. Omitted: `api` (on a rotation, the old key's).
+             * @example checkout-service
+             */
+            label?: string;
+            /**
+             * @description What the key may do, each scope once: `inventory:read`, `inventory:write` (includes `inventory:read`),
+             *     `reservations:write`, `orders:read`, `orders:write` (includes `orders:read`), `audit:read`,
+             *     `webhooks:manage`, or `*` for everything. Omitted: `["*"]` (on a rotation, the old key's).
+             * @example [
+             *       "inventory:read",
+             *       "reservations:write"
+             *     ]
+             */
+            scopes?: ("inventory:read" | "inventory:write" | "reservations:write" | "orders:read" | "orders:write" | "audit:read" | "webhooks:manage" | "*")[];
+            /**
+             * Format: date-time
+             * @description When the key stops working (401 from then on), a future ISO-8601 time with its offset. Omitted: never.
+             * @example 2027-01-01T00:00:00Z
+             */
+            expires_at?: string;
         };
         ApiKeyResponse: {
             /**
@@ -707,34 +992,72 @@ export interface components {
              */
             prefix: string;
             /**
+             * @description What the key may do; `*`: everything
+             * @example [
+             *       "inventory:read",
+             *       "reservations:write"
+             *     ]
+             */
+            scopes: ("inventory:read" | "inventory:write" | "reservations:write" | "orders:read" | "orders:write" | "audit:read" | "webhooks:manage" | "*")[];
+            /**
              * Format: date-time
              * @example 2024-11-21T19:41:07.123Z
              */
             created_at: string;
             /**
-             * @description The secret itself: shown this once, stored only as a hash
-             * @example inv_Qm9vLmJhci5iYXouUXV4LlF1dXguQ29yZ2UuR3JhdWx0
+             * Format: date-time
+             * @description From then on the key is refused (401); null: never
+             * @example null
              */
-            key: string;
-        };
-        TenantCreatedResponse: {
-            tenant: components["schemas"]["TenantResponse"];
-            /** @description The tenant's first API key */
-            api_key: components["schemas"]["ApiKeyResponse"];
-        };
-        CreateTenantDto: {
+            expires_at: string | null;
             /**
-             * @description Unique tenant name, trimmed, 1..255 characters.
-             * @example acme
+             * Format: date-time
+             * @description When it was revoked (401 from then on); null: not
+             * @example null
              */
-            name: string;
-        };
-        CreateApiKeyDto: {
+            revoked_at: string | null;
             /**
-             * @description A label to tell keys apart.
+             * Format: date-time
+             * @description The last use recorded: each instance records the uses it saw once a minute, so up to that late
+             * @example 2024-11-21T19:45:00.000Z
+             */
+            last_used_at: string | null;
+            /**
+             * Format: uuid
+             * @description The key this one was made to replace (rotation)
+             * @example null
+             */
+            rotated_from: string | null;
+        };
+        RotateApiKeyDto: {
+            /**
+             * @description A label to tell keys apart. Omitted: `api` (on a rotation, the old key's).
              * @example checkout-service
              */
             label?: string;
+            /**
+             * @description What the key may do, each scope once: `inventory:read`, `inventory:write` (includes `inventory:read`),
+             *     `reservations:write`, `orders:read`, `orders:write` (includes `orders:read`), `audit:read`,
+             *     `webhooks:manage`, or `*` for everything. Omitted: `["*"]` (on a rotation, the old key's).
+             * @example [
+             *       "inventory:read",
+             *       "reservations:write"
+             *     ]
+             */
+            scopes?: ("inventory:read" | "inventory:write" | "reservations:write" | "orders:read" | "orders:write" | "audit:read" | "webhooks:manage" | "*")[];
+            /**
+             * Format: date-time
+             * @description When the key stops working (401 from then on), a future ISO-8601 time with its offset. Omitted: never.
+             * @example 2027-01-01T00:00:00Z
+             */
+            expires_at?: string;
+            /**
+             * Format: date-time
+             * @description When the old key stops working; omitted: it keeps working until it is revoked or its own expiry.
+             *     Never later than the old key's own expiry.
+             * @example 2026-12-02T00:00:00Z
+             */
+            old_key_expires_at?: string;
         };
         MeResponse: {
             /**
@@ -748,6 +1071,8 @@ export interface components {
              * @example api_key:7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b
              */
             actor: string;
+            /** @description The key making this call, as the service knew it (up to AUTH_CACHE_TTL_MS ago) */
+            api_key: components["schemas"]["ApiKeyResponse"];
         };
         StockResponse: {
             /**
@@ -2098,10 +2423,6 @@ export interface operations {
     audit_list: {
         parameters: {
             query?: {
-                /** @description Page size, 1..100. */
-                limit?: number;
-                /** @description `page.next_cursor` of the previous page. */
-                cursor?: string;
                 /** @description e.g. `item`, `tenant`, `api_key`. */
                 object_type?: "tenant" | "api_key" | "warehouse" | "item" | "reservation" | "order";
                 /** @description Rows about this object only. */
@@ -2112,6 +2433,10 @@ export interface operations {
                 from?: string;
                 /** @description Exclusive upper bound on created_at (ISO-8601). */
                 to?: string;
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `page.next_cursor` of the previous page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -2151,8 +2476,110 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `rate_limited` */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    admin_list: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `page.next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page, in the order of the list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b15 */
+                        request_id: string;
+                        data: components["schemas"]["TenantResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description Error codes: `validation_failed`, `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2271,6 +2698,261 @@ export interface operations {
             };
         };
     };
+    admin_disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant, disabled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b15 */
+                        request_id: string;
+                        data: components["schemas"]["TenantResponse"];
+                    };
+                };
+            };
+            /** @description Error codes: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    admin_enable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant, enabled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b15 */
+                        request_id: string;
+                        data: components["schemas"]["TenantResponse"];
+                    };
+                };
+            };
+            /** @description Error codes: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    admin_listKeys: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `page.next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page, in the order of the list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b15 */
+                        request_id: string;
+                        data: components["schemas"]["ApiKeyResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description Error codes: `validation_failed`, `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     admin_createKey: {
         parameters: {
             query?: never;
@@ -2295,7 +2977,176 @@ export interface operations {
                     "application/json": {
                         /** @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b15 */
                         request_id: string;
-                        data: components["schemas"]["ApiKeyResponse"];
+                        data: components["schemas"]["ApiKeyWithSecretResponse"];
+                    };
+                };
+            };
+            /** @description Error codes: `validation_failed`, `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    admin_revokeKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (also when it already was) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error codes: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    admin_rotateKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateApiKeyDto"];
+            };
+        };
+        responses: {
+            /** @description The new key; the secret is shown only here */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b15 */
+                        request_id: string;
+                        data: components["schemas"]["ApiKeyWithSecretResponse"];
                     };
                 };
             };
@@ -2395,6 +3246,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `rate_limited` */
             429: {
                 headers: {
@@ -2474,6 +3334,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `rate_limited` */
             429: {
                 headers: {
@@ -2546,6 +3415,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2643,6 +3521,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `not_found` */
             404: {
                 headers: {
@@ -2707,6 +3594,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2787,6 +3683,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2895,6 +3800,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3019,6 +3933,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `not_found` */
             404: {
                 headers: {
@@ -3127,6 +4050,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3249,6 +4181,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `not_found` */
             404: {
                 headers: {
@@ -3357,6 +4298,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3475,6 +4425,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `rate_limited` */
             429: {
                 headers: {
@@ -3547,6 +4506,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3643,6 +4611,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `not_found` */
             404: {
                 headers: {
@@ -3726,6 +4703,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3848,6 +4834,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `rate_limited` */
             429: {
                 headers: {
@@ -3920,6 +4915,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4025,6 +5029,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `not_found` */
             404: {
                 headers: {
@@ -4104,6 +5117,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4212,6 +5234,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4344,6 +5375,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `rate_limited` */
             429: {
                 headers: {
@@ -4416,6 +5456,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4521,6 +5570,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `not_found` */
             404: {
                 headers: {
@@ -4604,6 +5662,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4726,6 +5793,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `cursor_expired` */
             410: {
                 headers: {
@@ -4767,12 +5843,12 @@ export interface operations {
     ledger_list: {
         parameters: {
             query?: {
-                /** @description Movements of this item only (an item of another tenant, or none, lists nothing). */
-                item_id?: string;
                 /** @description Page size, 1..100 (default 20). */
                 limit?: number;
                 /** @description `page.next_cursor` of the previous page. */
                 cursor?: string;
+                /** @description Movements of this item only (an item of another tenant, or none, lists nothing). */
+                item_id?: string;
                 /** @description Movements of this warehouse only. */
                 warehouse_id?: string;
                 /** @description Movements of this type only. */
@@ -4815,6 +5891,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4902,6 +5987,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5074,6 +6168,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `rate_limited` */
             429: {
                 headers: {
@@ -5146,6 +6249,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5242,6 +6354,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `not_found` */
             404: {
                 headers: {
@@ -5315,6 +6436,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5430,6 +6560,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `not_found` */
             404: {
                 headers: {
@@ -5527,6 +6666,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5649,6 +6797,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Error codes: `not_found` */
             404: {
                 headers: {
@@ -5720,6 +6877,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5837,6 +7003,15 @@ export interface operations {
             };
             /** @description Error codes: `unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,6 +5,7 @@ import { ApiErrors, ApiPageResponse, TENANT_ROUTE_ERRORS } from '../openapi/api-
 import { AuditLogResponse } from './dto/audit-log.response.js';
 import { AuditService } from './audit.service.js';
 import { ListAuditLogsQuery } from './dto/list-audit-logs.query.js';
+import { RequireScope } from '../auth/route-access.js';
 
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -14,6 +15,7 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
+  @RequireScope('audit:read')
   @ApiOperation({ summary: 'List audit rows of this tenant, newest first' })
   @ApiPageResponse(AuditLogResponse)
   @ApiErrors({ 400: ['validation_failed', 'invalid_cursor'] })

@@ -1,28 +1,30 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { CursorCodec } from '../common/cursor.js';
 import { DuplicateError, NotFoundError } from '../common/errors.js';
+import { toPage } from '../common/keyset.js';
+import type { Page } from '../common/page.js';
+import type { PageQuery } from '../common/page.query.js';
 import { isPgError, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
-import { sql } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { WarehousesService } from '../warehouses/warehouses.service.js';
-import { generateApiKey } from './api-key-secret.js';
+import { ApiKeyCache } from './api-key-cache.js';
+import { ApiKeysService, type NewApiKeyView } from './api-keys.service.js';
+import {
+  countTenants,
+  insertTenant,
+  listTenants,
+  lockTenant,
+  setTenantDisabled,
+  toTenantView,
+  type TenantView,
+} from './tenant.repository.js';
 
-export interface TenantView {
-  id: string;
-  name: string;
-  created_at: string;
-}
+export type { TenantView };
 
-export interface ApiKeyView {
-  id: string;
-  label: string;
-  prefix: string;
-  created_at: string;
-  /** The secret itself: returned once, when the key is made. */
-  key: string;
-}
+const CURSOR_KIND = 'tenants';
 
 @Injectable()
 export class TenantsService {
@@ -31,18 +33,20 @@ export class TenantsService {
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
     private readonly warehouses: WarehousesService,
+    private readonly keys: ApiKeysService,
+    private readonly cursors: CursorCodec,
+    private readonly cache: ApiKeyCache,
   ) {}
 
-  /** A tenant, its default warehouse and its first API key, in one transaction. */
-  async create(name: string, actor: string, requestId: string): Promise<{ tenant: TenantView; api_key: ApiKeyView }> {
+  /** A tenant, its default warehouse and its first API key (every scope), in one transaction. */
+  async create(
+    name: string,
+    actor: string,
+    requestId: string,
+  ): Promise<{ tenant: TenantView; api_key: NewApiKeyView }> {
     try {
       return await this.tx.run(async (manager) => {
-        const [row] = await sql<{ id: string; name: string; created_at: Date }>(
-          manager,
-          'INSERT INTO tenant (name) VALUES ($1) RETURNING id, name, created_at',
-          [name],
-        );
-        const tenant = { id: row!.id, name: row!.name, created_at: row!.created_at.toISOString() };
+        const tenant = toTenantView(await insertTenant(manager, name));
         const ctx: RequestContext = { tenantId: tenant.id, actor, requestId };
         await this.audit.record(manager, ctx, {
           action: 'tenant.created',
@@ -51,8 +55,8 @@ export class TenantsService {
           newValue: tenant,
         });
         await this.warehouses.createDefault(manager, ctx);
-        const apiKey = await this.insertApiKey(manager, ctx, 'initial');
-        return { tenant, api_key: apiKey };
+        const spec = { label: 'initial', scopes: ['*' as const], expiresAt: null, rotatedFrom: null };
+        return { tenant, api_key: await this.keys.insert(manager, ctx, spec) };
       });
     } catch (err) {
       if (isPgError(err, PgCode.uniqueViolation, 'tenant_name_key')) throw new DuplicateError('name', name);
@@ -60,33 +64,38 @@ export class TenantsService {
     }
   }
 
-  async createApiKey(tenantId: string, label: string, actor: string, requestId: string): Promise<ApiKeyView> {
-    return this.tx.run(async (manager) => {
-      const [tenant] = await sql(manager, 'SELECT 1 FROM tenant WHERE id = $1', [tenantId]);
-      if (!tenant) throw new NotFoundError('Tenant');
-      return this.insertApiKey(manager, { tenantId, actor, requestId }, label);
-    });
+  /** Every tenant, disabled ones included, oldest first. */
+  async list(query: PageQuery): Promise<Page<TenantView>> {
+    const limit = query.limit ?? 20;
+    const after = query.cursor ? (this.cursors.decode(CURSOR_KIND, query.cursor, 2) as [string, string]) : undefined;
+    const rows = await listTenants(this.dataSource, after, limit + 1);
+    return toPage(rows, limit, (last) => this.cursors.encode(CURSOR_KIND, [last.cursor_ts, last.id]), toTenantView);
   }
 
-  async count(): Promise<number> {
-    const [row] = await this.dataSource.query<{ n: number }[]>('SELECT count(*)::int AS n FROM tenant');
-    return row?.n ?? 0;
+  /**
+   * Disables a tenant (its keys answer 403 tenant_disabled) or enables it again.
+   * Idempotent: a tenant already so is answered as it is, and nothing is written.
+   */
+  async setDisabled(ctx: RequestContext, disabled: boolean): Promise<TenantView> {
+    const tenant = await this.tx.run(async (manager) => {
+      const before = await lockTenant(manager, ctx.tenantId, 'update');
+      if (!before) throw new NotFoundError('Tenant');
+      if ((before.disabled_at !== null) === disabled) return toTenantView(before);
+      const after = toTenantView(await setTenantDisabled(manager, ctx.tenantId, disabled));
+      await this.audit.record(manager, ctx, {
+        action: disabled ? 'tenant.disabled' : 'tenant.enabled',
+        objectType: 'tenant',
+        objectId: ctx.tenantId,
+        oldValue: { disabled_at: toTenantView(before).disabled_at },
+        newValue: { disabled_at: after.disabled_at },
+      });
+      return after;
+    });
+    this.cache.forgetTenant(ctx.tenantId);
+    return tenant;
   }
 
-  private async insertApiKey(manager: EntityManager, ctx: RequestContext, label: string): Promise<ApiKeyView> {
-    const secret = generateApiKey();
-    const [row] = await sql<{ id: string; created_at: Date }>(
-      manager,
-      'INSERT INTO api_key (tenant_id, label, key_hash, key_prefix) VALUES ($1, $2, $3, $4) RETURNING id, created_at',
-      [ctx.tenantId, label, secret.hash, secret.prefix],
-    );
-    const view = { id: row!.id, label, prefix: secret.prefix, created_at: row!.created_at.toISOString() };
-    await this.audit.record(manager, ctx, {
-      action: 'api_key.created',
-      objectType: 'api_key',
-      objectId: view.id,
-      newValue: view,
-    });
-    return { ...view, key: secret.key };
+  count(): Promise<number> {
+    return countTenants(this.dataSource);
   }
 }

@@ -91,6 +91,25 @@ export class ForbiddenError extends DomainError {
   }
 }
 
+/** A valid key without the scope the route needs: `details` names the scope, and the scopes that would grant it. */
+export class InsufficientScopeError extends DomainError {
+  constructor(required: string, grantedBy: string[], held: readonly string[]) {
+    super(
+      'insufficient_scope',
+      `This route needs the scope ${required}; this key has ${held.join(', ')}`,
+      HttpStatus.FORBIDDEN,
+      [{ required_scope: required, granted_by: grantedBy, key_scopes: held }],
+    );
+  }
+}
+
+/** A valid key of a disabled tenant: refused until the tenant is enabled again. */
+export class TenantDisabledError extends DomainError {
+  constructor() {
+    super('tenant_disabled', 'The tenant of this API key is disabled', HttpStatus.FORBIDDEN);
+  }
+}
+
 export class ServiceUnavailableError extends DomainError {
   constructor(message = 'The database is unavailable; retry later') {
     super('service_unavailable', message, HttpStatus.SERVICE_UNAVAILABLE);

@@ -30,3 +30,8 @@ export const Ctx = createParamDecorator((_data: unknown, context: ExecutionConte
 export function systemContext(tenantId: string, requestId: string): RequestContext {
   return { tenantId, actor: 'system', requestId };
 }
+
+/** An ADMIN_TOKEN request acting on one tenant: audited on that tenant as `admin`. */
+export function adminContext(tenantId: string, requestId: string): RequestContext {
+  return { tenantId, actor: 'admin', requestId };
+}

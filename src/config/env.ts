@@ -104,6 +104,13 @@ export class Env {
   @Max(300000)
   AUTH_CACHE_TTL_MS: number = 10000;
 
+  /** How often each instance writes the last_used_at of the API keys it saw (one UPDATE for all of them). */
+  @EnvInt()
+  @IsInt()
+  @Min(100)
+  @Max(3600000)
+  AUTH_LAST_USED_FLUSH_MS: number = 60000;
+
   /** Requests one API key may make per minute in this instance (429 rate_limited beyond); 0 turns limiting off. */
   @EnvInt()
   @IsInt()

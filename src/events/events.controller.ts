@@ -6,6 +6,7 @@ import { ApiErrors, ApiPageResponse, TENANT_ROUTE_ERRORS } from '../openapi/api-
 import { EventResponse } from './dto/event.response.js';
 import { ListEventsQuery } from './dto/list-events.query.js';
 import { EventsService } from './events.service.js';
+import { RequireScope } from '../auth/route-access.js';
 
 @ApiTags('events')
 @ApiBearerAuth()
@@ -15,6 +16,7 @@ export class EventsController {
   constructor(private readonly events: EventsService) {}
 
   @Get()
+  @RequireScope('audit:read')
   @ApiOperation({
     summary: 'The event feed: this tenant’s events in one order, after a cursor; never skips one',
     description:

@@ -16,6 +16,7 @@ import { ItemResponse } from './dto/item.response.js';
 import { ListItemsQuery } from './dto/list-items.query.js';
 import { UpdateItemDto } from './dto/update-item.dto.js';
 import { ItemsService } from './items.service.js';
+import { RequireScope } from '../auth/route-access.js';
 
 @ApiTags('items')
 @ApiBearerAuth()
@@ -25,6 +26,7 @@ export class ItemsController {
   constructor(private readonly items: ItemsService) {}
 
   @Post()
+  @RequireScope('inventory:write')
   @ApiOperation({ summary: 'Create an item, optionally with initial stock in the default warehouse' })
   @ApiDataResponse(ItemResponse, { status: 201, description: 'Created' })
   @ApiErrors({ ...BODY_ERRORS, 400: ['validation_failed', 'invalid_json', 'duplicate_name', 'duplicate_sku'] })
@@ -33,6 +35,7 @@ export class ItemsController {
   }
 
   @Get()
+  @RequireScope('inventory:read')
   @ApiOperation({ summary: 'List live items by name (filters: sku, name prefix)' })
   @ApiPageResponse(ItemResponse)
   @ApiErrors({ 400: ['validation_failed', 'invalid_cursor'] })
@@ -41,6 +44,7 @@ export class ItemsController {
   }
 
   @Get('sku/:sku')
+  @RequireScope('inventory:read')
   @ApiOperation({ summary: 'Get a live item by its SKU, with its stock per warehouse' })
   @ApiParam({ name: 'sku', example: 'APPLE-1', description: 'The SKU; an unknown one (or a deleted item) is 404' })
   @ApiDataResponse(ItemResponse)
@@ -50,6 +54,7 @@ export class ItemsController {
   }
 
   @Get(':id')
+  @RequireScope('inventory:read')
   @ApiOperation({ summary: 'Get an item with its stock per warehouse' })
   @ApiDataResponse(ItemResponse)
   @ApiErrors({ 404: ['not_found'] })
@@ -58,6 +63,7 @@ export class ItemsController {
   }
 
   @Patch(':id')
+  @RequireScope('inventory:write')
   @ApiOperation({
     summary:
       'Change name, sku, description or reorder_point (at least one; null clears sku, description, reorder_point)',
@@ -73,6 +79,7 @@ export class ItemsController {
   }
 
   @Patch(':id/qty')
+  @RequireScope('inventory:write')
   @ApiOperation({ summary: 'Add or remove units atomically (only available units can be removed)' })
   @ApiDataResponse(ItemResponse, { description: 'The item after the change' })
   @ApiBody({
@@ -95,6 +102,7 @@ export class ItemsController {
   }
 
   @Delete(':id')
+  @RequireScope('inventory:write')
   @HttpCode(204)
   @ApiOperation({
     summary:

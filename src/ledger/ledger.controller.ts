@@ -6,6 +6,7 @@ import { ApiErrors, ApiPageResponse, TENANT_ROUTE_ERRORS } from '../openapi/api-
 import { ItemMovementsQuery, ListMovementsQuery } from './dto/list-movements.query.js';
 import { MovementResponse } from './dto/movement.response.js';
 import { LedgerService } from './ledger.service.js';
+import { RequireScope } from '../auth/route-access.js';
 
 @ApiTags('stock ledger')
 @ApiBearerAuth()
@@ -15,6 +16,7 @@ export class LedgerController {
   constructor(private readonly ledger: LedgerService) {}
 
   @Get('stock-movements')
+  @RequireScope('inventory:read')
   @ApiOperation({
     summary: 'List stock movements of this tenant, newest first (filters: item, warehouse, type, reference, from/to)',
   })
@@ -25,6 +27,7 @@ export class LedgerController {
   }
 
   @Get('items/:id/movements')
+  @RequireScope('inventory:read')
   @ApiOperation({ summary: "List an item's stock movements, newest first (a deleted item's too)" })
   @ApiPageResponse(MovementResponse)
   @ApiErrors({ 400: ['validation_failed', 'invalid_cursor'], 404: ['not_found'] })

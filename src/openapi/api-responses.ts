@@ -136,6 +136,17 @@ const ERROR_EXAMPLES: Record<string, { message: string; details?: object[] }> = 
   },
   unauthorized: { message: 'Missing or unknown API key' },
   forbidden: { message: 'Admin routes need the ADMIN_TOKEN' },
+  insufficient_scope: {
+    message: 'This route needs the scope inventory:write; this key has inventory:read',
+    details: [
+      {
+        required_scope: 'inventory:write',
+        granted_by: ['inventory:write', '*'],
+        key_scopes: ['inventory:read'],
+      },
+    ],
+  },
+  tenant_disabled: { message: 'The tenant of this API key is disabled' },
   not_found: { message: 'Item not found' },
   idempotency_key_in_use: { message: 'A request with this Idempotency-Key is still in progress; retry later' },
   payload_too_large: { message: 'Request body is too large' },
@@ -174,6 +185,7 @@ export function ApiErrors(spec: ErrorSpec): MethodDecorator & ClassDecorator {
 /** Errors every tenant route can answer with. */
 export const TENANT_ROUTE_ERRORS: ErrorSpec = {
   401: ['unauthorized'],
+  403: ['tenant_disabled'],
   429: ['rate_limited'],
   500: ['internal_error'],
   503: ['service_unavailable'],

@@ -1,5 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { SCOPE_EXTENSION } from '../auth/route-access.js';
+import { type RouteScope, scopesGranting } from '../auth/scopes.js';
 import { METRICS_TOKEN_SCHEME } from './api-responses.js';
 import { documentRouteBehaviour } from './route-documentation.js';
 import { routeHandlers } from './routes.js';
@@ -16,6 +18,9 @@ Errors, for every status and route: \`{ "request_id", "error", "message", "detai
 Every response carries \`X-Request-Id\` (a sane incoming one is reused).
 
 **Auth.** \`Authorization: Bearer <API key>\`: click *Authorize* and paste a tenant key (\`/api/admin\` takes ADMIN_TOKEN).
+Each tenant route needs one scope of the key, named in its description and in \`x-required-scope\`
+(\`inventory:write\` includes \`inventory:read\`, \`orders:write\` includes \`orders:read\`, \`*\` is every scope);
+a key without it gets \`403 insufficient_scope\`.
 
 **Writes** accept an \`Idempotency-Key\` header: the same key and request replays the first response.`;
 
@@ -45,7 +50,21 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .build();
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: operationId });
   const routes = routeHandlers(app, operationId);
-  return documentRouteBehaviour(applyValidationConstraints(document, routes), routes);
+  return describeScopes(documentRouteBehaviour(applyValidationConstraints(document, routes), routes));
+}
+
+/** The scope of each operation (its `x-required-scope`) at the head of its description, where Swagger UI shows it. */
+function describeScopes(document: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const op of [item.get, item.post, item.put, item.patch, item.delete]) {
+      const scope = (op as Record<string, unknown> | undefined)?.[SCOPE_EXTENSION];
+      if (!op || typeof scope !== 'string') continue;
+      const grantedBy = scopesGranting(scope as RouteScope).map((s) => `\`${s}\``);
+      const line = `**Scope:** \`${scope}\` (a key with ${grantedBy.join(', ')}).`;
+      op.description = op.description ? `${line}\n\n${op.description}` : line;
+    }
+  }
+  return document;
 }
 
 /** `items_create` rather than `ItemsController_create`: stable names for generated clients. */

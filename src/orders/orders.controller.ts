@@ -14,6 +14,7 @@ import { ListOrdersQuery } from './dto/list-orders.query.js';
 import { OrderResponse } from './dto/order.response.js';
 import { TransitionOrderDto } from './dto/transition-order.dto.js';
 import { OrdersService } from './orders.service.js';
+import { RequireScope } from '../auth/route-access.js';
 
 @ApiTags('orders')
 @ApiBearerAuth()
@@ -23,6 +24,7 @@ export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post()
+  @RequireScope('orders:write')
   @ApiOperation({ summary: 'Create a pending order from lines (reserving them) or from an active reservation' })
   @ApiDataResponse(OrderResponse, { status: 201, description: 'Created, pending' })
   @ApiBody({
@@ -69,6 +71,7 @@ export class OrdersController {
   }
 
   @Get()
+  @RequireScope('orders:read')
   @ApiOperation({ summary: 'List orders with their lines (filters, four sorts, keyset pagination)' })
   @ApiPageResponse(OrderResponse)
   @ApiErrors({ 400: ['validation_failed', 'invalid_cursor'] })
@@ -77,6 +80,7 @@ export class OrdersController {
   }
 
   @Get(':id')
+  @RequireScope('orders:read')
   @ApiOperation({ summary: 'Get an order with its lines and status history' })
   @ApiDataResponse(OrderResponse)
   @ApiErrors({ 404: ['not_found'] })
@@ -85,6 +89,7 @@ export class OrdersController {
   }
 
   @Post(':id/transitions')
+  @RequireScope('orders:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Move the order to another status (confirm deducts stock, cancel returns it)' })
   @ApiDataResponse(OrderResponse, { description: 'The order in its new status' })

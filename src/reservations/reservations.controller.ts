@@ -14,6 +14,7 @@ import { ExtendReservationDto } from './dto/extend-reservation.dto.js';
 import { ListReservationsQuery } from './dto/list-reservations.query.js';
 import { ReservationResponse } from './dto/reservation.response.js';
 import { ReservationsService } from './reservations.service.js';
+import { RequireScope } from '../auth/route-access.js';
 
 @ApiTags('reservations')
 @ApiBearerAuth()
@@ -23,6 +24,7 @@ export class ReservationsController {
   constructor(private readonly reservations: ReservationsService) {}
 
   @Post()
+  @RequireScope('reservations:write')
   @ApiOperation({ summary: 'Hold stock for every line or none, for ttl_seconds (default 600)' })
   @ApiDataResponse(ReservationResponse, { status: 201, description: 'Held' })
   @ApiBody({
@@ -64,6 +66,7 @@ export class ReservationsController {
   }
 
   @Get()
+  @RequireScope('inventory:read')
   @ApiOperation({ summary: 'List reservations, newest first (filters: status, reference)' })
   @ApiPageResponse(ReservationResponse)
   @ApiErrors({ 400: ['validation_failed', 'invalid_cursor'] })
@@ -72,6 +75,7 @@ export class ReservationsController {
   }
 
   @Get(':id')
+  @RequireScope('inventory:read')
   @ApiOperation({ summary: 'Get a reservation with its lines' })
   @ApiDataResponse(ReservationResponse)
   @ApiErrors({ 404: ['not_found'] })
@@ -80,6 +84,7 @@ export class ReservationsController {
   }
 
   @Post(':id/release')
+  @RequireScope('reservations:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Release the held units (idempotent for released or expired holds)' })
   @ApiDataResponse(ReservationResponse, { description: 'The reservation, now released (or already ended)' })
@@ -94,6 +99,7 @@ export class ReservationsController {
   }
 
   @Post(':id/extend')
+  @RequireScope('reservations:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Move expires_at to now + ttl_seconds (active, unexpired holds only)' })
   @ApiDataResponse(ReservationResponse, { description: 'The reservation with its new expires_at' })

@@ -8,6 +8,7 @@ import { ADJUSTMENT_EXAMPLES, COUNT_EXAMPLES, TRANSFER_EXAMPLES } from './dto/ex
 import { StockBatchResponse, TransferResponse } from './dto/stock-operation.response.js';
 import { TransferStockDto } from './dto/transfer-stock.dto.js';
 import { StockOperationsService } from './stock-operations.service.js';
+import { RequireScope } from '../auth/route-access.js';
 
 @ApiTags('stock')
 @ApiBearerAuth()
@@ -17,6 +18,7 @@ export class StockController {
   constructor(private readonly stock: StockOperationsService) {}
 
   @Post('counts')
+  @RequireScope('inventory:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Set on_hand to counted values (compare-and-set with expected_on_hand), all lines or none' })
   @ApiDataResponse(StockBatchResponse, { description: 'Every line applied' })
@@ -32,6 +34,7 @@ export class StockController {
   }
 
   @Post('transfers')
+  @RequireScope('inventory:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Move available units of an item from one warehouse to another, at once' })
   @ApiDataResponse(TransferResponse, { description: 'Both rows after the transfer' })
@@ -46,6 +49,7 @@ export class StockController {
   }
 
   @Post('adjustments')
+  @RequireScope('inventory:write')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Up to 1,000 deltas, counts and write-offs: all or nothing, or `per_line` with each line reported',

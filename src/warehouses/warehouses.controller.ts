@@ -14,6 +14,7 @@ import { ListWarehousesQuery } from './dto/list-warehouses.query.js';
 import { UpdateWarehouseDto } from './dto/update-warehouse.dto.js';
 import { WarehouseResponse } from './dto/warehouse.response.js';
 import { WarehousesService } from './warehouses.service.js';
+import { RequireScope } from '../auth/route-access.js';
 
 @ApiTags('warehouses')
 @ApiBearerAuth()
@@ -23,6 +24,7 @@ export class WarehousesController {
   constructor(private readonly warehouses: WarehousesService) {}
 
   @Post()
+  @RequireScope('inventory:write')
   @ApiOperation({ summary: 'Create a warehouse (code unique per tenant)' })
   @ApiDataResponse(WarehouseResponse, { status: 201, description: 'Created' })
   @ApiErrors({ ...BODY_ERRORS, 400: ['validation_failed', 'invalid_json', 'duplicate_code'] })
@@ -31,6 +33,7 @@ export class WarehousesController {
   }
 
   @Get()
+  @RequireScope('inventory:read')
   @ApiOperation({ summary: 'List warehouses in allocation order (priority, then id)' })
   @ApiPageResponse(WarehouseResponse)
   @ApiErrors({ 400: ['validation_failed', 'invalid_cursor'] })
@@ -39,6 +42,7 @@ export class WarehousesController {
   }
 
   @Get(':id')
+  @RequireScope('inventory:read')
   @ApiOperation({ summary: 'Get a warehouse' })
   @ApiDataResponse(WarehouseResponse)
   @ApiErrors({ 404: ['not_found'] })
@@ -47,6 +51,7 @@ export class WarehousesController {
   }
 
   @Patch(':id')
+  @RequireScope('inventory:write')
   @ApiOperation({ summary: 'Change name, priority or active (inactive: allocation stops using it, stock stays)' })
   @ApiDataResponse(WarehouseResponse, { description: 'The warehouse after the change' })
   @ApiErrors({ ...BODY_ERRORS, 400: ['validation_failed', 'invalid_json'], 404: ['not_found'] })

@@ -18,6 +18,7 @@ import { ReplayDto } from './dto/replay.dto.js';
 import { UpdateWebhookDto } from './dto/update-webhook.dto.js';
 import { WebhookResponse, WebhookWithSecretResponse } from './dto/webhook.response.js';
 import { WebhooksService } from './webhooks.service.js';
+import { RequireScope } from '../auth/route-access.js';
 
 const URL_ERRORS = { ...BODY_ERRORS, 400: ['validation_failed', 'invalid_json', 'url_not_allowed'] };
 
@@ -32,6 +33,7 @@ export class WebhooksController {
   ) {}
 
   @Post()
+  @RequireScope('webhooks:manage')
   @ApiOperation({ summary: 'Register an endpoint: the events it wants are POSTed to it, signed (secret shown once)' })
   @ApiDataResponse(WebhookWithSecretResponse, { status: 201, description: 'Created, with its signing secret' })
   @ApiErrors(URL_ERRORS)
@@ -40,6 +42,7 @@ export class WebhooksController {
   }
 
   @Get()
+  @RequireScope('webhooks:manage')
   @ApiOperation({ summary: 'List endpoints, oldest first' })
   @ApiPageResponse(WebhookResponse)
   @ApiErrors({ 400: ['validation_failed', 'invalid_cursor'] })
@@ -48,6 +51,7 @@ export class WebhooksController {
   }
 
   @Get(':id')
+  @RequireScope('webhooks:manage')
   @ApiOperation({ summary: 'Get an endpoint (without its secret)' })
   @ApiDataResponse(WebhookResponse)
   @ApiErrors({ 404: ['not_found'] })
@@ -56,6 +60,7 @@ export class WebhooksController {
   }
 
   @Patch(':id')
+  @RequireScope('webhooks:manage')
   @ApiOperation({ summary: 'Change url, event types, description or active (true also turns a disabled one on)' })
   @ApiDataResponse(WebhookResponse, { description: 'The endpoint after the change' })
   @ApiErrors({ ...URL_ERRORS, 404: ['not_found'] })
@@ -64,6 +69,7 @@ export class WebhooksController {
   }
 
   @Delete(':id')
+  @RequireScope('webhooks:manage')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an endpoint with its deliveries' })
   @ApiNoContentResponse({ description: 'Deleted' })
@@ -73,6 +79,7 @@ export class WebhooksController {
   }
 
   @Post(':id/rotate-secret')
+  @RequireScope('webhooks:manage')
   @ApiOperation({ summary: 'A new signing secret, shown once; the old one also signs for 24 h' })
   @ApiDataResponse(WebhookWithSecretResponse, { status: 201, description: 'The endpoint with its new secret' })
   @ApiErrors({ ...BODY_ERRORS, 404: ['not_found'] })
@@ -81,6 +88,7 @@ export class WebhooksController {
   }
 
   @Get(':id/deliveries')
+  @RequireScope('webhooks:manage')
   @ApiOperation({ summary: 'The endpoint’s deliveries, newest first, each with its status and attempts' })
   @ApiPageResponse(DeliveryResponse)
   @ApiErrors({ 400: ['validation_failed', 'invalid_cursor'], 404: ['not_found'] })
@@ -93,6 +101,7 @@ export class WebhooksController {
   }
 
   @Post(':id/deliveries/:delivery/retry')
+  @RequireScope('webhooks:manage')
   @ApiOperation({ summary: 'Send one delivery again now (a failed one included)' })
   @ApiDataResponse(DeliveryResponse, { status: 201, description: 'The delivery, due now' })
   @ApiErrors({ ...BODY_ERRORS, 404: ['not_found'] })
@@ -105,6 +114,7 @@ export class WebhooksController {
   }
 
   @Post(':id/replay')
+  @RequireScope('webhooks:manage')
   @ApiOperation({
     summary: 'Send again the events after a feed cursor (`after`) or since a time (`from`)',
     description:

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomUUID } from 'node:crypto';
+import { newKey, setTenantDisabled } from '../support/api-keys.js';
 import {
   adminAuth,
+  auditOf,
   auditRows,
   expectError,
   expectUnchanged,
   newItem,
   newTenant,
+  snapshots,
   type TestTenant,
 } from '../support/fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -153,7 +156,8 @@ describe('admin: tenants and API keys', () => {
     ['a blank label', { label: '  ' }],
     ['a label over 100 characters', { label: 'l'.repeat(101) }],
     ['a null label', { label: null }],
-    ['an extra field', { label: 'x', scopes: ['all'] }],
+    ['an unknown scope', { label: 'x', scopes: ['all'] }],
+    ['an extra field', { label: 'x', owner: 'me' }],
   ])('refuses a key with %s and changes nothing', async (_label, body) => {
     const send = () => t.http.post(`/api/admin/tenants/${tenant.id}/api-keys`).set(adminAuth).send(body);
     await expectUnchanged(t, tenant, send, 400, 'validation_failed');
@@ -196,12 +200,11 @@ describe('tenant API keys on tenant routes', () => {
     );
   });
 
-  it('a revoked key is 401', async () => {
-    const res = await t.http.post(`/api/admin/tenants/${tenant.id}/api-keys`).set(adminAuth).send({}).expect(201);
-    const auth = { Authorization: `Bearer ${res.body.data.key}` };
-    await t.http.get('/api/items').set(auth).expect(200);
-    await t.db.query('UPDATE api_key SET revoked_at = now() WHERE id = $1', [res.body.data.id]);
-    expectError(await t.http.get('/api/items').set(auth), 401, 'unauthorized');
+  it('a key revoked in the database is 401 (no cache in tests)', async () => {
+    const key = await newKey(t, tenant);
+    await t.http.get('/api/items').set(key.auth).expect(200);
+    await t.db.query('UPDATE api_key SET revoked_at = now() WHERE id = $1', [key.id]);
+    expectError(await t.http.get('/api/items').set(key.auth), 401, 'unauthorized');
   });
 });
 
@@ -223,5 +226,102 @@ describe('without ADMIN_TOKEN', () => {
   it('minting a key answers 404 too', async () => {
     const res = await t.http.post(`/api/admin/tenants/${randomUUID()}/api-keys`).set(adminAuth).send({});
     expectError(res, 404, 'not_found');
+  });
+});
+
+describe('admin: listing and disabling tenants', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // Cached keys, as in production: disabling must still take effect at once on this instance.
+    t = await startTestApp({ AUTH_CACHE_TTL_MS: '60000' });
+  });
+  afterAll(() => t.close());
+
+  it('lists every tenant oldest first, page by page, with whether it is disabled', async () => {
+    const made = [await newTenant(t), await newTenant(t)];
+    const seen: { id: string; disabled_at: string | null }[] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await t.http
+        .get('/api/admin/tenants')
+        .set(adminAuth)
+        .query({ limit: 50, ...(cursor ? { cursor } : {}) })
+        .expect(200);
+      seen.push(...res.body.data);
+      cursor = res.body.page.next_cursor ?? undefined;
+    } while (cursor);
+    const ids = seen.map((s) => s.id);
+    expect(ids.indexOf(made[0]!.id)).toBeLessThan(ids.indexOf(made[1]!.id));
+    expect(seen.find((s) => s.id === made[0]!.id)).toMatchObject({ disabled_at: null });
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("a disabled tenant's keys are 403 tenant_disabled at once (cached or not), on every route, until enabled", async () => {
+    const tenant = await newTenant(t);
+    const scoped = await newKey(t, tenant, { scopes: ['orders:read'] });
+    await t.http.get('/api/items').set(tenant.auth).expect(200);
+    const res = await setTenantDisabled(t, tenant, true).set('X-Request-Id', `disable-${tenant.id}`).expect(200);
+    expect(res.body.data).toMatchObject({ id: tenant.id, disabled_at: expect.any(String) });
+    for (const auth of [tenant.auth, scoped.auth]) {
+      expectError(await t.http.get('/api/items').set(auth), 403, 'tenant_disabled');
+      expectError(await t.http.get('/api/me').set(auth), 403, 'tenant_disabled');
+    }
+    await expectUnchanged(
+      t,
+      tenant,
+      () => t.http.post('/api/items').set(tenant.auth).send({ name: 'x' }),
+      403,
+      'tenant_disabled',
+    );
+    // On an admin route it is still a known key, not the admin token: 403 forbidden as before.
+    expectError(await t.http.get('/api/admin/tenants').set(tenant.auth), 403, 'forbidden');
+    await setTenantDisabled(t, tenant, false).expect(200);
+    await t.http.get('/api/items').set(tenant.auth).expect(200);
+    expect(await auditOf(t, tenant.id, 'tenant.disabled')).toEqual([
+      {
+        actor: 'admin',
+        action: 'tenant.disabled',
+        object_type: 'tenant',
+        object_id: tenant.id,
+        old_value: { disabled_at: null },
+        new_value: { disabled_at: res.body.data.disabled_at },
+        request_id: `disable-${tenant.id}`,
+      },
+    ]);
+    expect(await auditOf(t, tenant.id, 'tenant.enabled')).toEqual([
+      expect.objectContaining({
+        old_value: { disabled_at: res.body.data.disabled_at },
+        new_value: { disabled_at: null },
+      }),
+    ]);
+  });
+
+  it('disabling is idempotent: a second disable answers the tenant as it is and writes nothing', async () => {
+    const tenant = await newTenant(t);
+    const first = await setTenantDisabled(t, tenant, true).expect(200);
+    const before = await snapshots(t, [tenant]);
+    const again = await setTenantDisabled(t, tenant, true).expect(200);
+    expect(again.body.data).toEqual(first.body.data);
+    expect(await snapshots(t, [tenant])).toEqual(before);
+    expect(await auditOf(t, tenant.id, 'tenant.disabled')).toHaveLength(1);
+  });
+
+  it('keys can still be made, listed and revoked for a disabled tenant (and do not work until it is enabled)', async () => {
+    const tenant = await newTenant(t);
+    await setTenantDisabled(t, tenant, true).expect(200);
+    const key = await newKey(t, tenant, { scopes: ['inventory:read'] });
+    expectError(await t.http.get('/api/items').set(key.auth), 403, 'tenant_disabled');
+    await setTenantDisabled(t, tenant, false).expect(200);
+    await t.http.get('/api/items').set(key.auth).expect(200);
+  });
+
+  it('disabling an unknown tenant is 404; a tenant key may not disable its own tenant (403); nothing changes', async () => {
+    const tenant = await newTenant(t);
+    expectError(await setTenantDisabled(t, { id: randomUUID() }, true), 404, 'not_found');
+    const own = () => t.http.post(`/api/admin/tenants/${tenant.id}/disable`).set(tenant.auth);
+    await expectUnchanged(t, tenant, own, 403, 'forbidden');
+    expectError(await t.http.get('/api/admin/tenants').query({ limit: 0 }).set(adminAuth), 400, 'validation_failed');
+    expectError(await t.http.get('/api/admin/tenants').query({ cursor: 'x' }).set(adminAuth), 400, 'invalid_cursor');
   });
 });

@@ -11,6 +11,7 @@ import {
   snapshots,
   type TestTenant,
 } from '../support/fixtures.js';
+import { newKey } from '../support/api-keys.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 describe('tenant isolation', () => {
@@ -81,5 +82,21 @@ describe('tenant isolation', () => {
     expect(rowsB.map((r) => r.object_id)).not.toContain(a.id);
     expect(await listAudit(t, b, { object_id: itemA.id })).toEqual([]);
     expect((await listAudit(t, a, { object_id: itemA.id })).length).toBeGreaterThan(0);
+  });
+
+  it("a key of B without the scope is 403 insufficient_scope on A's item as on its own: nothing changes, nothing told", async () => {
+    const reader = await newKey(t, b, { scopes: ['inventory:read'] });
+    const itemB = await newItem(t, b, { qty: 2 });
+    const bodies: unknown[] = [];
+    for (const id of [itemA.id, itemB.id]) {
+      const send = () => t.http.patch(`/api/items/${id}/qty`).set(reader.auth).send({ delta: -1 });
+      const res = await expectUnchanged(t, [a, b], send, 403, 'insufficient_scope');
+      bodies.push({ message: res.body.message, details: res.body.details });
+    }
+    expect(bodies[0]).toEqual(bodies[1]);
+    // With the scope, A's item is still unknown to B.
+    const writer = await newKey(t, b, { scopes: ['inventory:write'] });
+    const write = () => t.http.patch(`/api/items/${itemA.id}/qty`).set(writer.auth).send({ delta: -1 });
+    await expectUnchanged(t, [a, b], write, 404, 'not_found');
   });
 });

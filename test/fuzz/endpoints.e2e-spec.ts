@@ -4,6 +4,8 @@ import type { Response } from 'supertest';
 import { EVENT_TYPES } from '../../src/events/event.js';
 import { checkLedger } from '../../src/ledger/ledger-check.js';
 import { MOVEMENT_TYPES } from '../../src/ledger/movement.js';
+import { SCOPES } from '../../src/auth/scopes.js';
+import { newKey } from '../support/api-keys.js';
 import { newItem, newTenant, type TestTenant } from '../support/fixtures.js';
 import { feed } from '../support/events.js';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/test-app.js';
@@ -65,6 +67,9 @@ interface World {
   orders: string[];
   tenants: string[];
   webhooks: string[];
+  /** A third tenant, and its keys, for the admin routes that disable tenants and revoke or rotate keys. */
+  spares: string[];
+  spareKeys: string[];
 }
 
 describe('fuzz: every endpoint against hostile input', () => {
@@ -110,6 +115,9 @@ describe('fuzz: every endpoint against hostile input', () => {
     }
     const page = await feed(t, a, { limit: 5 }).expect(200);
     const codes = ['default', 'FUZZ-2'];
+    const spare = await newTenant(t);
+    const spareKeys = [spare.keyId];
+    for (let i = 0; i < 2; i++) spareKeys.push((await newKey(t, spare)).id);
     w = {
       a,
       b,
@@ -122,6 +130,8 @@ describe('fuzz: every endpoint against hostile input', () => {
       orders,
       tenants: [a.id],
       webhooks,
+      spares: [spare.id],
+      spareKeys,
     };
   });
 
@@ -141,16 +151,26 @@ describe('fuzz: every endpoint against hostile input', () => {
   const compact = (o: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const limit = optional(fc.integer({ min: 1, max: 100 }).map(String));
+  const page = {
+    valid: fc.record({ limit }).map(compact) as fc.Arbitrary<Record<string, string>>,
+    keys: ['limit', 'cursor'],
+  };
+  const future = fc
+    .integer({ min: 60, max: 10 * 365 * 86_400 })
+    .map((s) => new Date(Date.now() + s * 1000).toISOString());
+  const keyBody = fc
+    .record({
+      label: optional(name()),
+      scopes: optional(fc.subarray([...SCOPES], { minLength: 1 })),
+      expires_at: optional(future),
+    })
+    .map(compact);
 
   const bodyless: BodySpec = { valid: fc.constant({}), bodyless: true };
 
   const webhookEndpoints = (): Record<string, Endpoint> => {
     const url = fc.constantFrom('http://127.0.0.1:9/hooks/a', 'https://127.0.0.1:9/x?y=1', 'http://localhost:9/h');
     const types = fc.subarray([...EVENT_TYPES], { minLength: 1 });
-    const page = {
-      valid: fc.record({ limit }).map(compact) as fc.Arbitrary<Record<string, string>>,
-      keys: ['limit', 'cursor'],
-    };
     return {
       'POST /api/webhooks': {
         method: 'post',
@@ -607,11 +627,54 @@ describe('fuzz: every endpoint against hostile input', () => {
         auth: 'admin',
         body: { valid: fc.record({ name: name() }), required: ['name'] },
       },
+      'GET /api/admin/tenants': {
+        method: 'get',
+        path: '/api/admin/tenants',
+        auth: 'admin',
+        body: bodyless,
+        query: page,
+      },
+      'POST /api/admin/tenants/:id/disable': {
+        method: 'post',
+        path: '/api/admin/tenants/:spare/disable',
+        auth: 'admin',
+        body: bodyless,
+      },
+      'POST /api/admin/tenants/:id/enable': {
+        method: 'post',
+        path: '/api/admin/tenants/:spare/enable',
+        auth: 'admin',
+        body: bodyless,
+      },
       'POST /api/admin/tenants/:id/api-keys': {
         method: 'post',
         path: '/api/admin/tenants/:tenant/api-keys',
         auth: 'admin',
-        body: { valid: fc.record({ label: optional(name()) }).map(compact), optional: true },
+        body: { valid: keyBody, optional: true },
+      },
+      'GET /api/admin/tenants/:id/api-keys': {
+        method: 'get',
+        path: '/api/admin/tenants/:tenant/api-keys',
+        auth: 'admin',
+        body: bodyless,
+        query: page,
+      },
+      'DELETE /api/admin/tenants/:id/api-keys/:key': {
+        method: 'delete',
+        path: `/api/admin/tenants/${w.spares[0]}/api-keys/:spareKey`,
+        auth: 'admin',
+        body: bodyless,
+      },
+      'POST /api/admin/tenants/:id/api-keys/:key/rotate': {
+        method: 'post',
+        path: `/api/admin/tenants/${w.spares[0]}/api-keys/:spareKey/rotate`,
+        auth: 'admin',
+        body: {
+          valid: fc
+            .tuple(keyBody, optional(future))
+            .map(([body, old]) => compact({ ...body, old_key_expires_at: old })),
+          optional: true,
+        },
       },
       'GET /api/admin/ledger': {
         method: 'get',
@@ -659,7 +722,13 @@ describe('fuzz: every endpoint against hostile input', () => {
     'POST /api/orders/:id/transitions',
     'GET /api/audit-logs',
     'POST /api/admin/tenants',
+    'GET /api/admin/tenants',
+    'POST /api/admin/tenants/:id/disable',
+    'POST /api/admin/tenants/:id/enable',
     'POST /api/admin/tenants/:id/api-keys',
+    'GET /api/admin/tenants/:id/api-keys',
+    'DELETE /api/admin/tenants/:id/api-keys/:key',
+    'POST /api/admin/tenants/:id/api-keys/:key/rotate',
     'GET /api/admin/ledger',
     'POST /api/webhooks',
     'GET /api/webhooks',

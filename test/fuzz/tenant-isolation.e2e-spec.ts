@@ -5,7 +5,10 @@ import { allPages, newItem, newTenant, type TestTenant } from '../support/fixtur
 import { type EventData, feed, readAll } from '../support/events.js';
 import type { MovementData } from '../support/ledger.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { grants, type RouteScope, SCOPES } from '../../src/auth/scopes.js';
+import { newKey, type TestKey } from '../support/api-keys.js';
 import { announceSeed, expectContract, fingerprint, fuzzParams, Tally } from './support/fuzz-kit.js';
+import { scopedCalls, type ScopeWorld } from './support/scoped-calls.js';
 
 // Tenant isolation, fuzzed: tenant B's key on every endpoint, naming tenant A's
 // ids (items, warehouses, reservations, orders, in any state, any letter case),
@@ -13,6 +16,8 @@ import { announceSeed, expectContract, fingerprint, fuzzParams, Tally } from './
 // for the idempotent DELETE; a per_line batch fails every such line), or an empty
 // list; nothing of A (or B) changes; nothing of A shows up in the answer. And B's
 // event feed and movement list, read to the end, hold nothing of A's activity.
+// Scopes: every route that needs one, called with every key of B's that lacks
+// it, on B's own objects or A's: 403 insufficient_scope naming it, nothing changes.
 
 interface A {
   tenant: TestTenant;
@@ -25,6 +30,7 @@ interface A {
   secrets: string[];
   warehouseCode: string;
   eventCursor: string;
+  world: ScopeWorld;
 }
 
 describe("fuzz: tenant B on tenant A's ids", () => {
@@ -33,11 +39,14 @@ describe("fuzz: tenant B on tenant A's ids", () => {
   let b: TestTenant;
   let bItem: string;
   let aCursor: string;
+  let bWorld: ScopeWorld;
+  /** B's keys: each scope alone, and for each scope every other scope that does not grant it. */
+  let bKeys: TestKey[];
   const tally = new Tally();
 
   beforeAll(async () => {
     announceSeed();
-    t = await startTestApp({ ENABLE_CRON: 'false' });
+    t = await startTestApp({ ENABLE_CRON: 'false', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' });
     const tenant = await newTenant(t);
     b = await newTenant(t);
     bItem = (await newItem(t, b, { qty: 50, name: 'b-item' })).id;
@@ -121,8 +130,60 @@ describe("fuzz: tenant B on tenant A's ids", () => {
       secrets: ['a-secret', tenant.id, ...skus.map((sku) => sku.toLowerCase())],
       warehouseCode: 'A-SECRET-WH',
       eventCursor: events.body.page.next_cursor,
+      world: {
+        items,
+        skus,
+        warehouses: [tenant.defaultWarehouseId, wh.body.data.id],
+        reservations,
+        orders,
+        webhooks: [await webhookOf(tenant)],
+        eventCursor: events.body.page.next_cursor,
+      },
     };
+    bWorld = await worldOfB();
+    const routeScopes = SCOPES.filter((s): s is RouteScope => s !== '*');
+    bKeys = [];
+    for (const scope of routeScopes) bKeys.push(await newKey(t, b, { scopes: [scope] }));
+    for (const scope of routeScopes) {
+      bKeys.push(await newKey(t, b, { scopes: routeScopes.filter((other) => !grants([other], scope)) }));
+    }
   });
+
+  async function webhookOf(tenant: TestTenant): Promise<string> {
+    const res = await t.http
+      .post('/api/webhooks')
+      .set(tenant.auth)
+      .send({ url: 'http://127.0.0.1:9/hooks/iso' })
+      .expect(201);
+    return res.body.data.id;
+  }
+
+  /** B's own objects of every kind, for the scope checks. */
+  async function worldOfB(): Promise<ScopeWorld> {
+    const sku = 'ISO-B-1';
+    const item = (await newItem(t, b, { qty: 50, sku, name: 'b-scoped' })).id;
+    const wh = await t.http.post('/api/warehouses').set(b.auth).send({ code: 'B-2', name: 'b-second' }).expect(201);
+    const hold = await t.http
+      .post('/api/reservations')
+      .set(b.auth)
+      .send({ lines: [{ item_id: item, quantity: 1 }] })
+      .expect(201);
+    const order = await t.http
+      .post('/api/orders')
+      .set(b.auth)
+      .send({ currency: 'EUR', lines: [{ item_id: item, quantity: 1, unit_price: 5 }] })
+      .expect(201);
+    const events = await feed(t, b, { limit: 2 }).expect(200);
+    return {
+      items: [item, bItem],
+      skus: [sku],
+      warehouses: [b.defaultWarehouseId, wh.body.data.id],
+      reservations: [hold.body.data.id, order.body.data.reservation_id],
+      orders: [order.body.data.id],
+      webhooks: [await webhookOf(b)],
+      eventCursor: events.body.page.next_cursor,
+    };
+  }
 
   afterAll(async () => {
     console.log(tally.line('tenant isolation'));
@@ -442,6 +503,61 @@ describe("fuzz: tenant B on tenant A's ids", () => {
       }),
       fuzzParams(300),
     );
+  });
+
+  it("every route with each of B's keys lacking its scope, on B's ids or A's: 403 insufficient_scope, nothing changes", async () => {
+    const doc = (await t.http.get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, any>> };
+    const scopeOf = new Map<string, RouteScope>();
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const scope = op['x-required-scope'] as RouteScope | undefined;
+        if (scope) scopeOf.set(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`, scope);
+      }
+    }
+    const calls = scopedCalls(bWorld, a.world);
+    // Every route with a scope has its call here: a new route cannot be left out.
+    expect(Object.keys(calls).sort()).toEqual([...scopeOf.keys()].sort());
+
+    for (const [route, scope] of scopeOf) {
+      const lacking = bKeys.filter((key) => !grants(key.scopes, scope));
+      expect({ route, lacking: lacking.length >= 5 }).toEqual({ route, lacking: true });
+      for (const key of lacking) {
+        await fc.assert(
+          fc.asyncProperty(calls[route]!, async (call) => {
+            const context = `${route} with [${key.scopes.join(', ')}]: ${call.method.toUpperCase()} ${call.path} ${JSON.stringify(call.body ?? null)}`;
+            const before = await fingerprint(t, [a.tenant.id, b.id]);
+            let req = t.http[call.method](call.path).set(key.auth);
+            if (call.body) req = req.send(call.body);
+            const res: Response = await req;
+            tally.add(res);
+            expectContract(res, context);
+            expect({
+              context,
+              status: res.status,
+              error: res.body.error,
+              scope: res.body.details?.[0]?.required_scope,
+            }).toEqual({
+              context,
+              status: 403,
+              error: 'insufficient_scope',
+              scope,
+            });
+            expect({ context, state: await fingerprint(t, [a.tenant.id, b.id]) }).toEqual({ context, state: before });
+          }),
+          fuzzParams(2),
+        );
+      }
+    }
+
+    // And the calls reach their routes: with a key holding the scope, none is refused for it.
+    for (const [route, scope] of scopeOf) {
+      const holder = bKeys.find((key) => key.scopes.length === 1 && key.scopes[0] === scope)!;
+      const [call] = fc.sample(calls[route]!, { seed: 1, numRuns: 1 });
+      let req = t.http[call!.method](call!.path).set(holder.auth);
+      if (call!.body) req = req.send(call!.body);
+      const res: Response = await req;
+      expect({ route, status: res.status < 500 && res.status !== 403 }).toEqual({ route, status: true });
+    }
   });
 
   it("B's event feed and movement list, read to the end, hold only B's rows: none of A's activity", async () => {

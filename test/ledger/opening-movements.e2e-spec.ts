@@ -1,40 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../src/database/data-source-options.js';
-import { MIGRATIONS } from '../../src/database/migrations/index.js';
+import { describe, expect, it } from '@jest/globals';
 import { StockLedger1732700000000 } from '../../src/database/migrations/1732700000000-stock-ledger.js';
 import { checkLedger } from '../../src/ledger/ledger-check.js';
-import { directDatabaseUrl, withDatabase } from '../support/util.js';
+import { scratchDatabase } from '../support/scratch-database.js';
 
 // The ledger migration on a database with stock: one `opening` movement per row
 // that holds something, numbered 1, and books that balance from the start.
 
-const name = `inventory_ledger_${randomBytes(4).toString('hex')}`;
-let admin: pg.Client;
-
-beforeAll(async () => {
-  admin = new pg.Client({ connectionString: directDatabaseUrl() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-});
-afterAll(async () => {
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
-});
-
-/** A data source on the scratch database that knows the migrations up to (without) `before`, or all. */
-async function scratch(before?: unknown): Promise<DataSource> {
-  const upTo = before ? MIGRATIONS.indexOf(before as (typeof MIGRATIONS)[number]) : MIGRATIONS.length;
-  const ds = new DataSource({
-    ...dataSourceOptions(withDatabase(directDatabaseUrl(), name)),
-    migrations: MIGRATIONS.slice(0, upTo),
-  });
-  await ds.initialize();
-  await ds.runMigrations({ transaction: 'each' });
-  return ds;
-}
+const scratch = scratchDatabase('inventory_ledger');
 
 describe('migration StockLedger1732700000000', () => {
   it('writes one opening movement per non-zero stock row, seq 1, and checkLedger is clean', async () => {

@@ -142,7 +142,10 @@ export async function snapshot(t: TestApp, tenantId: string): Promise<Record<str
     items: await q('SELECT * FROM item WHERE tenant_id = $1 ORDER BY id'),
     stock: await q('SELECT * FROM stock WHERE tenant_id = $1 ORDER BY item_id, warehouse_id'),
     warehouses: await q('SELECT * FROM warehouse WHERE tenant_id = $1 ORDER BY id'),
-    apiKeys: await q('SELECT id, label, revoked_at FROM api_key WHERE tenant_id = $1 ORDER BY id'),
+    // Not last_used_at: bookkeeping each instance writes on a timer, not state a request changes.
+    apiKeys: await q(
+      'SELECT id, label, scopes, expires_at, revoked_at, rotated_from FROM api_key WHERE tenant_id = $1 ORDER BY id',
+    ),
     audit: await q('SELECT id FROM audit_log WHERE tenant_id = $1 ORDER BY id'),
     reservations: await q('SELECT * FROM reservation WHERE tenant_id = $1 ORDER BY id'),
     reservationLines: await q(

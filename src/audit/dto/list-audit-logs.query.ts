@@ -1,21 +1,8 @@
-import { IsIn, IsInt, IsISO8601, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { IsId, Optional, QueryInt } from '../../common/validation.js';
+import { IsIn, IsISO8601, IsString, Matches } from 'class-validator';
+import { IsId, Optional } from '../../common/validation.js';
+import { PageQuery } from '../../common/page.query.js';
 
-export class ListAuditLogsQuery {
-  /** Page size, 1..100. */
-  @Optional()
-  @QueryInt()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  /** `page.next_cursor` of the previous page. */
-  @Optional()
-  @IsString()
-  @MaxLength(1024)
-  cursor?: string;
-
+export class ListAuditLogsQuery extends PageQuery {
   /** e.g. `item`, `tenant`, `api_key`. */
   @Optional()
   @IsIn(['tenant', 'api_key', 'warehouse', 'item', 'reservation', 'order'])

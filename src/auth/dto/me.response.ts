@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ApiKeyResponse } from './tenant.response.js';
 
 export class MeResponse {
   @ApiProperty({
@@ -13,4 +14,10 @@ export class MeResponse {
     example: 'api_key:7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b',
   })
   actor!: string;
+
+  @ApiProperty({
+    type: ApiKeyResponse,
+    description: 'The key making this call, as the service knew it (up to AUTH_CACHE_TTL_MS ago)',
+  })
+  api_key!: ApiKeyResponse;
 }

@@ -9,6 +9,7 @@ import { Events1732720000000 } from './1732720000000-events.js';
 import { Webhooks1732730000000 } from './1732730000000-webhooks.js';
 import { FeedOrder1732735000000 } from './1732735000000-feed-order.js';
 import { WebhookBatches1732736000000 } from './1732736000000-webhook-batches.js';
+import { ApiKeyScopes1732740000000 } from './1732740000000-api-key-scopes.js';
 import { EventTraceContext1732741000000 } from './1732741000000-event-trace-context.js';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and tests load the same set. */
@@ -24,5 +25,6 @@ export const MIGRATIONS = [
   Webhooks1732730000000,
   FeedOrder1732735000000,
   WebhookBatches1732736000000,
+  ApiKeyScopes1732740000000,
   EventTraceContext1732741000000,
 ];

@@ -1,21 +1,8 @@
-import { IsInt, IsNotEmpty, IsString, Max, MaxLength, Min } from 'class-validator';
-import { Optional, QueryInt, MaxChars } from '../../common/validation.js';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { Optional, MaxChars } from '../../common/validation.js';
+import { PageQuery } from '../../common/page.query.js';
 
-export class ListItemsQuery {
-  /** Page size, 1..100 (default 20). */
-  @Optional()
-  @QueryInt()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  /** `page.next_cursor` of the previous page. */
-  @Optional()
-  @IsString()
-  @MaxLength(1024)
-  cursor?: string;
-
+export class ListItemsQuery extends PageQuery {
   /** Exact SKU. */
   @Optional()
   @IsString()

@@ -1,23 +1,10 @@
-import { IsIn, IsInt, IsISO8601, IsNotEmpty, IsString, Max, MaxLength, Min } from 'class-validator';
-import { IsId, MaxChars, Optional, QueryInt } from '../../common/validation.js';
+import { IsIn, IsISO8601, IsNotEmpty, IsString } from 'class-validator';
+import { IsId, MaxChars, Optional } from '../../common/validation.js';
 import { MOVEMENT_TYPES, type MovementType } from '../movement.js';
+import { PageQuery } from '../../common/page.query.js';
 
 /** The filters of an item's movements (GET /api/items/:id/movements). */
-export class ItemMovementsQuery {
-  /** Page size, 1..100 (default 20). */
-  @Optional()
-  @QueryInt()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  /** `page.next_cursor` of the previous page. */
-  @Optional()
-  @IsString()
-  @MaxLength(1024)
-  cursor?: string;
-
+export class ItemMovementsQuery extends PageQuery {
   /** Movements of this warehouse only. */
   @Optional()
   @IsId()

@@ -1,18 +1,3 @@
-import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
-import { Optional, QueryInt } from '../../common/validation.js';
+import { PageQuery } from '../../common/page.query.js';
 
-export class ListWarehousesQuery {
-  /** Page size, 1..100 (default 20). */
-  @Optional()
-  @QueryInt()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  /** `page.next_cursor` of the previous page. */
-  @Optional()
-  @IsString()
-  @MaxLength(1024)
-  cursor?: string;
-}
+export class ListWarehousesQuery extends PageQuery {}

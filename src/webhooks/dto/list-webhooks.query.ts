@@ -1,21 +1,8 @@
-import { IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
-import { Optional, QueryInt } from '../../common/validation.js';
+import { IsIn } from 'class-validator';
+import { Optional } from '../../common/validation.js';
+import { PageQuery } from '../../common/page.query.js';
 
-export class ListWebhooksQuery {
-  /** Page size, 1..100 (default 20). */
-  @Optional()
-  @QueryInt()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  /** `page.next_cursor` of the previous page. */
-  @Optional()
-  @IsString()
-  @MaxLength(1024)
-  cursor?: string;
-}
+export class ListWebhooksQuery extends PageQuery {}
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 
