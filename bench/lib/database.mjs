@@ -47,12 +47,18 @@ export async function benchTenant(client, name) {
     );
   }
   const key = generateApiKey();
-  await client.query('INSERT INTO api_key (tenant_id, label, key_hash, key_prefix) VALUES ($1, $2, $3, $4)', [
-    tenant.id,
-    'bench',
-    key.hash,
-    key.prefix,
-  ]);
+  // Every scope; a build from before scopes (--compare-build) has no such column.
+  const scoped = (
+    await client.query(
+      `SELECT 1 FROM information_schema.columns WHERE table_name = 'api_key' AND column_name = 'scopes'`,
+    )
+  ).rowCount;
+  await client.query(
+    scoped
+      ? `INSERT INTO api_key (tenant_id, label, key_hash, key_prefix, scopes) VALUES ($1, $2, $3, $4, '{*}')`
+      : 'INSERT INTO api_key (tenant_id, label, key_hash, key_prefix) VALUES ($1, $2, $3, $4)',
+    [tenant.id, 'bench', key.hash, key.prefix],
+  );
   const warehouse = (await client.query('SELECT id FROM warehouse WHERE tenant_id = $1 AND is_default', [tenant.id]))
     .rows[0];
   return { id: tenant.id, key: key.key, warehouseId: warehouse.id };
