@@ -25,9 +25,11 @@ async function createItemThroughSwaggerUi(page: Page, url: string, key: string, 
 
   await page.locator('button.authorize').first().click();
   const modal = page.locator('.modal-ux');
-  await modal.locator('input[type="text"], input[type="password"]').first().fill(key);
-  await modal.locator('button.modal-btn.auth.authorize').click();
-  await modal.locator('button.btn-done').click();
+  // The API-key scheme (`bearer`); the dialog also has one for METRICS_TOKEN.
+  const apiKey = modal.locator('form').filter({ hasText: 'bearer (http, Bearer)' });
+  await apiKey.locator('input[type="text"], input[type="password"]').first().fill(key);
+  await apiKey.locator('button.modal-btn.auth.authorize').click();
+  await modal.locator('button.btn-done').first().click();
 
   const operation = page.locator('#operations-items-items_create');
   await operation.locator('.opblock-summary').click();

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Webhook } from 'standardwebhooks';
 import { expectError, listAudit, newItem, newTenant, type TestTenant } from '../support/fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -8,6 +8,11 @@ import { createWebhook, newWebhook, RELAY_ENV, startRelay } from '../support/web
 
 let t: TestApp;
 let strict: TestApp;
+/** Undone after each test. */
+const afterThis: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const undo of afterThis.splice(0)) await undo();
+});
 let tenant: TestTenant;
 let other: TestTenant;
 let receiver: Receiver;
@@ -170,7 +175,10 @@ describe('webhook endpoints', () => {
   it('checks the address again at delivery: a relay that may not reach loopback sends nothing there', async () => {
     const tenant3 = await newTenant(t);
     const hook = await newWebhook(t, tenant3, receiver, 'guarded', { event_types: ['item.created'] });
-    startRelay(strict);
+    // It relays every tenant of this file: stopped after this test, or it would refuse (and
+    // then pause) the loopback endpoints of the tests after it too.
+    const relay = startRelay(strict);
+    afterThis.push(() => relay.stop());
     await newItem(t, tenant3);
     let attempts: any[] = [];
     for (let i = 0; i < 200 && attempts.length === 0; i++) {
