@@ -58,8 +58,9 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
   async list(ctx: RequestContext, query: ListEventsQuery, closed: () => boolean): Promise<Page<EventResponse>> {
     const manager = this.dataSource.manager;
     const limit = query.limit ?? 20;
+    const after = query.after === undefined ? undefined : this.position(query.after);
     // Without a cursor: from the oldest event kept (after the purge's mark).
-    let from = query.after === undefined ? await this.start(ctx.tenantId) : this.position(query.after);
+    let from = after ?? (await this.start(ctx.tenantId));
     const deadline = Date.now() + (query.wait ?? 0) * 1000;
     let page = await readFeed(manager, ctx.tenantId, from, limit, query.types);
     for (let i = 0; page.rows.length === 0 && Date.now() < deadline && !this.stopping && !closed(); i++) {
@@ -69,7 +70,7 @@ export class EventsService implements OnModuleInit, BeforeApplicationShutdown {
       page = await readFeed(manager, ctx.tenantId, from, limit, query.types);
     }
     // After the read: a purge that went past the cursor before it (or while it ran) has moved the mark by now.
-    if (query.after !== undefined) await this.assertKept(ctx.tenantId, this.position(query.after));
+    if (after) await this.assertKept(ctx.tenantId, after);
     const reached = page.through ?? page.rows.at(-1) ?? from;
     return new Page(page.rows.map(toEventView), this.cursorAfter(reached), limit);
   }
