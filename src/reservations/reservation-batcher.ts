@@ -6,6 +6,7 @@ import type { RequestContext } from '../common/request-context.js';
 import { Env } from '../config/env.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import {
+  type HoldExtra,
   type HoldJob,
   type HoldRequest,
   type HoldResult,
@@ -23,7 +24,8 @@ const MIN_LOCK_WAIT_MS = 50;
 interface Pending extends HoldJob {
   /** When this request has waited for row locks as long as DB_LOCK_TIMEOUT_MS allows (performance.now()). */
   deadline: number;
-  resolve(view: ReservationView): void;
+  /** With the reservation, or what the request's extra made of it (an order). */
+  resolve(answer: unknown): void;
   reject(error: unknown): void;
 }
 
@@ -80,10 +82,16 @@ export class ReservationBatcher {
     this.waitSlots = new Slots(Math.max(1, Math.floor(env.DB_POOL_SIZE / 2)));
   }
 
-  submit(ctx: RequestContext, request: HoldRequest): Promise<ReservationView> {
+  /**
+   * A reservation, or, with `extra`, what the request makes of its hold (an
+   * order, written in the batch's statement): answers that.
+   */
+  submit(ctx: RequestContext, request: HoldRequest): Promise<ReservationView>;
+  submit<T>(ctx: RequestContext, request: HoldRequest, extra: HoldExtra<T>): Promise<T>;
+  submit(ctx: RequestContext, request: HoldRequest, extra?: HoldExtra<unknown>): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const deadline = performance.now() + this.env.DB_LOCK_TIMEOUT_MS;
-      this.fresh.push(ctx.tenantId, { ctx, request, deadline, resolve, reject });
+      this.fresh.push(ctx.tenantId, { ctx, request, extra, deadline, resolve, reject });
     });
   }
 
@@ -171,7 +179,7 @@ export class ReservationBatcher {
         this.logger.warn(`batch of ${batch.length} failed (${String(err)}); retrying one by one`);
         for (const job of batch) {
           try {
-            job.resolve(await this.tx.runOwn((m) => this.holds.reserveIn(m, job.ctx, job.request)));
+            job.resolve(await this.tx.runOwn((m) => this.holds.reserveOne(m, job)));
           } catch (error) {
             job.reject(error);
           }
@@ -222,7 +230,7 @@ const itemsOf = (job: Pending): string[] => [...new Set(job.request.lines.map((l
 /** Answers the decided requests; contended ones are left for the caller. */
 function settleDecided(batch: Pending[], results: HoldResult[]): void {
   results.forEach((result, i) => {
-    if ('view' in result) batch[i]!.resolve(result.view);
+    if ('view' in result) batch[i]!.resolve(result.answer);
     else if ('error' in result) batch[i]!.reject(result.error);
   });
 }

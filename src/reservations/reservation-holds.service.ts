@@ -36,13 +36,36 @@ export interface HoldRequest {
 export interface HoldJob {
   ctx: RequestContext;
   request: HoldRequest;
+  /** What else the request makes with its hold (an order), written with it. */
+  extra?: HoldExtra<unknown>;
 }
 
 /**
- * What became of one request of a batch: held, refused, or (when the batch
- * skips locked rows) not decided because a row of its items is locked elsewhere.
+ * What a request makes with its hold besides the reservation (an order made with
+ * it), so that a batch writes it in the same statement as the hold; all the
+ * reservations module knows of it (it never reads the orders' tables).
  */
-export type HoldResult = { view: ReservationView } | { error: DomainError } | { contended: string };
+export interface HoldExtra<T> {
+  /**
+   * A refusal that ranks after every stock answer (an order's amount out of
+   * range): answered instead of a hold the request would get, which then takes
+   * no units, so that later requests of the batch may have them.
+   */
+  refusal?: DomainError;
+  /**
+   * Adds its rows to the batch's unit of work, once the hold is taken (collected
+   * parts, so that every request's rows go in one of each), and answers what the
+   * request answers instead of the reservation.
+   */
+  write(uow: UnitOfWork, reservation: ReservationView): T;
+}
+
+/**
+ * What became of one request of a batch: held (with what it answers: the
+ * reservation, or what its extra made), refused, or (when the batch skips locked
+ * rows) not decided because a row of its items is locked elsewhere.
+ */
+export type HoldResult = { view: ReservationView; answer: unknown } | { error: DomainError } | { contended: string };
 
 export interface ReserveOptions {
   /** Never wait for a row lock: requests on items with a row locked elsewhere come back `contended`. */
@@ -75,11 +98,16 @@ export class ReservationHoldsService {
 
   /** One request, on the caller's transaction (orders reserve inside their own). */
   async reserveIn(manager: EntityManager, ctx: RequestContext, request: HoldRequest): Promise<ReservationView> {
+    return (await this.reserveOne(manager, { ctx, request })) as ReservationView;
+  }
+
+  /** One request with what it makes of its hold, on the caller's transaction: answers what the request answers. */
+  async reserveOne(manager: EntityManager, job: HoldJob): Promise<unknown> {
     // Without skipLocked every request is decided (its lock waits are bounded by lock_timeout).
-    const [result] = await this.reserveMany(manager, ctx.tenantId, [{ ctx, request }]);
+    const [result] = await this.reserveMany(manager, job.ctx.tenantId, [job]);
     if (!result || 'contended' in result) throw new Error('a reservation that waits for its locks came back undecided');
     if ('error' in result) throw result.error;
-    return result.view;
+    return result.answer;
   }
 
   /**
@@ -133,18 +161,21 @@ export class ReservationHoldsService {
       }
     });
 
-    let plan = decide(candidates, lines, stock);
+    const refusals = new Map(jobs.flatMap((job, i) => (job.extra?.refusal ? [[i, job.extra.refusal] as const] : [])));
+    let plan = decide(candidates, lines, stock, refusals);
     if (plan.short.size > 0) {
       plan = await this.freeLapsedHolds(manager, jobs[[...plan.short.keys()][0]!]!.ctx, {
         candidates,
         lines,
         stock,
         plan,
+        refusals,
       });
     }
     for (const [i, shortages] of plan.short) {
       results[i] = { error: new InsufficientStockError('Not enough available stock for every line', shortages) };
     }
+    for (const [i, error] of plan.refused) results[i] = { error };
     if (plan.accepted.size > 0) {
       // Accepted requests have live items, so the lock statement returned rows, and now().
       if (!now) throw new Error('holds accepted without the transaction timestamp');
@@ -185,8 +216,10 @@ export class ReservationHoldsService {
           newValue: view,
         })),
       );
+      // What the requests make of their holds (orders), in the same statement.
+      const answers = accepted.map(({ job, view }) => (job.extra ? job.extra.write(uow, view) : view));
       await uow.flush();
-      for (const a of accepted) results[a.i] = { view: a.view };
+      accepted.forEach((a, n) => (results[a.i] = { view: a.view, answer: answers[n] }));
     }
     return results;
   }
@@ -206,16 +239,30 @@ export class ReservationHoldsService {
       lines,
       stock,
       plan,
-    }: { candidates: number[]; lines: RequestedLine[][]; stock: PrioritizedStock[]; plan: Plan },
+      refusals,
+    }: {
+      candidates: number[];
+      lines: RequestedLine[][];
+      stock: PrioritizedStock[];
+      plan: Plan;
+      refusals: ReadonlyMap<number, DomainError>;
+    },
   ): Promise<Plan> {
     return inSavepoint(manager, async () => {
       const freed = await this.expiry.expireLapsedOn(manager, ctx, stock);
-      const next = freed.length > 0 ? decide(candidates, lines, withoutHolds(stock, freed)) : plan;
+      const next = freed.length > 0 ? decide(candidates, lines, withoutHolds(stock, freed), refusals) : plan;
       const gained = [...plan.short.keys()].some((i) => next.accepted.has(i));
       if (gained) return { keep: true, result: next };
-      // Undone: the same answers, but a refusal says what is available without the lapsed holds, as reads do.
-      const short = new Map([...plan.short].map(([i, shortages]) => [i, next.short.get(i) ?? shortages]));
-      return { keep: false, result: { accepted: plan.accepted, short } };
+      // Undone: the same answers, but a refusal says what is available without the lapsed holds, as reads do,
+      // and a request that the freed units would have served gets the refusal that ranks after stock.
+      const refused = new Map(plan.refused);
+      const short = new Map<number, Shortage[]>();
+      for (const [i, shortages] of plan.short) {
+        const error = next.refused.get(i);
+        if (error) refused.set(i, error);
+        else short.set(i, next.short.get(i) ?? shortages);
+      }
+      return { keep: false, result: { accepted: plan.accepted, short, refused } };
     });
   }
 
@@ -261,6 +308,8 @@ export class ReservationHoldsService {
 interface Plan {
   accepted: Map<number, HoldLine[]>;
   short: Map<number, Shortage[]>;
+  /** Requests the stock would serve, refused for what ranks after it (HoldExtra.refusal): they take no units. */
+  refused: Map<number, DomainError>;
 }
 
 /** The locked counts after `freed` holds went back. */
@@ -271,7 +320,12 @@ function withoutHolds(stock: PrioritizedStock[], freed: HoldLine[]): Prioritized
 }
 
 /** Each candidate in arrival order, all-or-nothing, against what the earlier ones left. */
-function decide(candidates: number[], lines: RequestedLine[][], stock: PrioritizedStock[]): Plan {
+function decide(
+  candidates: number[],
+  lines: RequestedLine[][],
+  stock: PrioritizedStock[],
+  refusals: ReadonlyMap<number, DomainError>,
+): Plan {
   const remaining = new Map(stock.map((s) => [stockKey(s), s.on_hand - s.reserved]));
   const rowsOfItem = new Map<string, PrioritizedStock[]>();
   for (const s of stock) {
@@ -281,6 +335,7 @@ function decide(candidates: number[], lines: RequestedLine[][], stock: Prioritiz
   }
   const accepted = new Map<number, HoldLine[]>();
   const short = new Map<number, Shortage[]>();
+  const refused = new Map<number, DomainError>();
   for (const i of candidates) {
     // Only the rows of this request's items, at what is left of them.
     const levels: StockLevel[] = [...new Set(lines[i]!.map((l) => l.item_id))].flatMap((itemId) =>
@@ -297,8 +352,13 @@ function decide(candidates: number[], lines: RequestedLine[][], stock: Prioritiz
       short.set(i, shortages);
       continue;
     }
+    const refusal = refusals.get(i);
+    if (refusal) {
+      refused.set(i, refusal);
+      continue;
+    }
     for (const h of holds) remaining.set(stockKey(h), remaining.get(stockKey(h))! - h.quantity);
     accepted.set(i, holds);
   }
-  return { accepted, short };
+  return { accepted, short, refused };
 }
