@@ -6,13 +6,15 @@
 //   hot-item     64 connections, POST /api/reservations of 1 unit of one item
 //   spread       the same over 1,000 items chosen at random
 //   order-flow   reserve -> create order -> confirm, 32 connections
+//   flash-sale   create an order of 1 unit of the hot item (its own hold) -> confirm, 64 connections
 //   http-floor   GET /api/me (authenticated, no database work but a cached key lookup)
 //   hot-item idempotent  hot-item with a fresh Idempotency-Key per request (reported, no target)
 //   hot-item webhook, spread webhook  the same with one webhook endpoint subscribed to every event and a
 //                local receiver: throughput, and the delivery lag (commit -> receiver) p50/p99
 //   hot-item webhook batched, spread webhook batched  the same, the endpoint taking batches of up to 100 events
 //   feed-read    GET /api/events pages of 100 from the start of the feed, one client: events read per second
-//   baselines    pgbench running the naive transaction of hot-item and spread at 64 clients
+//   baselines    pgbench running the naive transaction of hot-item and spread at 64 clients, and the
+//                naive pair of transactions of flash-sale (create, then confirm)
 //   orders-list  bench/orders-list.mjs at 1,000,000 orders
 //   stock-ops    bench/stock-ops.mjs: a 1,000-line batch against 1,000 single adjustments, the 100,000-row sync
 //   (the movement list at 10 million movements is bench/movements-list.mjs: its seed alone takes minutes)
@@ -101,24 +103,11 @@ try {
       'order-flow',
       async (tag) => {
         const r = await measure((ref) => ({ connections: 32, requests: orderFlow(ref) }), { tag });
-        const confirmed = Number(
-          (
-            await client.query(
-              `SELECT count(*) FROM orders WHERE tenant_id = $1 AND customer_ref = $2 AND status = 'confirmed'`,
-              [tenant.id, tag],
-            )
-          ).rows[0].count,
-        );
-        await verifyInvariants();
-        return {
-          rps: confirmed / seconds(r),
-          p50: r.latency.p50,
-          p99: r.latency.p99,
-          errors: r.non2xx + r.errors,
-          confirmed,
-        };
+        return completedOrders(tag, r);
       },
     ],
+
+    ['flash-sale', flashSale(main)],
 
     // Not one of the issue's scenarios: hot-item as a careful client sends it, with a
     // fresh Idempotency-Key per request. Such a request runs in a transaction of its
@@ -143,6 +132,11 @@ try {
   if (pgbench) {
     scenarios.splice(2, 0, ['pgbench hot-item', () => runPgbench('hot', main), { verify: false }]);
     scenarios.splice(4, 0, ['pgbench spread', () => runPgbench('spread', main), { verify: false }]);
+    scenarios.splice(scenarios.findIndex(([name]) => name === 'flash-sale') + 1, 0, [
+      'pgbench flash-sale',
+      () => runPgbench('flash-sale', main),
+      { verify: false },
+    ]);
   }
   if (before) {
     scenarios.push(['hot-item before', hotItem(before)], ['spread before', spreadItems(before)]);
@@ -499,6 +493,68 @@ function reservations(ref, item, headers = () => ({})) {
   };
 }
 
+/** Per virtual user: an order of 1 unit of the hot item with its own hold, then its confirmation (64 connections). */
+function flashSale(target) {
+  return async (tag) => {
+    const r = await measure(
+      (ref) => ({
+        connections: 64,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/orders',
+            body: JSON.stringify({
+              currency: 'EUR',
+              customer_ref: ref,
+              lines: [{ item_id: target.hot, quantity: 1, unit_price: 1299 }],
+            }),
+            onResponse: (status, body, context) => {
+              context.order = status === 201 ? JSON.parse(body).data.id : undefined;
+            },
+          },
+          confirmOrder(),
+        ],
+      }),
+      { tag, target },
+    );
+    return completedOrders(tag, r, target);
+  };
+}
+
+/** Confirms the order the virtual user's previous request created. */
+function confirmOrder() {
+  return {
+    method: 'POST',
+    setupRequest: (req, context) => ({
+      ...req,
+      path: `/api/orders/${context.order}/transitions`,
+      body: '{"to":"confirmed"}',
+    }),
+  };
+}
+
+/**
+ * An order run's figures: confirmed orders (of the run's customer_ref, counted in
+ * the database) per second, once the invariants are checked. (The last user's
+ * confirm may be cut off by the request count: its order stays pending.)
+ */
+async function completedOrders(tag, r, target = main) {
+  const { client: c, tenant: t } = target;
+  const { rows } = await c.query(
+    `SELECT count(*)::int AS confirmed FROM orders WHERE tenant_id = $1 AND customer_ref = $2 AND status = 'confirmed'`,
+    [t.id, tag],
+  );
+  const { confirmed } = rows[0];
+  await verifyInvariants(target);
+  return {
+    rps: confirmed / seconds(r),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.non2xx + r.errors,
+    confirmed,
+  };
+}
+
 /** Reserve -> order from the reservation -> confirm, per virtual user. */
 function orderFlow(tag) {
   const pick = () => spread[Math.floor(Math.random() * spread.length)];
@@ -530,14 +586,7 @@ function orderFlow(tag) {
         context.order = status === 201 ? JSON.parse(body).data.id : undefined;
       },
     },
-    {
-      method: 'POST',
-      setupRequest: (req, context) => ({
-        ...req,
-        path: `/api/orders/${context.order}/transitions`,
-        body: '{"to":"confirmed"}',
-      }),
-    },
+    confirmOrder(),
   ];
 }
 
@@ -594,27 +643,12 @@ function sampleRss(pid) {
 /**
  * The naive transaction per reservation, as a pgbench script, at 64 clients: the
  * same rows the service writes (with the ledger, its movement and the row's number).
+ * `flash-sale`: the naive pair of transactions of an order (see flashSaleScript),
+ * a pair counted as one.
  */
 function runPgbench(kind, { tenant: t, hot: hotItem, url: databaseUrl, ledger }) {
   const dir = mkdtempSync(join(tmpdir(), 'pgbench-'));
-  const itemSql =
-    kind === 'hot'
-      ? `\\set dummy 0\n`
-      : `\\set n random(0, 999)\nSELECT id AS item FROM item WHERE tenant_id = :tenant AND sku = 'SPREAD-' || lpad(:n::text, 4, '0') \\gset\n`;
-  const item = kind === 'hot' ? `'${hotItem}'` : ':item';
-  const movement = ledger
-    ? `UPDATE stock SET reserved = reserved + 1, movement_seq = movement_seq + 1, updated_at = now() WHERE item_id = ${item} AND warehouse_id = :wh RETURNING on_hand, reserved, movement_seq \\gset
-INSERT INTO stock_movement (tenant_id, item_id, warehouse_id, seq, type, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reference, actor, request_id) VALUES (:tenant, ${item}, :wh, :movement_seq, 'reserved', 0, 1, :on_hand, :reserved, 'reservation:' || :rid::text, 'pgbench', 'pgbench');
-`
-    : `UPDATE stock SET reserved = reserved + 1, updated_at = now() WHERE item_id = ${item} AND warehouse_id = :wh;
-`;
-  const script = `${itemSql}BEGIN;
-SELECT on_hand, reserved FROM stock WHERE item_id = ${item} AND warehouse_id = :wh FOR UPDATE;
-INSERT INTO reservation (tenant_id, reference, expires_at) VALUES (:tenant, 'pgbench', now() + interval '10 minutes') RETURNING id AS rid \\gset
-INSERT INTO reservation_line (reservation_id, tenant_id, item_id, warehouse_id, quantity) VALUES (:rid, :tenant, ${item}, :wh, 1);
-${movement}INSERT INTO audit_log (tenant_id, actor, action, object_type, object_id, new_value, request_id) VALUES (:tenant, 'pgbench', 'reservation.created', 'reservation', :rid, '{}', 'pgbench');
-COMMIT;
-`;
+  const script = kind === 'flash-sale' ? flashSaleScript(hotItem) : reservationScript(kind, hotItem, ledger);
   writeFileSync(join(dir, 'script.sql'), script);
   const url = new URL(databaseUrl);
   const pgbenchFor = (seconds, logged) =>
@@ -672,6 +706,74 @@ COMMIT;
   };
 }
 
+/** The naive reservation of hot-item (`hot`) or spread, with its movement when the build has the ledger. */
+function reservationScript(kind, hotItem, ledger) {
+  const itemSql =
+    kind === 'hot'
+      ? `\\set dummy 0\n`
+      : `\\set n random(0, 999)\nSELECT id AS item FROM item WHERE tenant_id = :tenant AND sku = 'SPREAD-' || lpad(:n::text, 4, '0') \\gset\n`;
+  const item = kind === 'hot' ? `'${hotItem}'` : ':item';
+  const movement = ledger
+    ? `UPDATE stock SET reserved = reserved + 1, movement_seq = movement_seq + 1, updated_at = now() WHERE item_id = ${item} AND warehouse_id = :wh RETURNING on_hand, reserved, movement_seq \\gset
+INSERT INTO stock_movement (tenant_id, item_id, warehouse_id, seq, type, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reference, actor, request_id) VALUES (:tenant, ${item}, :wh, :movement_seq, 'reserved', 0, 1, :on_hand, :reserved, 'reservation:' || :rid::text, 'pgbench', 'pgbench');
+`
+    : `UPDATE stock SET reserved = reserved + 1, updated_at = now() WHERE item_id = ${item} AND warehouse_id = :wh;
+`;
+  return `${itemSql}BEGIN;
+SELECT on_hand, reserved FROM stock WHERE item_id = ${item} AND warehouse_id = :wh FOR UPDATE;
+INSERT INTO reservation (tenant_id, reference, expires_at) VALUES (:tenant, 'pgbench', now() + interval '10 minutes') RETURNING id AS rid \\gset
+INSERT INTO reservation_line (reservation_id, tenant_id, item_id, warehouse_id, quantity) VALUES (:rid, :tenant, ${item}, :wh, 1);
+${movement}INSERT INTO audit_log (tenant_id, actor, action, object_type, object_id, new_value, request_id) VALUES (:tenant, 'pgbench', 'reservation.created', 'reservation', :rid, '{}', 'pgbench');
+COMMIT;
+`;
+}
+
+/**
+ * The naive flash-sale order: one transaction creates it (the hot stock row
+ * locked, its hold with the movement, the reservation and its line, the order,
+ * its line, its history and the audit rows the service writes), the next one
+ * confirms it (order, reservation and stock row locked in the service's order,
+ * the units deducted with their movement, the statuses, history and audit rows).
+ */
+function flashSaleScript(hotItem) {
+  const item = `'${hotItem}'`;
+  const audit = (rows) =>
+    `INSERT INTO audit_log (tenant_id, actor, action, object_type, object_id, new_value, request_id) VALUES ${rows
+      .map(([action, type, id]) => `(:tenant, 'pgbench', '${action}', '${type}', ${id}, '{}', 'pgbench')`)
+      .join(', ')};`;
+  const movement = (type, onHand, reserved, reference) =>
+    `UPDATE stock SET on_hand = on_hand + ${onHand}, reserved = reserved + ${reserved}, movement_seq = movement_seq + 1, updated_at = now() WHERE item_id = ${item} AND warehouse_id = :wh RETURNING on_hand, reserved, movement_seq \\gset
+INSERT INTO stock_movement (tenant_id, item_id, warehouse_id, seq, type, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reference, actor, request_id) VALUES (:tenant, ${item}, :wh, :movement_seq, '${type}', ${onHand}, ${reserved}, :on_hand, :reserved, ${reference}, 'pgbench', 'pgbench');`;
+  return `BEGIN;
+SELECT on_hand, reserved FROM stock WHERE item_id = ${item} AND warehouse_id = :wh FOR UPDATE;
+INSERT INTO reservation (tenant_id, reference, expires_at) VALUES (:tenant, 'pgbench', now() + interval '10 minutes') RETURNING id AS rid \\gset
+INSERT INTO reservation_line (reservation_id, tenant_id, item_id, warehouse_id, quantity) VALUES (:rid, :tenant, ${item}, :wh, 1);
+${movement('reserved', 0, 1, `'reservation:' || :rid::text`)}
+INSERT INTO orders (tenant_id, currency, total_amount, customer_ref, reservation_id) VALUES (:tenant, 'EUR', 1299, 'pgbench', :rid) RETURNING id AS oid \\gset
+INSERT INTO order_line (order_id, tenant_id, item_id, warehouse_id, quantity, unit_price, line_total) VALUES (:oid, :tenant, ${item}, :wh, 1, 1299, 1299);
+INSERT INTO order_status_history (order_id, tenant_id, from_status, to_status, actor) VALUES (:oid, :tenant, NULL, 'pending', 'pgbench');
+${audit([
+  ['reservation.created', 'reservation', ':rid'],
+  ['order.created', 'order', ':oid'],
+])}
+COMMIT;
+BEGIN;
+SELECT status FROM orders WHERE id = :oid FOR UPDATE;
+SELECT status FROM reservation WHERE id = :rid FOR UPDATE;
+SELECT on_hand, reserved FROM stock WHERE item_id = ${item} AND warehouse_id = :wh FOR UPDATE;
+${movement('committed', -1, -1, `'order:' || :oid::text`)}
+UPDATE reservation SET status = 'committed', updated_at = now() WHERE id = :rid;
+UPDATE orders SET status = 'confirmed', updated_at = now() WHERE id = :oid;
+INSERT INTO order_status_history (order_id, tenant_id, from_status, to_status, actor) VALUES (:oid, :tenant, 'pending', 'confirmed', 'pgbench');
+${audit([
+  ['stock.deducted', 'item', item],
+  ['reservation.committed', 'reservation', ':rid'],
+  ['order.status_changed', 'order', ':oid'],
+])}
+COMMIT;
+`;
+}
+
 function findPgbench() {
   const inPath = spawnSync('sh', ['-c', 'command -v pgbench'], { encoding: 'utf8' }).stdout.trim();
   if (inPath) return inPath;
@@ -708,6 +810,8 @@ function report() {
     row('spread (service, reservations)', results['spread'], results['pgbench spread']),
     row('spread (pgbench naive, 64 clients)', results['pgbench spread']),
     row('order-flow (completed orders)', results['order-flow']),
+    row('flash-sale (service, create + confirm on the hot item)', results['flash-sale'], results['pgbench flash-sale']),
+    row('flash-sale (pgbench naive pair, 64 clients)', results['pgbench flash-sale']),
     row('feed-read (events read, pages of 100)', results['feed-read']),
     row('http-floor (GET /api/me)', results['http-floor']),
   ];
