@@ -6,8 +6,10 @@ import { ledgerCheckOf } from '../support/ledger.js';
 import { createOrder, getOrder, orderOf, type OrderData, transition } from '../support/orders.js';
 import { assertInvariant, reservationStatus, sendWhileLapsed } from '../support/reservations.js';
 import { lockStock, releaseStockLocks, stockOf } from '../support/stock.js';
-import { sleep } from '../support/util.js';
+import { until } from '../support/util.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { ReservationBatcher } from '../../src/reservations/reservation-batcher.js';
+import { OrderTransitionBatcher } from '../../src/orders/order-transition-batcher.js';
 
 /**
  * Group-committed orders: creations with lines and transitions of a tenant that
@@ -15,11 +17,37 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
  * its own. A flash sale on one hot item: never oversold, every answer its own.
  */
 let t: TestApp;
+/** Requests handed to the batchers so far: a test unlocks the rows once all of its requests queue. */
+const submitted = { holds: 0, transitions: 0 };
+const submitHolds = ReservationBatcher.prototype.submit;
+const submitTransition = OrderTransitionBatcher.prototype.submit;
 beforeAll(async () => {
+  ReservationBatcher.prototype.submit = function (this: ReservationBatcher, ...args: Parameters<typeof submitHolds>) {
+    submitted.holds++;
+    return submitHolds.apply(this, args);
+  } as typeof submitHolds;
+  OrderTransitionBatcher.prototype.submit = function (this: OrderTransitionBatcher, job) {
+    submitted.transitions++;
+    return submitTransition.call(this, job);
+  };
   t = await startTestApp({ ENABLE_CRON: 'false' });
 });
 afterEach(() => releaseStockLocks());
-afterAll(() => t.close());
+afterAll(async () => {
+  ReservationBatcher.prototype.submit = submitHolds;
+  OrderTransitionBatcher.prototype.submit = submitTransition;
+  await t.close();
+});
+
+/** Waits until `count` more requests than `from` were handed to a batcher. */
+const queued = (kind: keyof typeof submitted, from: number, count: number) =>
+  until(async () => submitted[kind] >= from + count);
+
+/** Waits until the tenant's requests have all left the fresh lane (those on a locked row wait in its lane). */
+const leftFreshLane = (tenantId: string) => {
+  const fresh = (t.app.get(ReservationBatcher) as unknown as { fresh: { has(key: string): boolean } }).fresh;
+  return until(async () => !fresh.has(tenantId));
+};
 
 const line = (item_id: string, quantity = 1, unit_price = 100) => ({ item_id, quantity, unit_price });
 const body = (...lines: object[]) => ({ currency: 'EUR', lines });
@@ -47,14 +75,22 @@ async function rowsOf(tenantId: string): Promise<Record<string, number>> {
   return row;
 }
 
-/** Sends requests one after the other (a few ms apart, so that they queue in this order), answers all. */
-async function inOrder(sends: (() => PromiseLike<Response>)[]): Promise<Response[]> {
+/**
+ * Sends requests one after the other, each once the one before is queued in the
+ * batcher (or answered, if it never gets there: `queues` false); answers once the
+ * last is sent, with all of their answers to come.
+ */
+async function inOrder(
+  sends: [send: () => PromiseLike<Response>, queues: boolean][],
+): Promise<() => Promise<Response[]>> {
   const pending: Promise<Response>[] = [];
-  for (const send of sends) {
-    pending.push(Promise.resolve(send()));
-    await sleep(30);
+  for (const [send, queues] of sends) {
+    const from = submitted.holds;
+    const response = Promise.resolve(send());
+    pending.push(response);
+    await (queues ? queued('holds', from, 1) : response);
   }
-  return Promise.all(pending);
+  return () => Promise.all(pending);
 }
 
 describe('a flash sale: concurrent orders on one hot item', () => {
@@ -87,8 +123,10 @@ describe('a flash sale: concurrent orders on one hot item', () => {
     const tenant = await newTenant(t);
     const hot = await newItem(t, tenant, { qty: 6 });
     const unlock = await lockStock(hot.id);
+    const from = submitted.holds;
     const pending = Promise.all(Array.from({ length: 10 }, () => createOrder(t, tenant, body(line(hot.id)))));
-    await sleep(300);
+    await queued('holds', from, 10);
+    await leftFreshLane(tenant.id);
     await unlock();
     const res = await pending;
     expect(tally(res)).toEqual({ '201': 6, '400 insufficient_stock': 4 });
@@ -102,20 +140,21 @@ describe('a flash sale: concurrent orders on one hot item', () => {
     const tenant = await newTenant(t);
     const hot = await newItem(t, tenant, { qty: 6 });
     const unlock = await lockStock(hot.id);
-    const pending = inOrder([
+    const answers = await inOrder([
       // The first waits for the lock alone; those after it queue for the next batch.
-      () => createOrder(t, tenant, body(line(hot.id, 1))),
-      () => createOrder(t, tenant, body(line(hot.id, 2))),
+      [() => createOrder(t, tenant, body(line(hot.id, 1))), true],
+      [() => createOrder(t, tenant, body(line(hot.id, 2))), true],
       // Its 2 units would leave too few for the 3 after it: a refused request takes none.
-      () => createOrder(t, tenant, body(line(hot.id, 2, Number.MAX_SAFE_INTEGER))),
-      () => createOrder(t, tenant, body(line(randomUUID()), line(hot.id))),
-      () => createOrder(t, tenant, body(line(hot.id, 1, 100), line(hot.id, 1, 200))),
-      () => createOrder(t, tenant, body(line(hot.id, 3))),
-      () => createOrder(t, tenant, body(line(hot.id, 1))),
+      [() => createOrder(t, tenant, body(line(hot.id, 2, Number.MAX_SAFE_INTEGER))), true],
+      [() => createOrder(t, tenant, body(line(randomUUID()), line(hot.id))), true],
+      // Refused before it is batched (two prices for one item).
+      [() => createOrder(t, tenant, body(line(hot.id, 1, 100), line(hot.id, 1, 200))), false],
+      [() => createOrder(t, tenant, body(line(hot.id, 3))), true],
+      [() => createOrder(t, tenant, body(line(hot.id, 1))), true],
     ]);
-    await sleep(200);
+    await leftFreshLane(tenant.id);
     await unlock();
-    const res = await pending;
+    const res = await answers();
     expect(res.map((r) => [r.status, r.body.error])).toEqual([
       [201, undefined],
       [201, undefined],
@@ -169,6 +208,7 @@ describe('batched transitions', () => {
     const hot = await newItem(t, tenant, { qty: 30 });
     const orders = await Promise.all(Array.from({ length: 30 }, () => orderOf(t, tenant, hot.id)));
     const unlock = await lockStock(hot.id);
+    const from = submitted.transitions;
     const pending = Promise.all(
       orders.flatMap((o, i) => [
         transition(t, tenant, o.id, i < 24 ? 'confirmed' : 'cancelled'),
@@ -176,7 +216,7 @@ describe('batched transitions', () => {
         ...(i % 10 === 0 ? [transition(t, tenant, o.id, 'confirmed')] : []),
       ]),
     );
-    await sleep(300);
+    await queued('transitions', from, 33);
     await unlock();
     const res = await pending;
     expect(tally(res)).toEqual({ '200': 30, '400 invalid_transition': 3 });
