@@ -12,7 +12,9 @@ import {
   ReservationHoldsService,
 } from './reservation-holds.service.js';
 import type { ReservationView } from './reservation.repository.js';
+import type { KeyScope, StoredResponse } from '../idempotency/idempotency-keys.js';
 import { Slots } from '../common/slots.js';
+import { IdempotencyKeyInUseError } from '../common/errors.js';
 
 const MAX_BATCH = 128;
 /** A deadlock or serialization failure rolled the batch back: run it again, this many times at most. */
@@ -20,10 +22,13 @@ const MAX_ATTEMPTS = 3;
 /** The shortest lock wait a waiting batch is given, even for requests already at their deadline. */
 const MIN_LOCK_WAIT_MS = 50;
 
+/** A decided request's answer: its hold, or its Idempotency-Key's stored response. */
+export type HoldOutcome = { view: ReservationView } | { replay: StoredResponse };
+
 interface Pending extends HoldJob {
   /** When this request has waited for row locks as long as DB_LOCK_TIMEOUT_MS allows (performance.now()). */
   deadline: number;
-  resolve(view: ReservationView): void;
+  resolve(outcome: HoldOutcome): void;
   reject(error: unknown): void;
 }
 
@@ -71,6 +76,8 @@ export class ReservationBatcher {
   /** Per tenant: the items requests in a waiting lane name, with that lane and how many requests. */
   private readonly waitingItems = new Map<string, Map<string, { lane: string; count: number }>>();
   private readonly waitSlots: Slots;
+  /** The Idempotency-Keys of the requests submitted and not answered yet ("tenant key"). */
+  private readonly keysInFlight = new Set<string>();
 
   constructor(
     private readonly tx: TransactionRunner,
@@ -80,11 +87,24 @@ export class ReservationBatcher {
     this.waitSlots = new Slots(Math.max(1, Math.floor(env.DB_POOL_SIZE / 2)));
   }
 
-  submit(ctx: RequestContext, request: HoldRequest): Promise<ReservationView> {
-    return new Promise((resolve, reject) => {
+  /**
+   * With `key`, the batch's transaction also claims it and stores the response
+   * (see claimJobKeys). A key already on its way here (a client's retry of a
+   * request still queued or waiting for its locks) is answered 409 at once, as
+   * an Idempotency-Key request whose twin is in flight is: its claim would wait
+   * for the twin's transaction, and hold up the whole batch meanwhile.
+   */
+  submit(ctx: RequestContext, request: HoldRequest, key?: KeyScope): Promise<HoldOutcome> {
+    const keyId = key && `${key.tenantId} ${key.key}`;
+    if (keyId !== undefined) {
+      if (this.keysInFlight.has(keyId)) return Promise.reject(new IdempotencyKeyInUseError());
+      this.keysInFlight.add(keyId);
+    }
+    const promise = new Promise<HoldOutcome>((resolve, reject) => {
       const deadline = performance.now() + this.env.DB_LOCK_TIMEOUT_MS;
-      this.fresh.push(ctx.tenantId, { ctx, request, deadline, resolve, reject });
+      this.fresh.push(ctx.tenantId, { ctx, request, key, deadline, resolve, reject });
     });
+    return keyId === undefined ? promise : promise.finally(() => this.keysInFlight.delete(keyId));
   }
 
   private async runFresh(tenantId: string, batch: Pending[]): Promise<void> {
@@ -171,7 +191,8 @@ export class ReservationBatcher {
         this.logger.warn(`batch of ${batch.length} failed (${String(err)}); retrying one by one`);
         for (const job of batch) {
           try {
-            job.resolve(await this.tx.runOwn((m) => this.holds.reserveIn(m, job.ctx, job.request)));
+            const [result] = await this.tx.runOwn((m) => this.holds.reserveMany(m, job.ctx.tenantId, [job]));
+            settleDecided([job], [result!]);
           } catch (error) {
             job.reject(error);
           }
@@ -222,8 +243,8 @@ const itemsOf = (job: Pending): string[] => [...new Set(job.request.lines.map((l
 /** Answers the decided requests; contended ones are left for the caller. */
 function settleDecided(batch: Pending[], results: HoldResult[]): void {
   results.forEach((result, i) => {
-    if ('view' in result) batch[i]!.resolve(result.view);
-    else if ('error' in result) batch[i]!.reject(result.error);
+    if ('error' in result) batch[i]!.reject(result.error);
+    else if (!('contended' in result)) batch[i]!.resolve(result);
   });
 }
 
