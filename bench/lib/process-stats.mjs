@@ -63,10 +63,10 @@ export function treeCpuMs(pid) {
   return seen ? (ticks * 1000) / clockTicksPerSecond() : undefined;
 }
 
-/** Resident memory in MB of `pid` and its descendants now. */
-export function treeRssMb(pid) {
+/** Resident memory in MB of `pid` and its descendants (`tree`, when already known) now. */
+export function treeRssMb(pid, tree = processTree(pid)) {
   let kb = 0;
-  for (const p of processTree(pid)) {
+  for (const p of tree) {
     try {
       kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
     } catch {
@@ -76,12 +76,19 @@ export function treeRssMb(pid) {
   return kb / 1024;
 }
 
-/** Samples the tree's resident memory every `everyMs` until stop(), which answers the maximum in MB. */
+/**
+ * Samples the tree's resident memory every `everyMs` until stop(), which answers
+ * the maximum in MB. The tree is looked up again once a second only: a pass over
+ * /proc costs a few ms, and the sampler shares the cores with the load generator.
+ */
 export function sampleRss(pid, everyMs = 100) {
   let max = 0;
+  let tree;
+  let treeAt = 0;
   const read = () => {
     try {
-      max = Math.max(max, treeRssMb(pid));
+      if (Date.now() - treeAt >= 1000) [tree, treeAt] = [processTree(pid), Date.now()];
+      max = Math.max(max, treeRssMb(pid, tree));
     } catch {
       /* no /proc */
     }
