@@ -151,7 +151,7 @@ export class OrdersService {
     const prices = pricesOf(lines);
     const total = lines.reduce((sum, l) => sum + BigInt(l.quantity) * BigInt(l.unit_price), 0n);
     const refusal = total > BigInt(Number.MAX_SAFE_INTEGER) ? { refusal: new AmountOutOfRangeError() } : {};
-    return this.batcher.submit(
+    return this.batcher.submitWith(
       ctx,
       { lines, ttlSeconds: dto.ttl_seconds, reference: dto.customer_ref ?? null },
       {

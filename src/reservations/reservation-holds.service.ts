@@ -3,7 +3,26 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { Env } from '../config/env.js';
-import { type DomainError, InsufficientStockError, NotFoundError, WarehouseInactiveError } from '../common/errors.js';
+import {
+  type DomainError,
+  IdempotencyKeyInUseError,
+  IdempotencyKeyReusedError,
+  InsufficientStockError,
+  NotFoundError,
+  WarehouseInactiveError,
+} from '../common/errors.js';
+import { envelope } from '../common/envelope.interceptor.js';
+import { toErrorResponse } from '../common/error-response.js';
+import {
+  claimKeys,
+  type ClaimedBefore,
+  dropClaimsPart,
+  isStoredAnswer,
+  type KeyScope,
+  readStored,
+  storeResponsesPart,
+  type StoredResponse,
+} from '../idempotency/idempotency-keys.js';
 import type { RequestContext } from '../common/request-context.js';
 import { inSavepoint } from '../database/savepoint.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
@@ -36,7 +55,9 @@ export interface HoldRequest {
 export interface HoldJob {
   ctx: RequestContext;
   request: HoldRequest;
-  /** What else the request makes with its hold (an order), written with it. */
+  /** Its Idempotency-Key: claimed, and its response stored, in the transaction that decides it. */
+  key?: KeyScope;
+  /** What else the request makes with its hold (an order), written with it (never with a key: orders keep their own transaction). */
   extra?: HoldExtra<unknown>;
 }
 
@@ -62,10 +83,15 @@ export interface HoldExtra<T> {
 
 /**
  * What became of one request of a batch: held (with what it answers: the
- * reservation, or what its extra made), refused, or (when the batch skips locked
- * rows) not decided because a row of its items is locked elsewhere.
+ * reservation, or what its extra made), refused, answered with the stored
+ * response of its Idempotency-Key's first request, or (when the batch skips
+ * locked rows) not decided because a row of its items is locked elsewhere.
  */
-export type HoldResult = { view: ReservationView; answer: unknown } | { error: DomainError } | { contended: string };
+export type HoldResult =
+  | { view: ReservationView; answer: unknown }
+  | { error: DomainError }
+  | { replay: StoredResponse }
+  | { contended: string };
 
 export interface ReserveOptions {
   /** Never wait for a row lock: requests on items with a row locked elsewhere come back `contended`. */
@@ -96,18 +122,15 @@ export class ReservationHoldsService {
     private readonly env: Env,
   ) {}
 
-  /** One request, on the caller's transaction (orders reserve inside their own). */
+  /** One request without a key of its own, on the caller's transaction (orders reserve inside their own). */
   async reserveIn(manager: EntityManager, ctx: RequestContext, request: HoldRequest): Promise<ReservationView> {
-    return (await this.reserveOne(manager, { ctx, request })) as ReservationView;
-  }
-
-  /** One request with what it makes of its hold, on the caller's transaction: answers what the request answers. */
-  async reserveOne(manager: EntityManager, job: HoldJob): Promise<unknown> {
     // Without skipLocked every request is decided (its lock waits are bounded by lock_timeout).
-    const [result] = await this.reserveMany(manager, job.ctx.tenantId, [job]);
-    if (!result || 'contended' in result) throw new Error('a reservation that waits for its locks came back undecided');
+    const [result] = await this.reserveMany(manager, ctx.tenantId, [{ ctx, request }]);
+    if (!result || !('view' in result || 'error' in result)) {
+      throw new Error('a reservation that waits for its locks came back undecided');
+    }
     if ('error' in result) throw result.error;
-    return result.answer;
+    return result.view;
   }
 
   /**
@@ -124,7 +147,9 @@ export class ReservationHoldsService {
     options: ReserveOptions = {},
   ): Promise<HoldResult[]> {
     const results = new Array<HoldResult>(jobs.length);
-    const lines = jobs.map((job) => mergeLines(job.request.lines));
+    const claimed = await claimJobKeys(manager, tenantId, jobs, results);
+    // A replayed (or refused) key's request is answered already: it takes no lock and no part.
+    const lines = jobs.map((job, i) => (results[i] ? [] : mergeLines(job.request.lines)));
     const itemIds = [...new Set(lines.flat().map((l) => l.item_id))];
     const { live, stock, now, contended } = await lockForReservation(manager, tenantId, itemIds, options);
     const warehouseActive = await this.knownWarehouses(manager, tenantId, lines, stock);
@@ -132,6 +157,7 @@ export class ReservationHoldsService {
     const undecided = new Set([...contended, ...(options.blockedItems ?? [])]);
     const candidates: number[] = [];
     lines.forEach((jobLines, i) => {
+      if (results[i]) return;
       const waitsFor = jobLines.find((l) => undecided.has(l.item_id))?.item_id;
       const unknownItems = [...new Set(jobLines.map((l) => l.item_id).filter((id) => !live.has(id)))];
       const namedWarehouses = [...new Set(jobLines.flatMap((l) => (l.warehouse_id ? [l.warehouse_id] : [])))];
@@ -176,6 +202,7 @@ export class ReservationHoldsService {
       results[i] = { error: new InsufficientStockError('Not enough available stock for every line', shortages) };
     }
     for (const [i, error] of plan.refused) results[i] = { error };
+    const uow = new UnitOfWork(manager);
     if (plan.accepted.size > 0) {
       // Accepted requests have live items, so the lock statement returned rows, and now().
       if (!now) throw new Error('holds accepted without the transaction timestamp');
@@ -186,7 +213,6 @@ export class ReservationHoldsService {
         view: this.newView(holds, jobs[i]!.request, stamp),
       }));
       // The holds, the reservations, their lines and their audit rows: one statement.
-      const uow = new UnitOfWork(manager);
       moveStock(
         uow,
         'held_stock',
@@ -217,10 +243,12 @@ export class ReservationHoldsService {
         })),
       );
       // What the requests make of their holds (orders), in the same statement.
-      const answers = accepted.map(({ job, view }) => (job.extra ? job.extra.write(uow, view) : view));
-      await uow.flush();
-      accepted.forEach((a, n) => (results[a.i] = { view: a.view, answer: answers[n] }));
+      for (const { i, job, view } of accepted) {
+        results[i] = { view, answer: job.extra ? job.extra.write(uow, view) : view };
+      }
     }
+    addKeyOutcomes(uow, tenantId, jobs, results, claimed);
+    await uow.flush();
     return results;
   }
 
@@ -303,6 +331,72 @@ export class ReservationHoldsService {
     for (const [id, active] of await this.warehouses.existing(manager, tenantId, unseen)) known.set(id, active);
     return (id) => known.get(id);
   }
+}
+
+/**
+ * Claims the Idempotency-Keys of the jobs that have one, first thing in the
+ * transaction. A key claimed before answers its job with the stored response (or
+ * 422 for another request under it); the same key twice in one batch, or one
+ * whose first request commits just now, is answered 409 `idempotency_key_in_use`
+ * (a retry then gets the replay). Answers the indexes of the jobs whose key this
+ * transaction now holds.
+ */
+async function claimJobKeys(
+  manager: EntityManager,
+  tenantId: string,
+  jobs: HoldJob[],
+  results: HoldResult[],
+): Promise<Set<number>> {
+  const claimed = new Set<number>();
+  const first = new Map<string, number>();
+  jobs.forEach((job, i) => {
+    if (!job.key) return;
+    if (first.has(job.key.key)) results[i] = { error: new IdempotencyKeyInUseError() };
+    else first.set(job.key.key, i);
+  });
+  if (first.size === 0) return claimed;
+  const found = await claimKeys(
+    manager,
+    tenantId,
+    [...first.values()].map((i) => jobs[i]!.key!),
+  );
+  const unread = [...found].filter(([, f]) => f === undefined).map(([k]) => k);
+  const late = unread.length > 0 ? await readStored(manager, tenantId, unread) : new Map<string, ClaimedBefore>();
+  for (const [key, i] of first) {
+    const f = found.get(key) ?? late.get(key);
+    if (f === 'claimed') claimed.add(i);
+    else if (f === undefined) results[i] = { error: new IdempotencyKeyInUseError() };
+    else if (!f.fingerprint.equals(jobs[i]!.key!.fingerprint)) results[i] = { error: new IdempotencyKeyReusedError() };
+    else results[i] = { replay: { status: f.status, body: f.body } };
+  }
+  return claimed;
+}
+
+/**
+ * What the claimed keys keep: the response of a decided request (a hold, or a
+ * refusal, as the client receives it), stored with its effect; a request left
+ * undecided (contended) gives its key up, to claim it again when it is decided.
+ */
+function addKeyOutcomes(
+  uow: UnitOfWork,
+  tenantId: string,
+  jobs: HoldJob[],
+  results: HoldResult[],
+  claimed: Set<number>,
+): void {
+  if (claimed.size === 0) return;
+  const stored: { key: string; response: StoredResponse }[] = [];
+  const dropped: string[] = [];
+  for (const i of claimed) {
+    const { key, requestId, status } = jobs[i]!.key!;
+    const result = results[i]!;
+    if ('view' in result) stored.push({ key, response: { status, body: envelope(requestId, result.view) } });
+    else if ('error' in result && isStoredAnswer(result.error)) {
+      stored.push({ key, response: toErrorResponse(result.error, requestId) });
+    } else dropped.push(key);
+  }
+  if (stored.length > 0) uow.add('stored_responses', storeResponsesPart(tenantId, stored));
+  if (dropped.length > 0) uow.add('dropped_claims', dropClaimsPart(tenantId, dropped));
 }
 
 interface Plan {

@@ -19,10 +19,10 @@ import { OrderTransitionBatcher } from '../../src/orders/order-transition-batche
 let t: TestApp;
 /** Requests handed to the batchers so far: a test unlocks the rows once all of its requests queue. */
 const submitted = { holds: 0, transitions: 0 };
-const submitHolds = ReservationBatcher.prototype.submit;
+const submitHolds = ReservationBatcher.prototype.submitWith;
 const submitTransition = OrderTransitionBatcher.prototype.submit;
 beforeAll(async () => {
-  ReservationBatcher.prototype.submit = function (this: ReservationBatcher, ...args: Parameters<typeof submitHolds>) {
+  ReservationBatcher.prototype.submitWith = function (this: ReservationBatcher, ...args) {
     submitted.holds++;
     return submitHolds.apply(this, args);
   } as typeof submitHolds;
@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 afterEach(() => releaseStockLocks());
 afterAll(async () => {
-  ReservationBatcher.prototype.submit = submitHolds;
+  ReservationBatcher.prototype.submitWith = submitHolds;
   OrderTransitionBatcher.prototype.submit = submitTransition;
   await t.close();
 });
