@@ -27,7 +27,7 @@ describe('Idempotency-Key reservations in batches', () => {
 
   /** The stored rows of `keys`: status and body, or null while claimed only. */
   const storedOf = async (keys: string[]) =>
-    t.db.query<{ key: string; response_status: number | null; response_body: unknown }>(
+    t.db.query<{ key: string; response_status: number | null; response_body: unknown }[]>(
       'SELECT key, response_status, response_body FROM idempotency_key WHERE tenant_id = $1 AND key = ANY($2) ORDER BY key',
       [tenant.id, keys],
     );
@@ -41,7 +41,7 @@ describe('Idempotency-Key reservations in batches', () => {
     );
     expect(tally(first)).toEqual({ '201': 40, '400 insufficient_stock': 24 });
     // Fewer transactions than requests: the reservations were written in batches.
-    const [{ transactions }] = await t.db.query<{ transactions: number }>(
+    const [{ transactions }] = await t.db.query<{ transactions: number }[]>(
       'SELECT count(DISTINCT xmin::text)::int AS transactions FROM reservation WHERE tenant_id = $1 AND reference = $2',
       [tenant.id, ref],
     );
@@ -76,7 +76,7 @@ describe('Idempotency-Key reservations in batches', () => {
     ]);
     expect([wrong!.status, wrong!.body.error]).toEqual([422, 'idempotency_key_reused']);
     expect(tally(rest)).toEqual({ '201': 8 });
-    const [row] = await t.db.query<{ reserved: number }>('SELECT reserved FROM stock WHERE item_id = $1', [item.id]);
+    const [row] = await t.db.query<{ reserved: number }[]>('SELECT reserved FROM stock WHERE item_id = $1', [item.id]);
     expect(row!.reserved).toBe(9);
   });
 
