@@ -9,6 +9,13 @@ import type { OrderView } from './order.repository.js';
 import type { OrderStatus } from './order-transitions.js';
 
 const MAX_BATCH = 128;
+/**
+ * Batches of one tenant in flight at once, on different orders: a batch that
+ * waits for a lock (a row someone else holds) stalls only its own transitions,
+ * and on a hot item the next batch queues on the stock row in the database,
+ * ready to go the moment the one before commits.
+ */
+const BATCHES = 2;
 /** A deadlock or serialization failure rolled the batch back: run it again, this many times at most. */
 const MAX_ATTEMPTS = 3;
 
@@ -36,7 +43,7 @@ interface Pending extends TransitionJob {
  * go into the next one, a single transaction that locks every order, hold and
  * stock row once, in the global lock order, and writes every move in one
  * statement (`many`). Locks are waited for as in a single transition (bounded by
- * lock_timeout). A deadlock or serialization failure runs the batch again; any
+ * lock_timeout); up to BATCHES batches on different orders run at once. A deadlock or serialization failure runs the batch again; any
  * other failure of a batch runs each of its transitions alone (`one`), so that
  * none is answered with another's error.
  */
@@ -46,6 +53,7 @@ export class OrderTransitionBatcher {
     MAX_BATCH,
     (tenantId, batch) => this.run(tenantId, batch),
     (batch, error) => batch.forEach((job) => job.reject(error)),
+    { concurrency: BATCHES, conflictsOf: (job) => [job.id] },
   );
 
   constructor(

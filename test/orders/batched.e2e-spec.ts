@@ -242,6 +242,26 @@ describe('batched transitions', () => {
     expect((await ledgerCheckOf(t, tenant.id)).problems).toEqual([]);
   });
 
+  it('a transition waiting for a row locked elsewhere does not hold up the transitions of other orders', async () => {
+    const tenant = await newTenant(t);
+    const [busy, free] = await Promise.all([newItem(t, tenant, { qty: 5 }), newItem(t, tenant, { qty: 5 })]);
+    const [stuck, other] = await Promise.all([orderOf(t, tenant, busy.id), orderOf(t, tenant, free.id)]);
+    const unlock = await lockStock(busy.id);
+    const from = submitted.transitions;
+    let stuckDone = false;
+    const waiting = Promise.resolve(transition(t, tenant, stuck.id, 'confirmed')).then((res) => {
+      stuckDone = true;
+      return res;
+    });
+    await queued('transitions', from, 1);
+    // Its batch waits for the lock; a batch of the other order runs beside it and is answered meanwhile.
+    await transition(t, tenant, other.id, 'confirmed').expect(200);
+    expect(stuckDone).toBe(false);
+    await unlock();
+    expect((await waiting).status).toBe(200);
+    await assertInvariant(t, tenant.id);
+  });
+
   it('a confirm that finds its hold lapsed, in a batch: that order is cancelled and answers reservation_expired, the others confirm', async () => {
     const tenant = await newTenant(t);
     const hot = await newItem(t, tenant, { qty: 10 });
