@@ -52,11 +52,21 @@ const { values } = parseArgs({
     // http-floor, hot-item and spread against a second server with tracing on, on a database of its own
     // (e.g. --only http-floor,hot-item --tracing: each of them with tracing off and on, interleaved).
     tracing: { type: 'boolean', default: false },
+    // http-floor, hot-item and spread against a second server of this build with WORKERS=n, on a database
+    // of its own (e.g. --only http-floor,hot-item,spread --workers 2: 1 worker against n, interleaved).
+    workers: { type: 'string' },
   },
 });
 const ONLY = values.only ? new Set(values.only.split(',')) : undefined;
-// "hot-item traced" is run when hot-item is.
-const wanted = (name) => !ONLY || ONLY.has(name.replace(/ traced$/, '').replace(/\W+/g, '-'));
+// "hot-item traced" and "hot-item 2 workers" are run when hot-item is.
+const wanted = (name) =>
+  !ONLY ||
+  ONLY.has(
+    name
+      .replace(/ traced$/, '')
+      .replace(/ \d+ workers$/, '')
+      .replace(/\W+/g, '-'),
+  );
 const RUNS = Number(values.runs);
 const SCALE = Number(values.scale);
 // Every scenario warms up for WARMUP_SECONDS (not counted), then measures for about
@@ -80,6 +90,9 @@ const COMPARE = values['compare-build'];
 const before = COMPARE ? await openComparedTarget(COMPARE) : undefined;
 const otlpSink = values.tracing ? await startOtlpSink() : undefined;
 const traced = otlpSink ? await openTracedTarget(otlpSink.url) : undefined;
+const WORKERS = values.workers ? Number(values.workers) : undefined;
+if (WORKERS !== undefined && !(Number.isInteger(WORKERS) && WORKERS >= 2)) throw new Error('--workers takes n >= 2');
+const clustered = WORKERS ? await openClusteredTarget(WORKERS) : undefined;
 const results = {};
 let failed = false;
 
@@ -160,6 +173,13 @@ try {
       ['spread traced', exported(spreadItems(traced))],
     );
   }
+  if (clustered) {
+    scenarios.push(
+      [`http-floor ${WORKERS} workers`, httpFloor(clustered)],
+      [`hot-item ${WORKERS} workers`, hotItem(clustered)],
+      [`spread ${WORKERS} workers`, spreadItems(clustered)],
+    );
+  }
   if (!pgbench) {
     console.log('pgbench not found: the baselines are skipped. On Debian 12 it ships with the server package:');
     console.log('  apt-get update && apt-get install -y postgresql-15   (then re-run npm run bench)');
@@ -186,7 +206,7 @@ try {
   failed = true;
   console.error(`\nBENCH FAILED: ${err instanceof Error ? err.message : err}`);
 } finally {
-  for (const target of [main, before, traced]) {
+  for (const target of [main, before, traced, clustered]) {
     if (!target) continue;
     await target.server.stop();
     await target.client.end();
@@ -194,6 +214,7 @@ try {
   await receiver.close();
   await otlpSink?.close();
   if (traced && database.kind === 'external') await dropDatabase(database.url, `${dbName}_traced`);
+  if (clustered && database.kind === 'external') await dropDatabase(database.url, `${dbName}_workers`);
   await database.close();
   if (database.kind === 'external') await dropDatabase(database.url, dbName);
 }
@@ -250,6 +271,19 @@ async function openTracedTarget(otlpUrl) {
   // The SDK's defaults otherwise (OTLP over HTTP with protobuf, batches of 512 spans, every request sampled).
   return openTarget(url.toString(), () =>
     startServer(url.toString(), { ...SERVER_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl }),
+  );
+}
+
+/** The same fixtures on a database of its own, for this build with WORKERS=n (a cluster primary and n workers). */
+async function openClusteredTarget(n) {
+  const name = `${dbName}_workers`;
+  await client.query(`CREATE DATABASE ${name}`);
+  const url = new URL(database.url);
+  url.pathname = `/${name}`;
+  // DB_POOL_SIZE per worker: the n workers together hold as many connections as the single process.
+  const pool = String(Math.max(1, Math.round(Number(SERVER_ENV.DB_POOL_SIZE) / n)));
+  return openTarget(url.toString(), () =>
+    startServer(url.toString(), { ...SERVER_ENV, WORKERS: String(n), DB_POOL_SIZE: pool }),
   );
 }
 
@@ -570,15 +604,19 @@ async function verifyInvariants({ client: c, tenant: t, ledger } = main) {
   if (books.problems.length > 0) throw new Error(`ledger: ${JSON.stringify(books.problems[0])}`);
 }
 
+/** The highest RSS of `pid` and its descendants together (a cluster's primary and workers), sampled every 100 ms. */
 function sampleRss(pid) {
   let max = 0;
   const read = () => {
-    try {
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-      max = Math.max(max, kb);
-    } catch {
-      /* process gone */
+    let kb = 0;
+    for (const p of processTree(pid)) {
+      try {
+        kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+      } catch {
+        /* process gone */
+      }
     }
+    max = Math.max(max, kb);
   };
   const timer = setInterval(read, 100);
   read();
@@ -589,6 +627,26 @@ function sampleRss(pid) {
       return Math.round(max / 1024);
     },
   };
+}
+
+/** `pid` and the node processes descended from it (by the parent pids in /proc). */
+function processTree(pid) {
+  const parents = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (comm === 'node') parents.set(Number(entry), ppid);
+    } catch {
+      /* gone */
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) for (const [p, ppid] of parents) if (ppid === tree[i]) tree.push(p);
+  return tree;
 }
 
 /**
@@ -738,6 +796,30 @@ function report() {
         const [off, on] = [results[name], results[`${name} traced`]];
         const ratio = off ? `${(on.rps / off.rps).toFixed(2)}×` : '-';
         return `| ${name} | ${off?.rps.toFixed(0) ?? '-'} | ${on.rps.toFixed(0)} | ${ratio} | ${off ? fmt(off.p50) : '-'} | ${fmt(on.p50)} | ${off ? fmt(off.p99) : '-'} | ${fmt(on.p99)} |`;
+      }),
+    );
+  }
+  const clusteredRuns = ['http-floor', 'hot-item', 'spread'].filter((name) => results[`${name} ${WORKERS} workers`]);
+  if (clusteredRuns.length > 0) {
+    table(
+      `1 worker against ${WORKERS} workers (WORKERS=${WORKERS}, a second server, its own database, same run; DB_POOL_SIZE split so that both hold ${SERVER_ENV.DB_POOL_SIZE} connections):`,
+      [
+        'scenario',
+        '1 worker /s',
+        `${WORKERS} workers /s`,
+        'ratio',
+        'p50 1',
+        `p50 ${WORKERS}`,
+        'p99 1',
+        `p99 ${WORKERS}`,
+        'max RSS 1',
+        `max RSS ${WORKERS}`,
+      ],
+      clusteredRuns.map((name) => {
+        const [one, many] = [results[name], results[`${name} ${WORKERS} workers`]];
+        const ratio = one ? `${(many.rps / one.rps).toFixed(2)}×` : '-';
+        const rss = (r) => (r?.max_rss_mb ? `${r.max_rss_mb} MB` : '-');
+        return `| ${name} | ${one?.rps.toFixed(0) ?? '-'} | ${many.rps.toFixed(0)} | ${ratio} | ${one ? fmt(one.p50) : '-'} | ${fmt(many.p50)} | ${one ? fmt(one.p99) : '-'} | ${fmt(many.p99)} | ${rss(one)} | ${rss(many)} |`;
       }),
     );
   }
