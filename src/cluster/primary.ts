@@ -40,12 +40,12 @@ export async function runPrimary(env: Env, count: number): Promise<void> {
     throw err;
   }
 
-  answerMetricsRequests();
   // The workers reach the primary's database, embedded or not, by its URL.
   const workerEnv = { DATABASE_URL: database.url };
   const forkedAt = new Map<number, number>();
   /** Workers that have listened: one still starting has nothing to drain, and the signal just ends it. */
   const serving = new Set<number>();
+  answerMetricsRequests(() => [...serving].flatMap((id) => cluster.workers?.[id] ?? []));
   const restarts = new Set<NodeJS.Timeout>();
   let quickDeaths = 0;
   let stopping = false;

@@ -182,8 +182,13 @@ describe('faults: WORKERS=2', () => {
     // New connections (kept-alive ones to the dead worker are gone with it) are answered meanwhile.
     await sleep(500);
     expect((await servedBy(url)).filter((pid) => !/^\d+$/.test(pid) || pid === victim)).toEqual([]);
+    // /metrics still answers while the replacement starts (only serving workers are asked).
+    const during = await fetch(`${url}/metrics`);
+    expect(during.status).toBe(200);
+    expect(await during.text()).toMatch(/^inventory_db_pool_connections_max [48]$/m);
     const after = await workerPids(url, 2, [victim]);
     expect(after).toContain(survivor);
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^inventory_db_pool_connections_max 8$/m);
     expect(alive(Number(victim))).toBe(false);
 
     // SIGTERM: both workers drain, the primary exits 0, and no worker is left behind.
