@@ -61,11 +61,21 @@ const { values } = parseArgs({
     // http-floor, hot-item and spread against a second server with tracing on, on a database of its own
     // (e.g. --only http-floor,hot-item --tracing: each of them with tracing off and on, interleaved).
     tracing: { type: 'boolean', default: false },
+    // http-floor, hot-item and spread against a second server of this build with WORKERS=n, on a database
+    // of its own (e.g. --only http-floor,hot-item,spread --workers 2: 1 worker against n, interleaved).
+    workers: { type: 'string' },
   },
 });
 const ONLY = values.only ? new Set(values.only.split(',')) : undefined;
-// "hot-item traced" is run when hot-item is.
-const wanted = (name) => !ONLY || ONLY.has(name.replace(/ traced$/, '').replace(/\W+/g, '-'));
+// "hot-item traced" and "hot-item 2 workers" are run when hot-item is.
+const wanted = (name) =>
+  !ONLY ||
+  ONLY.has(
+    name
+      .replace(/ traced$/, '')
+      .replace(/ \d+ workers$/, '')
+      .replace(/\W+/g, '-'),
+  );
 const RUNS = Number(values.runs);
 const SCALE = Number(values.scale);
 // Every scenario warms up for WARMUP_SECONDS (not counted), then measures for about
@@ -90,6 +100,9 @@ const COMPARE = values['compare-build'];
 const before = COMPARE ? await openComparedTarget(COMPARE) : undefined;
 const otlpSink = values.tracing ? await startOtlpSink() : undefined;
 const traced = otlpSink ? await openTracedTarget(otlpSink.url) : undefined;
+const WORKERS = values.workers ? Number(values.workers) : undefined;
+if (WORKERS !== undefined && !(Number.isInteger(WORKERS) && WORKERS >= 2)) throw new Error('--workers takes n >= 2');
+const clustered = WORKERS ? await openClusteredTarget(WORKERS) : undefined;
 const results = {};
 let failed = false;
 
@@ -170,6 +183,13 @@ try {
       ['spread traced', exported(spreadItems(traced))],
     );
   }
+  if (clustered) {
+    scenarios.push(
+      [`http-floor ${WORKERS} workers`, httpFloor(clustered)],
+      [`hot-item ${WORKERS} workers`, hotItem(clustered)],
+      [`spread ${WORKERS} workers`, spreadItems(clustered)],
+    );
+  }
   if (!pgbench) {
     console.log('pgbench not found: the baselines are skipped. On Debian 12 it ships with the server package:');
     console.log('  apt-get update && apt-get install -y postgresql-15   (then re-run npm run bench)');
@@ -197,7 +217,7 @@ try {
   failed = true;
   console.error(`\nBENCH FAILED: ${err instanceof Error ? err.message : err}`);
 } finally {
-  for (const target of [main, before, traced]) {
+  for (const target of [main, before, traced, clustered]) {
     if (!target) continue;
     await target.server.stop();
     await target.client.end();
@@ -205,6 +225,7 @@ try {
   await receiver.close();
   await otlpSink?.close();
   if (traced && database.kind === 'external') await dropDatabase(database.url, `${dbName}_traced`);
+  if (clustered && database.kind === 'external') await dropDatabase(database.url, `${dbName}_workers`);
   await database.close();
   if (database.kind === 'external') await dropDatabase(database.url, dbName);
 }
@@ -261,6 +282,19 @@ async function openTracedTarget(otlpUrl) {
   // The SDK's defaults otherwise (OTLP over HTTP with protobuf, batches of 512 spans, every request sampled).
   return openTarget(url.toString(), () =>
     startServer(url.toString(), { ...SERVER_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl }),
+  );
+}
+
+/** The same fixtures on a database of its own, for this build with WORKERS=n (a cluster primary and n workers). */
+async function openClusteredTarget(n) {
+  const name = `${dbName}_workers`;
+  await client.query(`CREATE DATABASE ${name}`);
+  const url = new URL(database.url);
+  url.pathname = `/${name}`;
+  // DB_POOL_SIZE per worker: the n workers together hold as many connections as the single process.
+  const pool = String(Math.max(1, Math.round(Number(SERVER_ENV.DB_POOL_SIZE) / n)));
+  return openTarget(url.toString(), () =>
+    startServer(url.toString(), { ...SERVER_ENV, WORKERS: String(n), DB_POOL_SIZE: pool }),
   );
 }
 
@@ -916,6 +950,30 @@ function report() {
         const [off, on] = [results[name], results[`${name} traced`]];
         const ratio = off ? `${(on.rps / off.rps).toFixed(2)}×` : '-';
         return `| ${name} | ${off?.rps.toFixed(0) ?? '-'} | ${on.rps.toFixed(0)} | ${ratio} | ${off ? fmt(off.p50) : '-'} | ${fmt(on.p50)} | ${off ? fmt(off.p99) : '-'} | ${fmt(on.p99)} |`;
+      }),
+    );
+  }
+  const clusteredRuns = ['http-floor', 'hot-item', 'spread'].filter((name) => results[`${name} ${WORKERS} workers`]);
+  if (clusteredRuns.length > 0) {
+    table(
+      `1 worker against ${WORKERS} workers (WORKERS=${WORKERS}, a second server, its own database, same run; DB_POOL_SIZE split so that both hold ${SERVER_ENV.DB_POOL_SIZE} connections):`,
+      [
+        'scenario',
+        '1 worker /s',
+        `${WORKERS} workers /s`,
+        'ratio',
+        'p50 1',
+        `p50 ${WORKERS}`,
+        'p99 1',
+        `p99 ${WORKERS}`,
+        'max RSS 1',
+        `max RSS ${WORKERS}`,
+      ],
+      clusteredRuns.map((name) => {
+        const [one, many] = [results[name], results[`${name} ${WORKERS} workers`]];
+        const ratio = one ? `${(many.rps / one.rps).toFixed(2)}×` : '-';
+        const rss = (r) => (r?.max_rss_mb ? `${r.max_rss_mb} MB` : '-');
+        return `| ${name} | ${one?.rps.toFixed(0) ?? '-'} | ${many.rps.toFixed(0)} | ${ratio} | ${one ? fmt(one.p50) : '-'} | ${fmt(many.p50)} | ${one ? fmt(one.p99) : '-'} | ${fmt(many.p99)} | ${rss(one)} | ${rss(many)} |`;
       }),
     );
   }
