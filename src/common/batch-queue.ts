@@ -16,6 +16,8 @@
  */
 export class BatchQueue<T> {
   private readonly lanes = new Map<string, Lane<T>>();
+  /** What each queued item names (with `conflictsOf`), worked out once, when it is queued. */
+  private readonly names = new WeakMap<object, readonly string[]>();
 
   constructor(
     private readonly maxBatch: number,
@@ -46,6 +48,8 @@ export class BatchQueue<T> {
       lane = { queue: [], running: 0, busy: new Map() };
       this.lanes.set(key, lane);
     }
+    const conflictsOf = this.options.conflictsOf;
+    if (conflictsOf) for (const item of items) this.names.set(item as object, conflictsOf(item));
     if (end === 'front') lane.queue.unshift(...items);
     else lane.queue.push(...items);
     this.pump(key, lane);
@@ -64,13 +68,12 @@ export class BatchQueue<T> {
 
   /** The next batch: the queued items, in order, that conflict with no running batch and no item left waiting. */
   private take(lane: Lane<T>): T[] {
-    const conflictsOf = this.options.conflictsOf;
-    if (!conflictsOf) return lane.queue.splice(0, this.maxBatch);
+    if (!this.options.conflictsOf) return lane.queue.splice(0, this.maxBatch);
     const blocked = new Set(lane.busy.keys());
     const batch: T[] = [];
     const left: T[] = [];
     for (const item of lane.queue) {
-      const names = conflictsOf(item);
+      const names = this.names.get(item as object)!;
       if (batch.length >= this.maxBatch || names.some((n) => blocked.has(n))) {
         left.push(item);
         for (const n of names) blocked.add(n);
@@ -83,7 +86,9 @@ export class BatchQueue<T> {
   }
 
   private async runBatch(key: string, lane: Lane<T>, batch: T[]): Promise<void> {
-    const names = this.options.conflictsOf ? [...new Set(batch.flatMap(this.options.conflictsOf))] : [];
+    const names = this.options.conflictsOf
+      ? [...new Set(batch.flatMap((item) => this.names.get(item as object)!))]
+      : [];
     lane.running++;
     for (const n of names) lane.busy.set(n, (lane.busy.get(n) ?? 0) + 1);
     try {
