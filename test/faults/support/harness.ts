@@ -107,6 +107,8 @@ export async function startService(
   const child = spawn(process.execPath, ['dist/src/main.js'], {
     env: {
       ...process.env,
+      // No shared cache unless a scenario asks for one (REDIS_URL in `env`).
+      REDIS_URL: undefined,
       DATABASE_URL: databaseUrl,
       PORT: String(listenPort),
       NODE_ENV: 'production',
