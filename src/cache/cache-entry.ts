@@ -44,7 +44,13 @@ export function cacheKeys(prefix: string) {
 }
 
 export function encodeEntry(versions: Versions, until: Date | null, view: ItemView): string {
-  const entry: CacheEntry = { e: versions.epoch, t: versions.tenant, i: versions.item, until: until?.getTime() ?? null, view };
+  const entry: CacheEntry = {
+    e: versions.epoch,
+    t: versions.tenant,
+    i: versions.item,
+    until: until?.getTime() ?? null,
+    view,
+  };
   return JSON.stringify(entry);
 }
 

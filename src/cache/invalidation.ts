@@ -13,7 +13,8 @@ const depthOf = (runner: QueryRunner) => (runner as unknown as { transactionDept
 function touchedOf(manager: EntityManager): Touched {
   const runner = manager.queryRunner;
   // A write outside a transaction would have no commit to invalidate after: every write path runs in one.
-  if (!runner?.isTransactionActive) throw new Error('cache invalidation: a change of stock or items needs a transaction');
+  if (!runner?.isTransactionActive)
+    throw new Error('cache invalidation: a change of stock or items needs a transaction');
   let touched = runner.data[TOUCHED] as Touched | undefined;
   if (!touched) {
     touched = { items: new Set(), tenants: new Set() };

@@ -43,7 +43,13 @@ export class ItemReads {
     const idsBySku = await itemIdsBySku(this.dataSource.manager, tenantId, skus);
     const pointers = [...idsBySku].map(([sku, id]) => ({ sku, id }));
     const second = unresolved.filter((k) => idsBySku.has(refs[k]!.sku!));
-    const reprobes = second.length > 0 ? await this.cache.probe(tenantId, second.map((k) => ({ id: idsBySku.get(refs[k]!.sku!)! }))) : [];
+    const reprobes =
+      second.length > 0
+        ? await this.cache.probe(
+            tenantId,
+            second.map((k) => ({ id: idsBySku.get(refs[k]!.sku!)! })),
+          )
+        : [];
     second.forEach((k, j) => {
       const p = reprobes?.[j];
       if (p?.view && p.view.sku === refs[k]!.sku) return (answers[k] = p.view);

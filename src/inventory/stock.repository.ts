@@ -206,7 +206,10 @@ export interface MoveOptions {
  */
 export function moveStock(uow: UnitOfWork, name: string, movements: Movement[], options: MoveOptions = {}): void {
   // Every stock change passes here: the cached views of these items are invalidated once it commits.
-  touchItems(uow.tx, movements.map((m) => m.item_id));
+  touchItems(
+    uow.tx,
+    movements.map((m) => m.item_id),
+  );
   const lines = `${name}_lines`;
   uow.add(lines, movementLinesPart(movements));
   let liveItems = '';

@@ -150,19 +150,28 @@ redisSuite(describe, 'test/cache/read-cache')('read cache (Redis)', () => {
 
   it('availability: up to 500 items in one call, by id or SKU, unknown ones 404 each listed, 400 for bad input', async () => {
     const items = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => newItem(cached, tenant, { sku: `A-${randomUUID().slice(0, 8).toUpperCase()}`, qty: i })),
+      Array.from({ length: 5 }, (_, i) =>
+        newItem(cached, tenant, { sku: `A-${randomUUID().slice(0, 8).toUpperCase()}`, qty: i }),
+      ),
     );
     const refs = items.flatMap((it) => [{ item_id: it.id }, { sku: it.sku! }]);
     const res = await same('/api/availability', { items: refs });
     expect(res.status).toBe(200);
     expect(res.body.data.items).toHaveLength(10);
-    expect(res.body.data.items[3]).toMatchObject({ item_id: items[1]!.id, sku: items[1]!.sku, on_hand: 1, available: 1 });
+    expect(res.body.data.items[3]).toMatchObject({
+      item_id: items[1]!.id,
+      sku: items[1]!.sku,
+      on_hand: 1,
+      available: 1,
+    });
     expect(res.body.data.items[3].warehouses).toEqual([
       expect.objectContaining({ warehouse_id: tenant.defaultWarehouseId, on_hand: 1, reserved: 0, available: 1 }),
     ]);
 
     const missingId = randomUUID();
-    const unknown = await same('/api/availability', { items: [{ item_id: items[0]!.id }, { item_id: missingId }, { sku: 'NOPE-1' }] });
+    const unknown = await same('/api/availability', {
+      items: [{ item_id: items[0]!.id }, { item_id: missingId }, { sku: 'NOPE-1' }],
+    });
     expectError(unknown, 404, 'not_found');
     expect(unknown.body.details).toEqual([
       { field: 'items.1.item_id', message: `unknown item_id ${missingId}`, item_id: missingId },
@@ -191,7 +200,10 @@ redisSuite(describe, 'test/cache/read-cache')('read cache (Redis)', () => {
     expect(many.body.data.items).toHaveLength(500);
 
     const writer = await newKey(cached, tenant, { scopes: ['orders:read'] });
-    const refused = await cached.http.post('/api/availability').set(writer.auth).send({ items: [{ item_id: items[0]!.id }] });
+    const refused = await cached.http
+      .post('/api/availability')
+      .set(writer.auth)
+      .send({ items: [{ item_id: items[0]!.id }] });
     expectError(refused, 403, 'insufficient_scope');
   });
 

@@ -43,14 +43,21 @@ export interface PrivateRedis {
 }
 
 export async function startRedis(): Promise<PrivateRedis> {
-  if (!REDIS_SERVER) throw new Error('redis-server not found (REQUIRE_REDIS=1): install it (apt-get install redis-server)');
+  if (!REDIS_SERVER)
+    throw new Error('redis-server not found (REQUIRE_REDIS=1): install it (apt-get install redis-server)');
   const port = await freePort();
   let child: ChildProcess | undefined;
   const launch = async () => {
     child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     });
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     for (let i = 0; ; i++) {
       try {
         await probe.connect();

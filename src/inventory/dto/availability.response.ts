@@ -34,7 +34,10 @@ export class ItemAvailabilityResponse implements ItemAvailability {
   @ApiProperty({ description: 'on_hand - reserved over all warehouses', example: 3 })
   available!: number;
 
-  @ApiProperty({ type: [WarehouseAvailabilityResponse], description: 'Per warehouse with a stock row, in priority order' })
+  @ApiProperty({
+    type: [WarehouseAvailabilityResponse],
+    description: 'Per warehouse with a stock row, in priority order',
+  })
   warehouses!: WarehouseAvailabilityResponse[];
 }
 
