@@ -1245,30 +1245,6 @@ export interface components {
              */
             reference?: string;
         };
-        WarehouseAvailabilityResponse: {
-            /**
-             * Format: uuid
-             * @example 9d0e6a52-1c1f-4b0e-8a5e-3c2b7f1d4e60
-             */
-            warehouse_id: string;
-            /** @example DEFAULT */
-            warehouse_code: string;
-            /**
-             * @description Units physically in this warehouse
-             * @example 5
-             */
-            on_hand: number;
-            /**
-             * @description Units held by active reservations
-             * @example 2
-             */
-            reserved: number;
-            /**
-             * @description on_hand - reserved
-             * @example 3
-             */
-            available: number;
-        };
         ItemAvailabilityResponse: {
             /**
              * Format: uuid
@@ -1293,7 +1269,7 @@ export interface components {
              */
             available: number;
             /** @description Per warehouse with a stock row, in priority order */
-            warehouses: components["schemas"]["WarehouseAvailabilityResponse"][];
+            warehouses: components["schemas"]["StockResponse"][];
         };
         AvailabilityResponse: {
             /** @description One per asked-for item, in the order asked */

@@ -1,15 +1,6 @@
 import type { UnknownReference } from '../common/errors.js';
 import type { ItemRef } from '../cache/item-cache.js';
-import type { ItemView } from './item.repository.js';
-
-/** Units of one item in one warehouse. */
-export interface WarehouseAvailability {
-  warehouse_id: string;
-  warehouse_code: string;
-  on_hand: number;
-  reserved: number;
-  available: number;
-}
+import type { ItemView, StockView } from './item.repository.js';
 
 /** One asked-for item: its totals and its stock per warehouse (warehouse priority order). */
 export interface ItemAvailability {
@@ -18,7 +9,8 @@ export interface ItemAvailability {
   on_hand: number;
   reserved: number;
   available: number;
-  warehouses: WarehouseAvailability[];
+  /** The item view's stock rows (units of the item in each warehouse). */
+  warehouses: StockView[];
 }
 
 export function availabilityOf(view: ItemView): ItemAvailability {

@@ -1,22 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { ItemAvailability, WarehouseAvailability } from '../availability.js';
-
-export class WarehouseAvailabilityResponse implements WarehouseAvailability {
-  @ApiProperty({ format: 'uuid', example: '9d0e6a52-1c1f-4b0e-8a5e-3c2b7f1d4e60' })
-  warehouse_id!: string;
-
-  @ApiProperty({ example: 'DEFAULT' })
-  warehouse_code!: string;
-
-  @ApiProperty({ description: 'Units physically in this warehouse', example: 5 })
-  on_hand!: number;
-
-  @ApiProperty({ description: 'Units held by active reservations', example: 2 })
-  reserved!: number;
-
-  @ApiProperty({ description: 'on_hand - reserved', example: 3 })
-  available!: number;
-}
+import type { ItemAvailability } from '../availability.js';
+import { StockResponse } from './item.response.js';
 
 export class ItemAvailabilityResponse implements ItemAvailability {
   @ApiProperty({ format: 'uuid', example: '5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11' })
@@ -35,10 +19,10 @@ export class ItemAvailabilityResponse implements ItemAvailability {
   available!: number;
 
   @ApiProperty({
-    type: [WarehouseAvailabilityResponse],
+    type: [StockResponse],
     description: 'Per warehouse with a stock row, in priority order',
   })
-  warehouses!: WarehouseAvailabilityResponse[];
+  warehouses!: StockResponse[];
 }
 
 export class AvailabilityResponse {
