@@ -137,6 +137,8 @@ export class ItemCache implements OnModuleInit, OnModuleDestroy {
     if (!env.REDIS_URL) return;
     const redis = new Redis(env.REDIS_URL, {
       lazyConnect: true,
+      // Concurrent requests' commands leave in one write (one round trip for many reads under load).
+      enableAutoPipelining: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: env.REDIS_COMMAND_TIMEOUT_MS,
