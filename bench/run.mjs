@@ -4,8 +4,11 @@
 // The whole service (auth, validation, audit, batching, …) against the naive
 // database baseline, measured side by side in one run on a fresh database:
 //   hot-item     64 connections, POST /api/reservations of 1 unit of one item
+//   hot-item 16  the same at 16 connections: fewer callers waiting, smaller batches
 //   spread       the same over 1,000 items chosen at random
 //   order-flow   reserve -> create order -> confirm, 32 connections
+//   flash-sale   create an order of 1 unit of the hot item (its own hold) -> confirm, 64 connections; its
+//                baseline (pgbench flash-sale) runs the naive create and confirm transactions per order
 //   http-floor   GET /api/me (authenticated, no database work but a cached key lookup)
 //   item-read, sku-read  GET /api/items/:id, GET /api/items/sku/:sku of random spread items, 64 connections
 //   availability-read, availability-read-500  POST /api/availability of 20 (500) random spread items
@@ -17,7 +20,11 @@
 //                local receiver: throughput, and the delivery lag (commit -> receiver) p50/p99
 //   hot-item webhook batched, spread webhook batched  the same, the endpoint taking batches of up to 100 events
 //   feed-read    GET /api/events pages of 100 from the start of the feed, one client: events read per second
-//   baselines    pgbench running the naive transaction of hot-item and spread at 64 clients
+//   baselines    pgbench running the naive transaction of hot-item (64 and 16 clients) and spread (64),
+//                twice: on the service's own schema (pgbench …), and on minimal tables (pgbench-min …:
+//                integer keys, no tenant, one foreign key, a plain audit row), the database's own limit
+//   every service scenario also reports the server's CPU per request answered (the process and its
+//                children, over the measured run) and its max RSS (warm-up and measured run)
 //   orders-list  bench/orders-list.mjs at 1,000,000 orders
 //   stock-ops    bench/stock-ops.mjs: a 1,000-line batch against 1,000 single adjustments, the 100,000-row sync
 //   (the movement list at 10 million movements is bench/movements-list.mjs: its seed alone takes minutes)
@@ -37,6 +44,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchTenant, connect, dropDatabase, openBenchDatabase } from './lib/database.mjs';
+import { createMinimalTables, minimalScript } from './lib/minimal-baseline.mjs';
+import { sampleRss, treeCpuMs } from './lib/process-stats.mjs';
 import { httpClient, median, startServer } from './lib/server.mjs';
 import { startOtlpSink } from './lib/otlp-sink.mjs';
 import { startReceiver } from './lib/webhook-receiver.mjs';
@@ -57,12 +66,21 @@ const { values } = parseArgs({
     // http-floor, hot-item and spread against a second server with tracing on, on a database of its own
     // (e.g. --only http-floor,hot-item --tracing: each of them with tracing off and on, interleaved).
     tracing: { type: 'boolean', default: false },
+    // http-floor, hot-item and spread against a second server of this build with WORKERS=n, on a database
+    // of its own (e.g. --only http-floor,hot-item,spread --workers 2: 1 worker against n, interleaved).
+    workers: { type: 'string' },
   },
 });
 const ONLY = values.only ? new Set(values.only.split(',')) : undefined;
-// "hot-item traced" is run when hot-item is.
-// "item-read redis" is run when item-read is.
-const wanted = (name) => !ONLY || ONLY.has(name.replace(/ (traced|redis)$/, '').replace(/\W+/g, '-'));
+// "hot-item traced" and "hot-item 2 workers" are run when hot-item is, "item-read redis" when item-read is.
+const wanted = (name) =>
+  !ONLY ||
+  ONLY.has(
+    name
+      .replace(/ (traced|redis)$/, '')
+      .replace(/ \d+ workers$/, '')
+      .replace(/\W+/g, '-'),
+  );
 const RUNS = Number(values.runs);
 const SCALE = Number(values.scale);
 // Every scenario warms up for WARMUP_SECONDS (not counted), then measures for about
@@ -86,12 +104,16 @@ const SERVER_ENV = {
 const main = await openTarget(database.url);
 const receiver = await startReceiver();
 const webhook = await benchWebhook(main);
-const { client, tenant, hot, spread } = main;
+const { client, hot, spread } = main;
 const pgbench = findPgbench();
+if (pgbench) await createMinimalTables(client);
 const COMPARE = values['compare-build'];
 const before = COMPARE ? await openComparedTarget(COMPARE) : undefined;
 const otlpSink = values.tracing ? await startOtlpSink() : undefined;
 const traced = otlpSink ? await openTracedTarget(otlpSink.url) : undefined;
+const WORKERS = values.workers ? Number(values.workers) : undefined;
+if (WORKERS !== undefined && !(Number.isInteger(WORKERS) && WORKERS >= 2)) throw new Error('--workers takes n >= 2');
+const clustered = WORKERS ? await openClusteredTarget(WORKERS) : undefined;
 const READS = ['item-read', 'sku-read', 'availability-read', 'availability-read 500', 'orders-read'];
 const redis = READS.some(wanted) ? await startBenchRedis() : undefined;
 const cached = redis ? await openCachedTarget(redis.url) : undefined;
@@ -101,13 +123,28 @@ let failed = false;
 try {
   // Rounds: run i of every scenario, then run i+1 of every scenario, so that a
   // drift of this shared machine hits the service and its baseline alike.
+  // The baselines next to their service scenario; none without pgbench.
+  const baselines = (...list) => (pgbench ? list.map(([name, run]) => [name, run, { verify: false }]) : []);
   const scenarios = [
     ['http-floor', httpFloor(main)],
 
     ['hot-item', hotItem(main)],
+    ...baselines(
+      ['pgbench hot-item', () => runPgbench(sameSchemaScript('hot', main), main)],
+      ['pgbench-min hot-item', () => runPgbench(minimalScript('hot'), main)],
+    ),
+    ['hot-item 16', hotItem(main, 16)],
+    ...baselines(
+      ['pgbench hot-item 16', () => runPgbench(sameSchemaScript('hot', main), main, 16)],
+      ['pgbench-min hot-item 16', () => runPgbench(minimalScript('hot'), main, 16)],
+    ),
     ['hot-item webhook', withWebhook(hotItem(main))],
     ['hot-item webhook batched', withWebhook(hotItem(main), BENCH_BATCH)],
     ['spread', spreadItems(main)],
+    ...baselines(
+      ['pgbench spread', () => runPgbench(sameSchemaScript('spread', main), main)],
+      ['pgbench-min spread', () => runPgbench(minimalScript('spread'), main)],
+    ),
     ['spread webhook', withWebhook(spreadItems(main))],
     ['spread webhook batched', withWebhook(spreadItems(main), BENCH_BATCH)],
     ['feed-read', feedRead, { verify: false }],
@@ -116,24 +153,12 @@ try {
       'order-flow',
       async (tag) => {
         const r = await measure((ref) => ({ connections: 32, requests: orderFlow(ref) }), { tag });
-        const confirmed = Number(
-          (
-            await client.query(
-              `SELECT count(*) FROM orders WHERE tenant_id = $1 AND customer_ref = $2 AND status = 'confirmed'`,
-              [tenant.id, tag],
-            )
-          ).rows[0].count,
-        );
-        await verifyInvariants();
-        return {
-          rps: confirmed / seconds(r),
-          p50: r.latency.p50,
-          p99: r.latency.p99,
-          errors: r.non2xx + r.errors,
-          confirmed,
-        };
+        return completedOrders(tag, r);
       },
     ],
+
+    ['flash-sale', flashSale(main)],
+    ...baselines(['pgbench flash-sale', () => runPgbench(flashSaleScript(main), main)]),
 
     // Not one of the issue's scenarios: hot-item as a careful client sends it, with a
     // fresh Idempotency-Key per request. Such a request runs in a transaction of its
@@ -151,22 +176,19 @@ try {
           { tag },
         );
         await verifyReservations(tag, r['2xx']);
-        return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+        return served(r);
       },
     ],
   ];
-  if (pgbench) {
-    scenarios.splice(2, 0, ['pgbench hot-item', () => runPgbench('hot', main), { verify: false }]);
-    scenarios.splice(4, 0, ['pgbench spread', () => runPgbench('spread', main), { verify: false }]);
-  }
   if (before) {
-    scenarios.push(['hot-item before', hotItem(before)], ['spread before', spreadItems(before)]);
-    if (pgbench) {
-      scenarios.push(
-        ['pgbench hot-item before', () => runPgbench('hot', before), { verify: false }],
-        ['pgbench spread before', () => runPgbench('spread', before), { verify: false }],
-      );
-    }
+    scenarios.push(
+      ['hot-item before', hotItem(before)],
+      ['spread before', spreadItems(before)],
+      ...baselines(
+        ['pgbench hot-item before', () => runPgbench(sameSchemaScript('hot', before), before)],
+        ['pgbench spread before', () => runPgbench(sameSchemaScript('spread', before), before)],
+      ),
+    );
   }
   scenarios.push(
     ['item-read', itemReads(main, 'id')],
@@ -192,6 +214,13 @@ try {
       ['spread traced', exported(spreadItems(traced))],
     );
   }
+  if (clustered) {
+    scenarios.push(
+      [`http-floor ${WORKERS} workers`, httpFloor(clustered)],
+      [`hot-item ${WORKERS} workers`, hotItem(clustered)],
+      [`spread ${WORKERS} workers`, spreadItems(clustered)],
+    );
+  }
   if (!pgbench) {
     console.log('pgbench not found: the baselines are skipped. On Debian 12 it ships with the server package:');
     console.log('  apt-get update && apt-get install -y postgresql-15   (then re-run npm run bench)');
@@ -204,6 +233,7 @@ try {
       runs.get(name).push(r);
       console.log(
         `${name.padEnd(18)} run ${i + 1}/${RUNS}: ${r.rps.toFixed(0).padStart(6)}/s  p50 ${fmt(r.p50)}  p99 ${fmt(r.p99)}  errors ${r.errors}` +
+          (r.cpu_ms_per_request !== undefined ? `  server CPU ${r.cpu_ms_per_request.toFixed(2)} ms/req` : '') +
           (r.max_rss_mb ? `  max RSS ${r.max_rss_mb} MB` : '') +
           (r.lag_p99 !== undefined
             ? `  webhook lag p50 ${fmt(r.lag_p50)} p99 ${fmt(r.lag_p99)} (${r.delivered} delivered)`
@@ -218,7 +248,7 @@ try {
   failed = true;
   console.error(`\nBENCH FAILED: ${err instanceof Error ? err.message : err}`);
 } finally {
-  for (const target of [main, before, traced, cached]) {
+  for (const target of [main, before, traced, clustered, cached]) {
     if (!target) continue;
     await target.server.stop();
     await target.client.end();
@@ -228,6 +258,7 @@ try {
   await receiver.close();
   await otlpSink?.close();
   if (traced && database.kind === 'external') await dropDatabase(database.url, `${dbName}_traced`);
+  if (clustered && database.kind === 'external') await dropDatabase(database.url, `${dbName}_workers`);
   await database.close();
   if (database.kind === 'external') await dropDatabase(database.url, dbName);
 }
@@ -363,6 +394,19 @@ function ordersRead(target) {
   };
 }
 
+/** The same fixtures on a database of its own, for this build with WORKERS=n (a cluster primary and n workers). */
+async function openClusteredTarget(n) {
+  const name = `${dbName}_workers`;
+  await client.query(`CREATE DATABASE ${name}`);
+  const url = new URL(database.url);
+  url.pathname = `/${name}`;
+  // DB_POOL_SIZE per worker: the n workers together hold as many connections as the single process.
+  const pool = String(Math.max(1, Math.round(Number(SERVER_ENV.DB_POOL_SIZE) / n)));
+  return openTarget(url.toString(), () =>
+    startServer(url.toString(), { ...SERVER_ENV, WORKERS: String(n), DB_POOL_SIZE: pool }),
+  );
+}
+
 /** `run` on the traced server, with what it exported meanwhile; none at all fails the run (tracing was not on). */
 function exported(run) {
   return async (tag) => {
@@ -409,32 +453,24 @@ async function createItem(target, name, qty) {
 function httpFloor(target) {
   return async (tag) => {
     const r = await measure({ path: '/api/me', method: 'GET', connections: 64 }, { tag, target });
-    return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+    return served(r);
   };
 }
 
-/** 64 connections reserving 1 unit of the hot item, with the server's RSS sampled. */
-function hotItem(target) {
+/** `connections` connections reserving 1 unit of the hot item. */
+function hotItem(target, connections = 64) {
   return async (tag) => {
-    const rss = sampleRss(target.server.pid);
     const r = await measure(
       (ref) => ({
         path: '/api/reservations',
         method: 'POST',
-        connections: 64,
+        connections,
         body: JSON.stringify({ lines: [{ item_id: target.hot, quantity: 1 }], reference: ref }),
       }),
       { tag, target },
     );
-    const maxRssMb = rss.stop();
     await verifyReservations(tag, r['2xx'], target);
-    return {
-      rps: r['2xx'] / seconds(r),
-      p50: r.latency.p50,
-      p99: r.latency.p99,
-      errors: r.non2xx + r.errors,
-      max_rss_mb: maxRssMb,
-    };
+    return served(r);
   };
 }
 
@@ -444,7 +480,7 @@ function spreadItems(target) {
     const pick = () => target.spread[Math.floor(Math.random() * target.spread.length)];
     const r = await measure((ref) => reservations(ref, pick), { tag, target });
     await verifyReservations(tag, r['2xx'], target);
-    return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+    return served(r);
   };
 }
 
@@ -522,6 +558,7 @@ async function feedRead() {
   let after;
   let events = 0;
   const pages = [];
+  const usage = serverUsage(main);
   const started = Date.now();
   while (Date.now() - started < MEASURE_SECONDS * 1000) {
     const t0 = performance.now();
@@ -533,13 +570,49 @@ async function feedRead() {
     after = body.page.next_cursor;
     if (body.data.length === 0) break;
   }
+  const elapsed = (Date.now() - started) / 1000;
+  usage.measured(pages.length);
   pages.sort((a, b) => a - b);
   return {
-    rps: events / ((Date.now() - started) / 1000),
+    rps: events / elapsed,
     p50: pages[Math.floor(pages.length * 0.5)],
     p99: pages[Math.floor(pages.length * 0.99)],
     errors: 0,
     pages: pages.length,
+    ...usage.stop(),
+  };
+}
+
+/** A service run's figures: answers per second (2xx), latency, failures, and what the server used. */
+function served(r) {
+  return {
+    rps: r['2xx'] / seconds(r),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.non2xx + r.errors,
+    ...r.server,
+  };
+}
+
+/**
+ * What the target's server (the process and its children) uses from now: its RSS
+ * sampled until stop(), and its CPU time from start() to measured(requests), per
+ * request answered. Work the server still does after the last answer (webhook
+ * deliveries, a batch's commit) is not counted.
+ */
+function serverUsage(target) {
+  const { pid } = target.server;
+  const rss = sampleRss(pid);
+  let cpuStart = treeCpuMs(pid);
+  let cpuMsPerRequest;
+  return {
+    start: () => (cpuStart = treeCpuMs(pid)),
+    measured(requests) {
+      const cpuEnd = treeCpuMs(pid);
+      if (cpuStart !== undefined && cpuEnd !== undefined && requests > 0)
+        cpuMsPerRequest = (cpuEnd - cpuStart) / requests;
+    },
+    stop: () => ({ cpu_ms_per_request: cpuMsPerRequest, max_rss_mb: rss.stop() }),
   };
 }
 
@@ -550,6 +623,9 @@ function summarize(name, runs) {
     p99: median(runs.map((r) => r.p99)),
     errors: runs.reduce((s, r) => s + r.errors, 0),
     ...(runs[0].max_rss_mb !== undefined ? { max_rss_mb: Math.max(...runs.map((r) => r.max_rss_mb)) } : {}),
+    ...(runs[0].cpu_ms_per_request !== undefined
+      ? { cpu_ms_per_request: median(runs.map((r) => r.cpu_ms_per_request)) }
+      : {}),
     ...(runs[0].lag_p99 !== undefined
       ? { lag_p50: median(runs.map((r) => r.lag_p50)), lag_p99: median(runs.map((r) => r.lag_p99)) }
       : {}),
@@ -573,14 +649,19 @@ function summarize(name, runs) {
  */
 async function measure(options, { tag = 'untagged', target = main } = {}) {
   const build = typeof options === 'function' ? options : () => options;
+  // The server's RSS over the warm-up and the measured run; its CPU over the measured run only.
+  const usage = serverUsage(target);
   const warm = await cannon({ ...build(`${tag}-warmup`), duration: WARMUP_SECONDS }, target);
   // Let the requests the warm-up cut off finish before measuring.
   await new Promise((resolve) => setTimeout(resolve, 500));
   const rate = (warm['2xx'] + warm.non2xx) / warm.duration;
   const load = build(tag);
   const amount = Math.max(load.connections * 20, Math.round(rate * MEASURE_SECONDS));
+  usage.start();
   // sampleInt: autocannon notices the end of a fixed-amount run at its next sample, so sample often.
-  return cannon({ ...load, amount, sampleInt: 50 }, target);
+  const result = await cannon({ ...load, amount, sampleInt: 50 }, target);
+  usage.measured(result['2xx'] + result.non2xx);
+  return { ...result, server: usage.stop() };
 }
 
 function cannon({ path = '', ...options }, target = main) {
@@ -607,6 +688,62 @@ function reservations(ref, item, headers = () => ({})) {
       },
     ],
   };
+}
+
+/** Per virtual user: an order of 1 unit of the hot item with its own hold, then its confirmation (64 connections). */
+function flashSale(target) {
+  return async (tag) => {
+    const r = await measure(
+      (ref) => ({
+        connections: 64,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/orders',
+            body: JSON.stringify({
+              currency: 'EUR',
+              customer_ref: ref,
+              lines: [{ item_id: target.hot, quantity: 1, unit_price: 1299 }],
+            }),
+            onResponse: (status, body, context) => {
+              context.order = status === 201 ? JSON.parse(body).data.id : undefined;
+            },
+          },
+          confirmOrder(),
+        ],
+      }),
+      { tag, target },
+    );
+    return completedOrders(tag, r, target);
+  };
+}
+
+/** Confirms the order the virtual user's previous request created. */
+function confirmOrder() {
+  return {
+    method: 'POST',
+    setupRequest: (req, context) => ({
+      ...req,
+      path: `/api/orders/${context.order}/transitions`,
+      body: '{"to":"confirmed"}',
+    }),
+  };
+}
+
+/**
+ * An order run's figures: confirmed orders (of the run's customer_ref, counted in
+ * the database) per second, once the invariants are checked. (The last user's
+ * confirm may be cut off by the request count: its order stays pending.)
+ */
+async function completedOrders(tag, r, target = main) {
+  const { client: c, tenant: t } = target;
+  const { rows } = await c.query(
+    `SELECT count(*)::int AS confirmed FROM orders WHERE tenant_id = $1 AND customer_ref = $2 AND status = 'confirmed'`,
+    [t.id, tag],
+  );
+  const { confirmed } = rows[0];
+  await verifyInvariants(target);
+  return { ...served(r), rps: confirmed / seconds(r), confirmed };
 }
 
 /** Reserve -> order from the reservation -> confirm, per virtual user. */
@@ -640,14 +777,7 @@ function orderFlow(tag) {
         context.order = status === 201 ? JSON.parse(body).data.id : undefined;
       },
     },
-    {
-      method: 'POST',
-      setupRequest: (req, context) => ({
-        ...req,
-        path: `/api/orders/${context.order}/transitions`,
-        body: '{"to":"confirmed"}',
-      }),
-    },
+    confirmOrder(),
   ];
 }
 
@@ -680,33 +810,12 @@ async function verifyInvariants({ client: c, tenant: t, ledger } = main) {
   if (books.problems.length > 0) throw new Error(`ledger: ${JSON.stringify(books.problems[0])}`);
 }
 
-function sampleRss(pid) {
-  let max = 0;
-  const read = () => {
-    try {
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-      max = Math.max(max, kb);
-    } catch {
-      /* process gone */
-    }
-  };
-  const timer = setInterval(read, 100);
-  read();
-  return {
-    stop() {
-      clearInterval(timer);
-      read();
-      return Math.round(max / 1024);
-    },
-  };
-}
-
 /**
- * The naive transaction per reservation, as a pgbench script, at 64 clients: the
- * same rows the service writes (with the ledger, its movement and the row's number).
+ * The naive transaction per reservation, as a pgbench script on the service's own
+ * schema: the same rows the service writes (with the ledger, its movement and the
+ * row's number). 'hot' reserves the hot item, 'spread' one of the 1,000 at random.
  */
-function runPgbench(kind, { tenant: t, hot: hotItem, url: databaseUrl, ledger }) {
-  const dir = mkdtempSync(join(tmpdir(), 'pgbench-'));
+function sameSchemaScript(kind, { hot: hotItem, ledger }) {
   const itemSql =
     kind === 'hot'
       ? `\\set dummy 0\n`
@@ -718,13 +827,65 @@ INSERT INTO stock_movement (tenant_id, item_id, warehouse_id, seq, type, on_hand
 `
     : `UPDATE stock SET reserved = reserved + 1, updated_at = now() WHERE item_id = ${item} AND warehouse_id = :wh;
 `;
-  const script = `${itemSql}BEGIN;
+  return `${itemSql}BEGIN;
 SELECT on_hand, reserved FROM stock WHERE item_id = ${item} AND warehouse_id = :wh FOR UPDATE;
 INSERT INTO reservation (tenant_id, reference, expires_at) VALUES (:tenant, 'pgbench', now() + interval '10 minutes') RETURNING id AS rid \\gset
 INSERT INTO reservation_line (reservation_id, tenant_id, item_id, warehouse_id, quantity) VALUES (:rid, :tenant, ${item}, :wh, 1);
 ${movement}INSERT INTO audit_log (tenant_id, actor, action, object_type, object_id, new_value, request_id) VALUES (:tenant, 'pgbench', 'reservation.created', 'reservation', :rid, '{}', 'pgbench');
 COMMIT;
 `;
+}
+
+/**
+ * The naive flash-sale order, a pgbench script of two transactions (tps counts
+ * the pair as one order): one creates it (the hot stock row locked, its hold with
+ * the movement, the reservation and its line, the order, its line, its history
+ * and the audit rows the service writes), the next confirms it (order,
+ * reservation and stock row locked in the service's order, the units deducted
+ * with their movement, the statuses, history and audit rows).
+ */
+function flashSaleScript({ hot: hotItem }) {
+  const item = `'${hotItem}'`;
+  const audit = (rows) =>
+    `INSERT INTO audit_log (tenant_id, actor, action, object_type, object_id, new_value, request_id) VALUES ${rows
+      .map(([action, type, id]) => `(:tenant, 'pgbench', '${action}', '${type}', ${id}, '{}', 'pgbench')`)
+      .join(', ')};`;
+  const movement = (type, onHand, reserved, reference) =>
+    `UPDATE stock SET on_hand = on_hand + ${onHand}, reserved = reserved + ${reserved}, movement_seq = movement_seq + 1, updated_at = now() WHERE item_id = ${item} AND warehouse_id = :wh RETURNING on_hand, reserved, movement_seq \\gset
+INSERT INTO stock_movement (tenant_id, item_id, warehouse_id, seq, type, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reference, actor, request_id) VALUES (:tenant, ${item}, :wh, :movement_seq, '${type}', ${onHand}, ${reserved}, :on_hand, :reserved, ${reference}, 'pgbench', 'pgbench');`;
+  return `BEGIN;
+SELECT on_hand, reserved FROM stock WHERE item_id = ${item} AND warehouse_id = :wh FOR UPDATE;
+INSERT INTO reservation (tenant_id, reference, expires_at) VALUES (:tenant, 'pgbench', now() + interval '10 minutes') RETURNING id AS rid \\gset
+INSERT INTO reservation_line (reservation_id, tenant_id, item_id, warehouse_id, quantity) VALUES (:rid, :tenant, ${item}, :wh, 1);
+${movement('reserved', 0, 1, `'reservation:' || :rid::text`)}
+INSERT INTO orders (tenant_id, currency, total_amount, customer_ref, reservation_id) VALUES (:tenant, 'EUR', 1299, 'pgbench', :rid) RETURNING id AS oid \\gset
+INSERT INTO order_line (order_id, tenant_id, item_id, warehouse_id, quantity, unit_price, line_total) VALUES (:oid, :tenant, ${item}, :wh, 1, 1299, 1299);
+INSERT INTO order_status_history (order_id, tenant_id, from_status, to_status, actor) VALUES (:oid, :tenant, NULL, 'pending', 'pgbench');
+${audit([
+  ['reservation.created', 'reservation', ':rid'],
+  ['order.created', 'order', ':oid'],
+])}
+COMMIT;
+BEGIN;
+SELECT status FROM orders WHERE id = :oid FOR UPDATE;
+SELECT status FROM reservation WHERE id = :rid FOR UPDATE;
+SELECT on_hand, reserved FROM stock WHERE item_id = ${item} AND warehouse_id = :wh FOR UPDATE;
+${movement('committed', -1, -1, `'order:' || :oid::text`)}
+UPDATE reservation SET status = 'committed', updated_at = now() WHERE id = :rid;
+UPDATE orders SET status = 'confirmed', updated_at = now() WHERE id = :oid;
+INSERT INTO order_status_history (order_id, tenant_id, from_status, to_status, actor) VALUES (:oid, :tenant, 'pending', 'confirmed', 'pgbench');
+${audit([
+  ['stock.deducted', 'item', item],
+  ['reservation.committed', 'reservation', ':rid'],
+  ['order.status_changed', 'order', ':oid'],
+])}
+COMMIT;
+`;
+}
+
+/** `script` run by pgbench with `clients` clients on the target's database (`:tenant` and `:wh` are its). */
+function runPgbench(script, { tenant: t, url: databaseUrl }, clients = 64) {
+  const dir = mkdtempSync(join(tmpdir(), 'pgbench-'));
   writeFileSync(join(dir, 'script.sql'), script);
   const url = new URL(databaseUrl);
   const pgbenchFor = (seconds, logged) =>
@@ -735,7 +896,7 @@ COMMIT;
         '-M',
         'prepared',
         '-c',
-        '64',
+        String(clients),
         '-j',
         '2',
         '-T',
@@ -814,16 +975,66 @@ function report() {
     '|---|---|---|---|---|---|',
     row('hot-item (service, reservations)', results['hot-item'], results['pgbench hot-item']),
     row('hot-item (pgbench naive, 64 clients)', results['pgbench hot-item']),
+    row('hot-item (pgbench naive, minimal tables, 64 clients)', results['pgbench-min hot-item']),
+    row('hot-item 16 connections (service)', results['hot-item 16'], results['pgbench hot-item 16']),
+    row('hot-item (pgbench naive, 16 clients)', results['pgbench hot-item 16']),
+    row('hot-item (pgbench naive, minimal tables, 16 clients)', results['pgbench-min hot-item 16']),
     row('hot-item with Idempotency-Key (service)', results['hot-item idempotent'], results['pgbench hot-item']),
     row('spread (service, reservations)', results['spread'], results['pgbench spread']),
     row('spread (pgbench naive, 64 clients)', results['pgbench spread']),
+    row('spread (pgbench naive, minimal tables, 64 clients)', results['pgbench-min spread']),
     row('order-flow (completed orders)', results['order-flow']),
+    row('flash-sale (service, create + confirm on the hot item)', results['flash-sale'], results['pgbench flash-sale']),
+    row('flash-sale (pgbench naive pair, 64 clients)', results['pgbench flash-sale']),
     row('feed-read (events read, pages of 100)', results['feed-read']),
     row('http-floor (GET /api/me)', results['http-floor']),
   ];
   /** A markdown table after a blank line and its title. */
   function table(title, header, rows) {
     lines.push('', title, `| ${header.join(' | ')} |`, `|${'---|'.repeat(header.length)}`, ...rows);
+  }
+  const perSecond = (r) => (r ? r.rps.toFixed(0) : '-');
+  const ratio = (r, to) => (r && to ? `${(r.rps / to.rps).toFixed(2)}×` : '-');
+  // Every reservation scenario against both baselines: [scenario, its same-schema baseline, its minimal one].
+  // A scenario with no baseline yet has a row with '-': a flash-sale scenario and its baselines go here too.
+  const reservationScenarios = [
+    ['hot-item', 'pgbench hot-item', 'pgbench-min hot-item'],
+    ['hot-item 16', 'pgbench hot-item 16', 'pgbench-min hot-item 16'],
+    ['hot-item idempotent', 'pgbench hot-item', 'pgbench-min hot-item'],
+    ['spread', 'pgbench spread', 'pgbench-min spread'],
+    ['order-flow'], // completed orders; no baseline yet
+    ['flash-sale', 'pgbench flash-sale'], // completed orders; no minimal-tables baseline
+  ].filter(([name]) => results[name]);
+  if (reservationScenarios.length > 0) {
+    table(
+      "Reservations against both baselines (the same naive transaction in pgbench: on the service's schema, and on minimal tables, the database's own limit):",
+      ['scenario', 'service /s', 'same-schema pgbench /s', 'ratio', 'minimal-tables pgbench /s', 'ratio'],
+      reservationScenarios.map(([name, same, min]) => {
+        const [r, a, b] = [results[name], results[same], results[min]];
+        if (!same) return `| ${name} | ${perSecond(r)} | no baseline yet | - | no baseline yet | - |`;
+        return `| ${name} | ${perSecond(r)} | ${perSecond(a)} | ${ratio(r, a)} | ${perSecond(b)} | ${ratio(r, b)} |`;
+      }),
+    );
+  }
+  // What the server used, per service scenario: CPU per request answered (measured run) and max RSS.
+  const used = Object.entries(results).filter(([, r]) => r.max_rss_mb !== undefined);
+  if (used.length > 0) {
+    const floor = results['http-floor']?.cpu_ms_per_request;
+    const cpu = (r) => (r.cpu_ms_per_request !== undefined ? r.cpu_ms_per_request.toFixed(2) : '-');
+    table(
+      'What the server used (the process and its children): CPU per request answered in the measured run, and its max RSS over the scenario:',
+      ['scenario', 'server CPU ms/request', 'vs http-floor', 'max RSS MB'],
+      used.map(
+        ([name, r]) =>
+          `| ${name} | ${cpu(r)} | ${floor && r.cpu_ms_per_request !== undefined ? `${(r.cpu_ms_per_request / floor).toFixed(2)}×` : '-'} | ${r.max_rss_mb} |`,
+      ),
+    );
+    const vsFloor = ['hot-item', 'spread']
+      .filter((name) => floor && results[name]?.cpu_ms_per_request !== undefined)
+      .map((name) => `${name} ${(results[name].cpu_ms_per_request / floor).toFixed(2)}×`);
+    if (vsFloor.length > 0) lines.push('', `CPU per request vs http-floor (goal ≤ 1.5×): ${vsFloor.join(', ')}`);
+    const [maxName, maxRun] = used.reduce((a, b) => (b[1].max_rss_mb > a[1].max_rss_mb ? b : a));
+    lines.push('', `Server max RSS over every scenario (goal ≤ 250 MB): ${maxRun.max_rss_mb} MB (${maxName})`);
   }
   if (before) {
     const cost = (name) =>
@@ -848,6 +1059,30 @@ function report() {
         const [off, on] = [results[name], results[`${name} traced`]];
         const ratio = off ? `${(on.rps / off.rps).toFixed(2)}×` : '-';
         return `| ${name} | ${off?.rps.toFixed(0) ?? '-'} | ${on.rps.toFixed(0)} | ${ratio} | ${off ? fmt(off.p50) : '-'} | ${fmt(on.p50)} | ${off ? fmt(off.p99) : '-'} | ${fmt(on.p99)} |`;
+      }),
+    );
+  }
+  const clusteredRuns = ['http-floor', 'hot-item', 'spread'].filter((name) => results[`${name} ${WORKERS} workers`]);
+  if (clusteredRuns.length > 0) {
+    table(
+      `1 worker against ${WORKERS} workers (WORKERS=${WORKERS}, a second server, its own database, same run; DB_POOL_SIZE split so that both hold ${SERVER_ENV.DB_POOL_SIZE} connections):`,
+      [
+        'scenario',
+        '1 worker /s',
+        `${WORKERS} workers /s`,
+        'ratio',
+        'p50 1',
+        `p50 ${WORKERS}`,
+        'p99 1',
+        `p99 ${WORKERS}`,
+        'max RSS 1',
+        `max RSS ${WORKERS}`,
+      ],
+      clusteredRuns.map((name) => {
+        const [one, many] = [results[name], results[`${name} ${WORKERS} workers`]];
+        const ratio = one ? `${(many.rps / one.rps).toFixed(2)}×` : '-';
+        const rss = (r) => (r?.max_rss_mb ? `${r.max_rss_mb} MB` : '-');
+        return `| ${name} | ${one?.rps.toFixed(0) ?? '-'} | ${many.rps.toFixed(0)} | ${ratio} | ${one ? fmt(one.p50) : '-'} | ${fmt(many.p50)} | ${one ? fmt(one.p99) : '-'} | ${fmt(many.p99)} | ${rss(one)} | ${rss(many)} |`;
       }),
     );
   }
@@ -882,8 +1117,6 @@ function report() {
       }),
     );
   }
-  if (results['hot-item']?.max_rss_mb)
-    lines.push(`Server max RSS under hot-item: ${results['hot-item'].max_rss_mb} MB`);
   console.log(lines.join('\n'));
   writeFileSync('bench/results/summary.md', `${lines.join('\n')}\n`);
 }

@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import cluster from 'node:cluster';
 import { NotFoundError } from './common/errors.js';
 import { AppModule } from './app.module.js';
 import { expressErrorHandler } from './common/all-exceptions.filter.js';
@@ -20,6 +21,16 @@ export const STOCK_BATCH_BODY_LIMIT = '1mb';
 const STOCK_BATCH_ROUTES = ['/api/stock/counts', '/api/stock/adjustments'];
 /** Served at the root rather than under /api: probes and scrapers address them directly. */
 export const UNPREFIXED_ROUTES = ['health/live', 'health/ready', 'metrics'];
+
+/**
+ * With WORKERS > 1, which worker answered (X-Worker-Pid): to tell them apart in a
+ * trace or a bug report, and for the tests that check requests are spread and a
+ * dead worker replaced. Not sent by a single process.
+ */
+function workerPidHeader(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('X-Worker-Pid', String(process.pid));
+  next();
+}
 
 /** Builds the application exactly as it serves: used by main.ts and by the e2e tests. */
 export async function createApp(
@@ -40,6 +51,7 @@ export async function createApp(
   app.set('query parser', 'extended');
   // The request id comes first so that even a body that fails to parse gets one.
   app.use(requestIdMiddleware);
+  if (cluster.isWorker) app.use(workerPidHeader);
   // Before the log, which writes the trace id next to the request id.
   if (tracingEnabled(env)) app.use(traceContextMiddleware);
   app.use(logging.http);

@@ -1,8 +1,9 @@
+import cluster from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { createApp } from './app.setup.js';
 import type { Env } from './config/env.js';
-import { openDatabase } from './database/open-database.js';
+import { logDatabase, openDatabase } from './database/open-database.js';
 import { handleShutdownSignals } from './lifecycle/graceful-shutdown.js';
 import { createLogging } from './logging/logging.js';
 import type { Tracing } from './tracing/tracing.js';
@@ -20,20 +21,8 @@ export async function serve(env: Env, tracing?: Tracing): Promise<void> {
   const log = logging.root.child({ context: 'Main' });
 
   const database = await openDatabase(env);
-  if (database.kind === 'embedded') {
-    // As root the data may live elsewhere than EMBEDDED_PG_DIR (see root-placement.ts): say where it is.
-    const dataDir = database.dataDir ?? env.EMBEDDED_PG_DIR;
-    log.info(
-      { database: 'embedded', data_dir: dataDir, port: env.EMBEDDED_PG_PORT },
-      `Embedded PostgreSQL on 127.0.0.1:${env.EMBEDDED_PG_PORT}, data in ${dataDir}`,
-    );
-  } else {
-    const url = new URL(database.url);
-    log.info(
-      { database: 'external', host: url.host, name: url.pathname.slice(1) },
-      `External PostgreSQL at ${url.host}${url.pathname} (DATABASE_URL)`,
-    );
-  }
+  // A cluster worker is handed the primary's database (embedded or not), which the primary has logged.
+  if (!cluster.isWorker) logDatabase(log, database, env);
 
   if (tracing) {
     log.info(
@@ -47,6 +36,11 @@ export async function serve(env: Env, tracing?: Tracing): Promise<void> {
 
   await app.listen(env.PORT);
   const base = `http://localhost:${env.PORT}`;
+  if (cluster.isWorker) {
+    // The primary says once that the service listens; each worker only that it is up.
+    log.debug({ worker: cluster.worker?.id, startup_ms: Math.round(performance.now()) }, 'Worker listening');
+    return;
+  }
   log.info(
     { url: `${base}/api`, docs: `${base}/docs`, startup_ms: Math.round(performance.now()) },
     `Listening on ${base}/api — Swagger UI ${base}/docs, health ${base}/health/ready, metrics ${base}/metrics`,

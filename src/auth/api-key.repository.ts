@@ -90,10 +90,13 @@ export async function setKeyExpiry(manager: EntityManager, id: string, expiresAt
  * keys and requests: last_used_at only ever moves forward.
  */
 export async function recordUses(db: DataSource, uses: Map<string, number>): Promise<void> {
+  // In key order, so that instances (and WORKERS) flushing the same keys at once lock their rows in
+  // the same order (a join in input order or in table order alike) and do not deadlock each other.
+  const sorted = [...uses].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   await db.query(
     `UPDATE api_key k SET last_used_at = u.used_at
      FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, used_at)
      WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.used_at)`,
-    [[...uses.keys()], [...uses.values()].map((ms) => new Date(ms).toISOString())],
+    [sorted.map(([id]) => id), sorted.map(([, ms]) => new Date(ms).toISOString())],
   );
 }

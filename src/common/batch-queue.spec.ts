@@ -75,6 +75,59 @@ describe('BatchQueue', () => {
   });
 });
 
+describe('BatchQueue with concurrency and conflicts', () => {
+  /** Items are "name:what it names"; each batch is released on its own, by its first item. */
+  function lanes() {
+    const batches: string[][] = [];
+    const releases = new Map<string, () => void>();
+    const run = async (_key: string, batch: string[]) => {
+      batches.push(batch);
+      await new Promise<void>((resolve) => releases.set(batch[0]!, resolve));
+    };
+    const q = new BatchQueue<string>(10, run, () => undefined, {
+      concurrency: 2,
+      conflictsOf: (item) => item.split(':')[1]!.split(','),
+    });
+    return { q, batches, release: (first: string) => releases.get(first)!() };
+  }
+
+  it('runs batches that name different things at once, up to the limit', async () => {
+    const { q, batches, release } = lanes();
+    q.push('t', 'a:x');
+    q.push('t', 'b:y');
+    q.push('t', 'c:z');
+    await tick();
+    expect(batches).toEqual([['a:x'], ['b:y']]);
+    release('b:y');
+    await tick();
+    expect(batches).toEqual([['a:x'], ['b:y'], ['c:z']]);
+  });
+
+  it('an item naming what a running batch names waits, and so does every later one sharing a name with it', async () => {
+    const { q, batches, release } = lanes();
+    q.push('t', 'a:x');
+    q.push('t', 'b:x,y', 'c:y', 'd:w');
+    await tick();
+    // b waits for a (x); c shares y with b, so it may not overtake it; d conflicts with nothing.
+    expect(batches).toEqual([['a:x'], ['d:w']]);
+    release('a:x');
+    await tick();
+    expect(batches).toEqual([['a:x'], ['d:w'], ['b:x,y', 'c:y']]);
+    release('d:w');
+    release('b:x,y');
+    await tick();
+    expect(q.has('t')).toBe(false);
+  });
+
+  it('items that conflict among themselves go in one batch, in order', async () => {
+    const { q, batches } = lanes();
+    q.push('t', 'a:x');
+    q.push('t', 'b:y', 'c:y');
+    await tick();
+    expect(batches).toEqual([['a:x'], ['b:y', 'c:y']]);
+  });
+});
+
 describe('Slots', () => {
   it('lets `size` holders in and the next ones in arrival order as slots are released', async () => {
     const { Slots } = await import('./slots.js');

@@ -18,8 +18,11 @@ export class EnvelopeInterceptor implements NestInterceptor {
             page: { next_cursor: result.nextCursor, limit: result.limit },
           };
         }
-        return { request_id: req.requestId, data: result };
+        return envelope(req.requestId, result);
       }),
     );
   }
 }
+
+/** A result as clients receive it (also what an Idempotency-Key stores for it). */
+export const envelope = (requestId: string, data: unknown) => ({ request_id: requestId, data });

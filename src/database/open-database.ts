@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { Env } from '../config/env.js';
 import { dataSourceOptions, type PoolSettings } from './data-source-options.js';
@@ -9,6 +10,24 @@ export async function openDatabase(env: Env): Promise<DatabaseHandle> {
     return { url: env.DATABASE_URL, kind: 'external', close: async () => undefined };
   }
   return startEmbeddedPostgres({ dir: env.EMBEDDED_PG_DIR, port: env.EMBEDDED_PG_PORT });
+}
+
+/** The start-up line that says which PostgreSQL the service uses. */
+export function logDatabase(log: Logger, database: DatabaseHandle, env: Env): void {
+  if (database.kind === 'embedded') {
+    // As root the data may live elsewhere than EMBEDDED_PG_DIR (see root-placement.ts): say where it is.
+    const dataDir = database.dataDir ?? env.EMBEDDED_PG_DIR;
+    log.info(
+      { database: 'embedded', data_dir: dataDir, port: env.EMBEDDED_PG_PORT },
+      `Embedded PostgreSQL on 127.0.0.1:${env.EMBEDDED_PG_PORT}, data in ${dataDir}`,
+    );
+  } else {
+    const url = new URL(database.url);
+    log.info(
+      { database: 'external', host: url.host, name: url.pathname.slice(1) },
+      `External PostgreSQL at ${url.host}${url.pathname} (DATABASE_URL)`,
+    );
+  }
 }
 
 // Any constant will do: it only has to be the same for every instance of the service.

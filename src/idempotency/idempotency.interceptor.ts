@@ -1,8 +1,10 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, map, Observable } from 'rxjs';
 import { ValidationFailedError } from '../common/errors.js';
 import { findHostileContent } from '../common/validation.js';
+import { GROUP_COMMITTED_KEYS } from './grouped-key.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { requestFingerprint } from './request-fingerprint.js';
 
@@ -17,7 +19,10 @@ export const VALID_IDEMPOTENCY_KEY = /^[\x20-\x7E]{1,255}$/;
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(private readonly idempotency: IdempotencyService) {}
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly reflector: Reflector,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
@@ -40,7 +45,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
       requestId: req.requestId,
       status: res.statusCode,
     };
-    return from(this.idempotency.execute(scope, () => lastValueFrom(next.handle(), { defaultValue: undefined }))).pipe(
+    const handle = () => lastValueFrom(next.handle(), { defaultValue: undefined });
+    const grouped = this.reflector.get<boolean>(GROUP_COMMITTED_KEYS, context.getHandler());
+    const outcome = grouped ? this.idempotency.executeGrouped(scope, handle) : this.idempotency.execute(scope, handle);
+    return from(outcome).pipe(
       map((outcome) => {
         if (!('replay' in outcome)) return outcome.body;
         res.setHeader('Idempotent-Replayed', 'true');

@@ -1,4 +1,4 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Env } from '../config/env.js';
 import { DomainError, IdempotencyKeyInUseError, IdempotencyKeyReusedError } from '../common/errors.js';
@@ -6,23 +6,14 @@ import { isPgError, PgCode } from '../common/pg-errors.js';
 import { toErrorResponse } from '../common/error-response.js';
 import { sql } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
-
-export interface StoredResponse {
-  status: number;
-  body: unknown;
-}
+import { envelope } from '../common/envelope.interceptor.js';
+import { GroupedKey } from './grouped-key.js';
+import { isStoredAnswer, type KeyScope, type StoredResponse } from './idempotency-keys.js';
 
 export type IdempotentOutcome = { replay: StoredResponse } | { body: unknown };
 
 /** How long a retry waits for the first request's claim before it answers 409. */
 const CLAIM_WAIT_MS = 100;
-
-/** An error answer that is stored and replayed: a domain answer (4xx) other than invalid input. */
-function isStoredAnswer(err: unknown): err is DomainError {
-  return (
-    err instanceof DomainError && err.status < HttpStatus.INTERNAL_SERVER_ERROR && err.code !== 'validation_failed'
-  );
-}
 
 /**
  * Stripe-style idempotency keys. The request runs inside one transaction that
@@ -41,10 +32,7 @@ export class IdempotencyService {
     private readonly env: Env,
   ) {}
 
-  async execute(
-    scope: { tenantId: string; key: string; fingerprint: Buffer; requestId: string; status: number },
-    handle: () => Promise<unknown>,
-  ): Promise<IdempotentOutcome> {
+  async execute(scope: KeyScope, handle: () => Promise<unknown>): Promise<IdempotentOutcome> {
     const outcome = await this.tx.runOwn(async (manager): Promise<IdempotentOutcome | { storedError: DomainError }> => {
       if (!(await this.claim(manager, scope.tenantId, scope.key, scope.fingerprint))) {
         // Claimed before: this transaction wrote nothing and only reads the stored response.
@@ -67,6 +55,27 @@ export class IdempotencyService {
     });
     if ('storedError' in outcome) throw outcome.storedError;
     return outcome;
+  }
+
+  /**
+   * On a route that group-commits (GroupCommittedKeys): the handler's service
+   * takes the key and the batch's transaction claims it, performs the request and
+   * stores the response together, with the guarantee `execute` gives.
+   */
+  async executeGrouped(scope: KeyScope, handle: () => Promise<unknown>): Promise<IdempotentOutcome> {
+    const { key, result } = await GroupedKey.handle(scope, handle);
+    return key.replay ? { replay: key.replay } : { body: result };
+  }
+
+  /**
+   * A grouped key's request that cannot join a batch: in a transaction of its
+   * own, as `execute` runs it. `work` answers the result the envelope then
+   * wraps; what is stored is what the client receives, wrapped.
+   */
+  async alone<T>(key: GroupedKey, work: () => Promise<T>): Promise<unknown> {
+    let result: T;
+    const outcome = await this.execute(key.scope, async () => envelope(key.scope.requestId, (result = await work())));
+    return 'replay' in outcome ? key.replayed(outcome.replay) : result!;
   }
 
   /** Deletes keys older than IDEMPOTENCY_TTL_HOURS; returns how many. */
@@ -116,7 +125,7 @@ export class IdempotencyService {
 
   private async complete(
     manager: EntityManager,
-    scope: { tenantId: string; key: string },
+    scope: Pick<KeyScope, 'tenantId' | 'key'>,
     status: number,
     body: unknown,
   ): Promise<void> {

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { Env } from '../config/env.js';
-import type { DatabaseHandle } from '../database/embedded-postgres.js';
+import { type DatabaseHandle, takeOverShutdownSignals } from '../database/embedded-postgres.js';
 import type { Tracing } from '../tracing/tracing.js';
 import { HttpDrain } from './http-drain.js';
 import { ShutdownState } from './shutdown-state.js';
@@ -59,6 +59,7 @@ export function handleShutdownSignals(
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  takeOverShutdownSignals();
 
   async function shutDown(signal: NodeJS.Signals): Promise<void> {
     const since = performance.now();

@@ -1,10 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
+import cluster from 'node:cluster';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { oldestLapsedAgeSeconds } from '../reservations/reservation.repository.js';
 import { routeTemplate } from '../common/route-template.js';
+import { ServiceUnavailableError } from '../common/errors.js';
 import { endpointCountsByState, ENDPOINT_STATES } from '../webhooks/webhook.repository.js';
+import { clusterScrape, shareMetricsWithPrimary } from './cluster-metrics.js';
 
 /** Node.js process metrics are per process, not per application instance: registered once. */
 let processRegistry: Registry | undefined;
@@ -98,6 +101,8 @@ export class MetricsService {
       name: 'inventory_expired_holds_oldest_age_seconds',
       help: 'Seconds since the oldest active reservation past its expiry was due (0: none waits for the sweeper)',
       registers: [this.registry],
+      // Read from the database, the same in every worker: not a sum (see cluster-metrics.ts).
+      aggregator: 'max',
       collect: async () => {
         const age = await this.measured('oldest expired hold', () => oldestLapsedAgeSeconds(this.dataSource));
         oldest.set(age ?? Number.NaN);
@@ -108,6 +113,7 @@ export class MetricsService {
       help: 'Webhook endpoints of every tenant by state: healthy, failing (being retried), disabled (by the relay), inactive (by their tenant)',
       labelNames: ['state'] as const,
       registers: [this.registry],
+      aggregator: 'max',
       collect: async () => {
         const counts = await this.measured('webhook endpoints', () => endpointCountsByState(this.dataSource));
         for (const state of ENDPOINT_STATES) endpoints.set({ state }, counts?.[state] ?? Number.NaN);
@@ -139,7 +145,12 @@ export class MetricsService {
       'Queries waiting for a free database connection',
       (p) => p.waitingCount,
     );
-    poolGauge('inventory_db_pool_connections_max', 'Size of the database pool (DB_POOL_SIZE)', (p) => p.options?.max);
+    poolGauge(
+      'inventory_db_pool_connections_max',
+      "Size of the database pool (DB_POOL_SIZE; with WORKERS, the sum of the workers' pools)",
+      (p) => p.options?.max,
+    );
+    if (cluster.isWorker) shareMetricsWithPrimary([processMetrics(), this.registry]);
   }
 
   // Business events (see BusinessEvents, which reports them once committed) ----
@@ -200,8 +211,17 @@ export class MetricsService {
     return this.registry.contentType;
   }
 
-  /** The Prometheus text exposition of this instance's and the process's metrics. */
+  /**
+   * The Prometheus text exposition of this instance's and the process's metrics;
+   * in a worker (WORKERS > 1), of every worker's, summed by the primary.
+   */
   scrape(): Promise<string> {
+    if (cluster.isWorker) {
+      return clusterScrape().catch((err: unknown) => {
+        this.logger.warn(err instanceof Error ? err.message : String(err));
+        throw new ServiceUnavailableError('The metrics of the workers could not be collected; retry');
+      });
+    }
     return Registry.merge([processMetrics(), this.registry]).metrics();
   }
 

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { sql } from '../database/sql.js';
+import type { HoldLine } from '../reservations/allocation.js';
+import { sql, type SqlPart } from '../database/sql.js';
 import type { UnitOfWork } from '../database/unit-of-work.js';
 import type { OrderStatus } from './order-transitions.js';
 
@@ -104,6 +105,42 @@ export async function lockOrder(
   return row;
 }
 
+/** Orders with their lines and history, in one query (those of another tenant are not found). */
+export async function findOrders(manager: EntityManager, tenantId: string, ids: string[]): Promise<OrderView[]> {
+  if (ids.length === 0) return [];
+  const rows = await sql<OrderRow>(
+    manager,
+    `${orderSelect({ history: true })} WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[])`,
+    [tenantId, ids],
+  );
+  return rows.map(toOrderView);
+}
+
+/**
+ * Locks order rows (pessimistic_write) of a tenant in one statement, sorted by
+ * id, so that two batches that share orders take them in one order.
+ */
+export function lockOrders(manager: EntityManager, tenantId: string, ids: string[]): Promise<LockedOrder[]> {
+  return sql<LockedOrder>(
+    manager,
+    `SELECT id, tenant_id, status, reservation_id FROM orders WHERE tenant_id = $1 AND id = ANY($2::uuid[])
+     ORDER BY id FOR UPDATE`,
+    [tenantId, ids],
+  );
+}
+
+/** A change of an order's status (from null: a new order's first), by whom and why. */
+export interface StatusChange {
+  id: string;
+  tenant_id: string;
+  from: OrderStatus | null;
+  to: OrderStatus;
+  actor: string;
+  reason: string | null;
+  /** When, if the caller has told it already (a batch's answer); else the row's own clock_timestamp(). */
+  at?: string;
+}
+
 /** Adds to a unit of work: the orders' new status (unless they are new, `from` null) and the change in their history. */
 export function addStatusChange(
   uow: UnitOfWork,
@@ -113,15 +150,98 @@ export function addStatusChange(
   actor: string,
   reason: string | null = null,
 ): void {
-  if (from !== null) {
-    uow.add('order_status', {
-      text: 'UPDATE orders SET status = $2, updated_at = now() WHERE id = ANY($1::uuid[])',
-      params: [orders.map((o) => o.id), to],
-    });
-  }
-  uow.add('order_history', {
-    text: `INSERT INTO order_status_history (order_id, tenant_id, from_status, to_status, actor, reason)
-           SELECT o.id, o.tenant_id, $3, $4, $5, $6 FROM unnest($1::uuid[], $2::uuid[]) AS o(id, tenant_id)`,
-    params: [orders.map((o) => o.id), orders.map((o) => o.tenant_id), from, to, actor, reason],
-  });
+  addStatusChanges(
+    uow,
+    orders.map((o) => ({ id: o.id, tenant_id: o.tenant_id, from, to, actor, reason })),
+  );
+}
+
+/**
+ * Adds status changes of any orders, each its own, to a unit of work: collected
+ * parts, so that every caller's changes (those of a batch) go in one of each.
+ */
+export function addStatusChanges(uow: UnitOfWork, changes: StatusChange[]): void {
+  uow.collect(
+    'order_status',
+    changes.filter((c) => c.from !== null),
+    setStatuses,
+  );
+  uow.collect('order_history', changes, insertHistory);
+}
+
+function setStatuses(changes: StatusChange[]): SqlPart {
+  return {
+    text: `UPDATE orders o SET status = c.status, updated_at = now()
+           FROM unnest($1::uuid[], $2::text[]) AS c(id, status) WHERE o.id = c.id`,
+    params: [changes.map((c) => c.id), changes.map((c) => c.to)],
+  };
+}
+
+function insertHistory(changes: StatusChange[]): SqlPart {
+  return {
+    text: `INSERT INTO order_status_history (order_id, tenant_id, from_status, to_status, actor, reason, created_at)
+           SELECT c.id, c.tenant_id, c.from_status, c.to_status, c.actor, c.reason, COALESCE(c.at, clock_timestamp())
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+                AS c(id, tenant_id, from_status, to_status, actor, reason, at)`,
+    params: [
+      changes.map((c) => c.id),
+      changes.map((c) => c.tenant_id),
+      changes.map((c) => c.from),
+      changes.map((c) => c.to),
+      changes.map((c) => c.actor),
+      changes.map((c) => c.reason),
+      changes.map((c) => c.at ?? null),
+    ],
+  };
+}
+
+/** A new order as it is inserted, with the held lines it is made of and their prices. */
+export interface NewOrder {
+  id: string;
+  tenant_id: string;
+  currency: string;
+  total_amount: bigint;
+  customer_ref: string | null;
+  reservation_id: string;
+  lines: HoldLine[];
+  prices: ReadonlyMap<string, number>;
+}
+
+/** Adds new orders and their lines to a unit of work (collected parts: every caller's orders in one of each). */
+export function addNewOrders(uow: UnitOfWork, orders: NewOrder[]): void {
+  uow.collect('new_orders', orders, insertOrders);
+  uow.collect('new_order_lines', orders, insertOrderLines);
+}
+
+function insertOrders(orders: NewOrder[]): SqlPart {
+  return {
+    text: `INSERT INTO orders (id, tenant_id, currency, total_amount, customer_ref, reservation_id)
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::uuid[])`,
+    params: [
+      orders.map((o) => o.id),
+      orders.map((o) => o.tenant_id),
+      orders.map((o) => o.currency),
+      orders.map((o) => o.total_amount.toString()),
+      orders.map((o) => o.customer_ref),
+      orders.map((o) => o.reservation_id),
+    ],
+  };
+}
+
+function insertOrderLines(orders: NewOrder[]): SqlPart {
+  const lines = orders.flatMap((o) => o.lines.map((l) => ({ o, l })));
+  return {
+    text: `INSERT INTO order_line (order_id, tenant_id, item_id, warehouse_id, quantity, unit_price, line_total)
+           SELECT l.order_id, l.tenant_id, l.item_id, l.warehouse_id, l.quantity, l.unit_price, l.quantity::bigint * l.unit_price
+           FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::bigint[])
+                AS l(order_id, tenant_id, item_id, warehouse_id, quantity, unit_price)`,
+    params: [
+      lines.map(({ o }) => o.id),
+      lines.map(({ o }) => o.tenant_id),
+      lines.map(({ l }) => l.item_id),
+      lines.map(({ l }) => l.warehouse_id),
+      lines.map(({ l }) => l.quantity),
+      lines.map(({ o, l }) => o.prices.get(l.item_id)),
+    ],
+  };
 }

@@ -6,24 +6,39 @@ import type { RequestContext } from '../common/request-context.js';
 import { Env } from '../config/env.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import {
+  type HoldExtra,
   type HoldJob,
   type HoldRequest,
   type HoldResult,
   ReservationHoldsService,
 } from './reservation-holds.service.js';
 import type { ReservationView } from './reservation.repository.js';
+import type { KeyScope, StoredResponse } from '../idempotency/idempotency-keys.js';
 import { Slots } from '../common/slots.js';
+import { IdempotencyKeyInUseError } from '../common/errors.js';
 
 const MAX_BATCH = 128;
+/**
+ * Fresh batches of one tenant in flight at once, on items no other of them
+ * names: requests spread over many items need not wait for one batch's round
+ * trips; those on one hot item are still batched one after the other.
+ */
+const FRESH_BATCHES = 2;
 /** A deadlock or serialization failure rolled the batch back: run it again, this many times at most. */
 const MAX_ATTEMPTS = 3;
 /** The shortest lock wait a waiting batch is given, even for requests already at their deadline. */
 const MIN_LOCK_WAIT_MS = 50;
 
+/**
+ * A decided request's answer: its hold (and, with an extra, what that made of it),
+ * or its Idempotency-Key's stored response.
+ */
+export type HoldOutcome = { view: ReservationView; answer?: unknown } | { replay: StoredResponse };
+
 interface Pending extends HoldJob {
   /** When this request has waited for row locks as long as DB_LOCK_TIMEOUT_MS allows (performance.now()). */
   deadline: number;
-  resolve(view: ReservationView): void;
+  resolve(outcome: HoldOutcome): void;
   reject(error: unknown): void;
 }
 
@@ -36,7 +51,9 @@ type Attempt = { results: HoldResult[] } | { answered: true } | { lockWaitEnded:
  * The fresh lane, one per tenant: requests that arrive while the tenant's
  * previous batch is in the database wait for the next one, and each batch is a
  * single transaction, so a hot stock row is locked once for many callers
- * instead of once per caller. It never waits for a row lock (NOWAIT, and when
+ * instead of once per caller. Up to FRESH_BATCHES batches run at once if they
+ * name different items (a request on an item a running batch names waits for
+ * the next batch, so that requests on one item are decided in arrival order). It never waits for a row lock (NOWAIT, and when
  * that finds one locked, SKIP LOCKED): a
  * request on an item of which another transaction holds a row moves to a
  * waiting lane, and so does every later request sharing an item with it, so
@@ -59,6 +76,7 @@ export class ReservationBatcher {
     MAX_BATCH,
     (tenantId, batch) => this.runFresh(tenantId, batch),
     fail,
+    { concurrency: FRESH_BATCHES, conflictsOf: itemsOf },
   );
   private readonly waiting = new BatchQueue<Pending>(
     MAX_BATCH,
@@ -71,6 +89,8 @@ export class ReservationBatcher {
   /** Per tenant: the items requests in a waiting lane name, with that lane and how many requests. */
   private readonly waitingItems = new Map<string, Map<string, { lane: string; count: number }>>();
   private readonly waitSlots: Slots;
+  /** The Idempotency-Keys of the requests submitted and not answered yet ("tenant key"). */
+  private readonly keysInFlight = new Set<string>();
 
   constructor(
     private readonly tx: TransactionRunner,
@@ -80,11 +100,38 @@ export class ReservationBatcher {
     this.waitSlots = new Slots(Math.max(1, Math.floor(env.DB_POOL_SIZE / 2)));
   }
 
-  submit(ctx: RequestContext, request: HoldRequest): Promise<ReservationView> {
-    return new Promise((resolve, reject) => {
+  /**
+   * With `key`, the batch's transaction also claims it and stores the response
+   * (see claimJobKeys). A key already on its way here (a client's retry of a
+   * request still queued or waiting for its locks) is answered 409 at once, as
+   * an Idempotency-Key request whose twin is in flight is: its claim would wait
+   * for the twin's transaction, and hold up the whole batch meanwhile.
+   */
+  submit(ctx: RequestContext, request: HoldRequest, key?: KeyScope): Promise<HoldOutcome> {
+    const keyId = key && `${key.tenantId} ${key.key}`;
+    if (keyId !== undefined) {
+      if (this.keysInFlight.has(keyId)) return Promise.reject(new IdempotencyKeyInUseError());
+      this.keysInFlight.add(keyId);
+    }
+    const promise = new Promise<HoldOutcome>((resolve, reject) => {
       const deadline = performance.now() + this.env.DB_LOCK_TIMEOUT_MS;
-      this.fresh.push(ctx.tenantId, { ctx, request, deadline, resolve, reject });
+      this.fresh.push(ctx.tenantId, { ctx, request, key, deadline, resolve, reject });
     });
+    return keyId === undefined ? promise : promise.finally(() => this.keysInFlight.delete(keyId));
+  }
+
+  /**
+   * A request that makes something of its hold (an order: see HoldExtra), batched
+   * like any other and written by its batch's statement; never with a key.
+   * Answers what `extra` made.
+   */
+  async submitWith<T>(ctx: RequestContext, request: HoldRequest, extra: HoldExtra<T>): Promise<T> {
+    const outcome = await new Promise<HoldOutcome>((resolve, reject) => {
+      const deadline = performance.now() + this.env.DB_LOCK_TIMEOUT_MS;
+      this.fresh.push(ctx.tenantId, { ctx, request, extra, deadline, resolve, reject });
+    });
+    if (!('answer' in outcome)) throw new Error('a request without a key came back replayed');
+    return outcome.answer as T;
   }
 
   private async runFresh(tenantId: string, batch: Pending[]): Promise<void> {
@@ -171,7 +218,8 @@ export class ReservationBatcher {
         this.logger.warn(`batch of ${batch.length} failed (${String(err)}); retrying one by one`);
         for (const job of batch) {
           try {
-            job.resolve(await this.tx.runOwn((m) => this.holds.reserveIn(m, job.ctx, job.request)));
+            const [result] = await this.tx.runOwn((m) => this.holds.reserveMany(m, job.ctx.tenantId, [job]));
+            settleDecided([job], [result!]);
           } catch (error) {
             job.reject(error);
           }
@@ -222,8 +270,8 @@ const itemsOf = (job: Pending): string[] => [...new Set(job.request.lines.map((l
 /** Answers the decided requests; contended ones are left for the caller. */
 function settleDecided(batch: Pending[], results: HoldResult[]): void {
   results.forEach((result, i) => {
-    if ('view' in result) batch[i]!.resolve(result.view);
-    else if ('error' in result) batch[i]!.reject(result.error);
+    if ('error' in result) batch[i]!.reject(result.error);
+    else if (!('contended' in result)) batch[i]!.resolve(result);
   });
 }
 

@@ -84,6 +84,21 @@ export async function lockReservation(
   return row;
 }
 
+/** Locks reservation rows (FOR UPDATE) of a tenant in one statement, sorted by id. */
+export function lockReservations(
+  manager: EntityManager,
+  tenantId: string,
+  ids: string[],
+): Promise<LockedReservation[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return sql<LockedReservation>(
+    manager,
+    `SELECT id, tenant_id, status, expires_at <= now() AS lapsed, expires_at
+     FROM reservation WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
+    [tenantId, ids],
+  );
+}
+
 export async function linesOf(manager: EntityManager, reservationIds: string[]): Promise<HeldLine[]> {
   if (reservationIds.length === 0) return [];
   return sql<HeldLine>(

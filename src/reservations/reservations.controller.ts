@@ -15,6 +15,7 @@ import { ListReservationsQuery } from './dto/list-reservations.query.js';
 import { ReservationResponse } from './dto/reservation.response.js';
 import { ReservationsService } from './reservations.service.js';
 import { RequireScope } from '../auth/route-access.js';
+import { GroupCommittedKeys } from '../idempotency/grouped-key.js';
 
 @ApiTags('reservations')
 @ApiBearerAuth()
@@ -25,6 +26,7 @@ export class ReservationsController {
 
   @Post()
   @RequireScope('reservations:write')
+  @GroupCommittedKeys()
   @ApiOperation({ summary: 'Hold stock for every line or none, for ttl_seconds (default 600)' })
   @ApiDataResponse(ReservationResponse, { status: 201, description: 'Held' })
   @ApiBody({

@@ -19,6 +19,6 @@ import { ReservationsService } from './reservations.service.js';
     ReservationExpiryCron,
     HoldOwners,
   ],
-  exports: [ReservationsService, ReservationHoldsService, ReservationExpiryService, HoldOwners],
+  exports: [ReservationsService, ReservationHoldsService, ReservationBatcher, ReservationExpiryService, HoldOwners],
 })
 export class ReservationsModule {}

@@ -17,7 +17,9 @@ import { lockStockRows, moveStock, uniqueKeys } from '../inventory/stock.reposit
 import { movementsOf } from '../ledger/movement.js';
 import { ReservationBatcher } from './reservation-batcher.js';
 import { ReservationExpiryService } from './reservation-expiry.service.js';
-import { ReservationHoldsService } from './reservation-holds.service.js';
+import { type HoldRequest, ReservationHoldsService } from './reservation-holds.service.js';
+import { GroupedKey } from '../idempotency/grouped-key.js';
+import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { effectiveStatusFilter } from './reservation-status.js';
 import {
   findReservation,
@@ -43,23 +45,37 @@ export class ReservationsService {
     private readonly holds: ReservationHoldsService,
     private readonly batcher: ReservationBatcher,
     private readonly owners: HoldOwners,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   /**
-   * Batched with concurrent requests of the tenant (group commit), unless the
-   * request already runs in a transaction of its own (Idempotency-Key).
+   * Batched with concurrent requests of the tenant (group commit), an
+   * Idempotency-Key with them: the batch's transaction claims the key, holds
+   * the stock and stores the response. Only when the request runs in a
+   * transaction of its own already (a key on another route calling this) is it
+   * decided there, alone. Answers the view, or a replayed response's body.
    */
-  async create(ctx: RequestContext, dto: CreateReservationDto): Promise<ReservationView> {
+  async create(ctx: RequestContext, dto: CreateReservationDto): Promise<unknown> {
+    const key = GroupedKey.take();
     // SKUs and warehouse codes become ids first (no query when the lines give ids), so the holds are taken as ever.
     const request = async (manager: EntityManager) => ({
       lines: await resolveLines(manager, ctx.tenantId, dto.lines),
       ttlSeconds: dto.ttl_seconds,
       reference: dto.reference,
     });
-    if (TransactionRunner.inTransaction()) {
-      return this.tx.run(async (manager) => this.holds.reserveIn(manager, ctx, await request(manager)));
+    const inOwnTransaction = () =>
+      this.tx.run(async (manager) => this.holds.reserveIn(manager, ctx, await request(manager)));
+    if (TransactionRunner.inTransaction()) return inOwnTransaction();
+    let resolved: HoldRequest;
+    try {
+      resolved = await request(this.dataSource.manager);
+    } catch (err) {
+      // Looked up outside the key's claim: a retry whose SKU is gone by now must still replay. Claim first, alone.
+      if (key) return this.idempotency.alone(key, inOwnTransaction);
+      throw err;
     }
-    return this.batcher.submit(ctx, await request(this.dataSource.manager));
+    const outcome = await this.batcher.submit(ctx, resolved, key?.scope);
+    return 'replay' in outcome ? key!.replayed(outcome.replay) : outcome.view;
   }
 
   async get(ctx: RequestContext, id: string): Promise<ReservationView> {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { Env, validateEnv } from '../../src/config/env.js';
+import { Env, validateEnv, workerCount } from '../../src/config/env.js';
 import { MAIN, ROOT, run } from './support/processes.js';
 
 const baseEnv = { PATH: process.env.PATH, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_PRETTY: 'false' };
@@ -76,6 +76,17 @@ describe('configuration at start-up', () => {
     expect(
       validateEnv({ DB_POOL_MODE: 'transaction', DATABASE_URL: pooler, MIGRATIONS_DATABASE_URL: direct }),
     ).toMatchObject({ DB_POOL_MODE: 'transaction', MIGRATIONS_DATABASE_URL: direct });
+  });
+
+  it('takes WORKERS as 1 to 64 or auto (one per core), and refuses anything else', () => {
+    expect(workerCount(validateEnv({}), 8)).toBe(1);
+    expect(workerCount(validateEnv({ WORKERS: '3' }), 8)).toBe(3);
+    expect(workerCount(validateEnv({ WORKERS: 'auto' }), 8)).toBe(8);
+    for (const bad of ['0', '65', '-1', '1.5', 'all', '']) {
+      expect(() => validateEnv({ WORKERS: bad })).toThrow(
+        `Invalid configuration: WORKERS=${JSON.stringify(bad)}: WORKERS must be a whole number from 1 to 64, or auto`,
+      );
+    }
   });
 
   it('reads .env from the working directory, the real environment winning', async () => {

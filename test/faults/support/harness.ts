@@ -95,21 +95,25 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** Starts dist/src/main.js on `port` (a free one by default) and waits until /health/ready answers 200. */
+/**
+ * Starts dist/src/main.js on `port` (a free one by default) and waits until /health/ready answers 200.
+ * `databaseUrl` null: no DATABASE_URL, the service starts its embedded PostgreSQL (EMBEDDED_PG_* in `env`).
+ */
 export async function startService(
-  databaseUrl: string,
+  databaseUrl: string | null,
   env: Record<string, string> = {},
   port?: number,
 ): Promise<ServiceProcess> {
   const listenPort = port ?? (await freePort());
   const lines: string[] = [];
   const errors: string[] = [];
+  const { DATABASE_URL: _inherited, ...inherited } = process.env;
   const child = spawn(process.execPath, ['dist/src/main.js'], {
     env: {
-      ...process.env,
+      ...inherited,
       // No shared cache unless a scenario asks for one (REDIS_URL in `env`).
       REDIS_URL: undefined,
-      DATABASE_URL: databaseUrl,
+      ...(databaseUrl === null ? {} : { DATABASE_URL: databaseUrl }),
       PORT: String(listenPort),
       NODE_ENV: 'production',
       ADMIN_TOKEN,
