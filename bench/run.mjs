@@ -10,6 +10,11 @@
 //   flash-sale   create an order of 1 unit of the hot item (its own hold) -> confirm, 64 connections; its
 //                baseline (pgbench flash-sale) runs the naive create and confirm transactions per order
 //   http-floor   GET /api/me (authenticated, no database work but a cached key lookup)
+//   item-read, sku-read  GET /api/items/:id, GET /api/items/sku/:sku of random spread items, 64 connections
+//   availability-read, availability-read-500  POST /api/availability of 20 (500) random spread items
+//   orders-read  GET /api/orders (first page of 20): not cached, the same with and without Redis
+//   ... each of these reads also as "<name> redis": a second server of this build on its own database,
+//   with REDIS_URL on a private redis-server the bench starts (skipped without the redis-server binary)
 //   hot-item idempotent  hot-item with a fresh Idempotency-Key per request (reported, no target)
 //   hot-item webhook, spread webhook  the same with one webhook endpoint subscribed to every event and a
 //                local receiver: throughput, and the delivery lag (commit -> receiver) p50/p99
@@ -32,7 +37,7 @@
 // after every service run and a violation fails the whole bench. Results:
 // bench/results/<scenario>.json and summary.md.
 import autocannon from 'autocannon';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -67,12 +72,12 @@ const { values } = parseArgs({
   },
 });
 const ONLY = values.only ? new Set(values.only.split(',')) : undefined;
-// "hot-item traced" and "hot-item 2 workers" are run when hot-item is.
+// "hot-item traced" and "hot-item 2 workers" are run when hot-item is, "item-read redis" when item-read is.
 const wanted = (name) =>
   !ONLY ||
   ONLY.has(
     name
-      .replace(/ traced$/, '')
+      .replace(/ (traced|redis)$/, '')
       .replace(/ \d+ workers$/, '')
       .replace(/\W+/g, '-'),
   );
@@ -89,7 +94,13 @@ mkdirSync('bench/results', { recursive: true });
 const dbName = `bench_${Date.now()}`;
 const database = await openBenchDatabase(dbName);
 // The bench's webhook receiver is on loopback.
-const SERVER_ENV = { RATE_LIMIT_PER_MINUTE: '0', DB_POOL_SIZE: '8', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' };
+// No read cache unless a target asks for one (REDIS_URL of the bench's environment is not passed on).
+const SERVER_ENV = {
+  RATE_LIMIT_PER_MINUTE: '0',
+  DB_POOL_SIZE: '8',
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+  REDIS_URL: undefined,
+};
 const main = await openTarget(database.url);
 const receiver = await startReceiver();
 const webhook = await benchWebhook(main);
@@ -103,6 +114,9 @@ const traced = otlpSink ? await openTracedTarget(otlpSink.url) : undefined;
 const WORKERS = values.workers ? Number(values.workers) : undefined;
 if (WORKERS !== undefined && !(Number.isInteger(WORKERS) && WORKERS >= 2)) throw new Error('--workers takes n >= 2');
 const clustered = WORKERS ? await openClusteredTarget(WORKERS) : undefined;
+const READS = ['item-read', 'sku-read', 'availability-read', 'availability-read 500', 'orders-read'];
+const redis = READS.some(wanted) ? await startBenchRedis() : undefined;
+const cached = redis ? await openCachedTarget(redis.url) : undefined;
 const results = {};
 let failed = false;
 
@@ -176,6 +190,23 @@ try {
       ),
     );
   }
+  scenarios.push(
+    ['item-read', itemReads(main, 'id')],
+    ['sku-read', itemReads(main, 'sku')],
+    ['availability-read', itemReads(main, 'availability', 20)],
+    // 500 items a call saturate the database without the cache: its timeouts are reported, not a failed bench.
+    ['availability-read 500', itemReads(main, 'availability', 500), { verify: false }],
+    ['orders-read', ordersRead(main)],
+  );
+  if (cached) {
+    scenarios.push(
+      ['item-read redis', itemReads(cached, 'id')],
+      ['sku-read redis', itemReads(cached, 'sku')],
+      ['availability-read redis', itemReads(cached, 'availability', 20)],
+      ['availability-read 500 redis', itemReads(cached, 'availability', 500), { verify: false }],
+      ['orders-read redis', ordersRead(cached)],
+    );
+  }
   if (traced) {
     scenarios.push(
       ['http-floor traced', exported(httpFloor(traced))],
@@ -217,11 +248,13 @@ try {
   failed = true;
   console.error(`\nBENCH FAILED: ${err instanceof Error ? err.message : err}`);
 } finally {
-  for (const target of [main, before, traced, clustered]) {
+  for (const target of [main, before, traced, clustered, cached]) {
     if (!target) continue;
     await target.server.stop();
     await target.client.end();
   }
+  redis?.stop();
+  if (cached && database.kind === 'external') await dropDatabase(database.url, `${dbName}_cached`);
   await receiver.close();
   await otlpSink?.close();
   if (traced && database.kind === 'external') await dropDatabase(database.url, `${dbName}_traced`);
@@ -283,6 +316,82 @@ async function openTracedTarget(otlpUrl) {
   return openTarget(url.toString(), () =>
     startServer(url.toString(), { ...SERVER_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl }),
   );
+}
+
+/**
+ * The same fixtures on a database of its own, for this build with its read cache on `redisUrl`. The
+ * uncached reads run on the main server: the same build and fixtures, without REDIS_URL.
+ */
+async function openCachedTarget(redisUrl) {
+  const name = `${dbName}_cached`;
+  await client.query(`CREATE DATABASE ${name}`);
+  const url = new URL(database.url);
+  url.pathname = `/${name}`;
+  const target = await openTarget(url.toString(), () =>
+    startServer(url.toString(), { ...SERVER_ENV, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `bench:${dbName}:` }),
+  );
+  return target;
+}
+
+/** A private redis-server on a free port (never the machine's 6379), nothing persisted; undefined without the binary. */
+async function startBenchRedis() {
+  const found = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
+  if (!found) {
+    console.log('redis-server not found: the "... redis" read scenarios are skipped (apt-get install redis-server)');
+    return undefined;
+  }
+  const { createServer } = await import('node:net');
+  const port = await new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const p = srv.address().port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const child = spawn(found, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+/**
+ * 64 connections reading random spread items: by id, by SKU, or `count` of them per POST /api/availability.
+ * Every answer must be a 200 (an unknown item would be a 404: counted as an error).
+ */
+function itemReads(target, kind, count = 1) {
+  return async (tag) => {
+    const pick = () => target.spread[Math.floor(Math.random() * target.spread.length)];
+    const skuOf = new Map(target.spread.map((id, i) => [id, `SPREAD-${String(i).padStart(4, '0')}`]));
+    const request =
+      kind === 'id'
+        ? { method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/items/${pick()}` }) }
+        : kind === 'sku'
+          ? { method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/items/sku/${skuOf.get(pick())}` }) }
+          : {
+              method: 'POST',
+              path: '/api/availability',
+              setupRequest: (req) => ({
+                ...req,
+                body: JSON.stringify({ items: Array.from({ length: count }, () => ({ item_id: pick() })) }),
+              }),
+            };
+    const r = await measure({ connections: 64, requests: [request] }, { tag, target });
+    return {
+      rps: r['2xx'] / seconds(r),
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      errors: r.non2xx + r.errors,
+      ...(count > 1 ? { items_per_s: (r['2xx'] * count) / seconds(r) } : {}),
+    };
+  };
+}
+
+/** 64 connections on GET /api/orders (the first page of 20): a list, never cached. */
+function ordersRead(target) {
+  return async (tag) => {
+    const r = await measure({ path: '/api/orders?limit=20', method: 'GET', connections: 64 }, { tag, target });
+    return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+  };
 }
 
 /** The same fixtures on a database of its own, for this build with WORKERS=n (a cluster primary and n workers). */
@@ -990,6 +1099,21 @@ function report() {
       hooked.map(([name, hooked, mode]) => {
         const [a, b] = [results[name], results[hooked]];
         return `| ${name} | ${mode} | ${a ? a.rps.toFixed(0) : '-'} | ${b.rps.toFixed(0)} | ${a ? `${(b.rps / a.rps).toFixed(2)}×` : '-'} | ${fmt(b.lag_p50)} | ${fmt(b.lag_p99)} |`;
+      }),
+    );
+  }
+  const reads = READS.filter((name) => results[name] || results[`${name} redis`]);
+  if (reads.length > 0) {
+    const floor = results['http-floor'];
+    const vs = (r) => (r && floor ? `${(r.rps / floor.rps).toFixed(2)}×` : '-');
+    table(
+      'Reads at 64 connections, without and with the Redis read cache (a second server of this build, its own database), against http-floor' +
+        (floor ? ` (${floor.rps.toFixed(0)}/s)` : ' (not run: add http-floor to --only)') +
+        ':',
+      ['scenario', 'no Redis /s', 'vs floor', 'p50', 'p99', 'Redis /s', 'vs floor', 'p50', 'p99'],
+      reads.map((name) => {
+        const [a, b] = [results[name], results[`${name} redis`]];
+        return `| ${name} | ${a?.rps.toFixed(0) ?? '-'} | ${vs(a)} | ${a ? fmt(a.p50) : '-'} | ${a ? fmt(a.p99) : '-'} | ${b?.rps.toFixed(0) ?? '-'} | ${vs(b)} | ${b ? fmt(b.p50) : '-'} | ${b ? fmt(b.p99) : '-'} |`;
       }),
     );
   }

@@ -78,6 +78,7 @@ export async function callEveryOperation({ admin, tenant, anonymous }: Clients, 
   unwrap(await tenant.GET('/api/items', { params: { query: { sku, limit: 1 } } }));
   unwrap(await tenant.GET('/api/items/sku/{sku}', { params: { path: { sku } } }));
   unwrap(await tenant.GET('/api/items/{id}', onItem));
+  unwrap(await tenant.POST('/api/availability', { body: { items: [{ item_id: item.id }, { sku }] } }));
   unwrap(await tenant.PATCH('/api/items/{id}', { ...onItem, body: { description: null, reorder_point: 3 } }));
   const damaged: Schemas['AdjustQtyDto'] = { delta: -1, type: 'damaged', reason: 'dropped', reference: `note:${run}` };
   unwrap(await tenant.PATCH('/api/items/{id}/qty', { ...onItem, body: damaged, idempotencyKey: `damaged-${sku}` }));

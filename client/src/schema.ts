@@ -249,6 +249,26 @@ export interface paths {
         patch: operations["items_adjust"];
         trace?: never;
     };
+    "/api/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Available, on hand and reserved units of up to 500 items (by item_id or sku), per warehouse and in total; a read
+         * @description **Scope:** `inventory:read` (a key with `inventory:read`, `inventory:write`, `*`).
+         */
+        post: operations["availability_availability"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/stock/counts": {
         parameters: {
             query?: never;
@@ -1225,6 +1245,53 @@ export interface components {
              */
             reference?: string;
         };
+        ItemAvailabilityResponse: {
+            /**
+             * Format: uuid
+             * @example 5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11
+             */
+            item_id: string;
+            /** @example APPLE-1 */
+            sku: string | null;
+            /**
+             * @description Units on hand over all warehouses
+             * @example 5
+             */
+            on_hand: number;
+            /**
+             * @description Units held by active reservations over all warehouses
+             * @example 2
+             */
+            reserved: number;
+            /**
+             * @description on_hand - reserved over all warehouses
+             * @example 3
+             */
+            available: number;
+            /** @description Per warehouse with a stock row, in priority order */
+            warehouses: components["schemas"]["StockResponse"][];
+        };
+        AvailabilityResponse: {
+            /** @description One per asked-for item, in the order asked */
+            items: components["schemas"]["ItemAvailabilityResponse"][];
+        };
+        ItemRefDto: {
+            /**
+             * Format: uuid
+             * @description A live item of the tenant, by id (or give `sku`).
+             * @example 5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11
+             */
+            item_id?: string;
+            /**
+             * @description A live item of the tenant, by SKU (or give `item_id`); unknown SKUs are 404 `not_found`, each listed.
+             * @example APPLE-1
+             */
+            sku?: string;
+        };
+        AvailabilityDto: {
+            /** @description 1..500 items, each by `item_id` or `sku`; answered in this order (an item named twice is answered twice). */
+            items: components["schemas"]["ItemRefDto"][];
+        };
         StockLineResultResponse: {
             /**
              * @description The line's position in the request
@@ -1310,6 +1377,17 @@ export interface components {
         };
         CountLineDto: {
             /**
+             * Format: uuid
+             * @description A live item of the tenant, by id (or give `sku`).
+             * @example 5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11
+             */
+            item_id?: string;
+            /**
+             * @description A live item of the tenant, by SKU (or give `item_id`); unknown SKUs are 404 `not_found`, each listed.
+             * @example APPLE-1
+             */
+            sku?: string;
+            /**
              * @description The units counted, 0..2,147,483,647: on_hand becomes this value (never below the units reserved).
              * @example 47
              */
@@ -1331,17 +1409,6 @@ export interface components {
              * @example BER-1
              */
             warehouse_code?: string;
-            /**
-             * Format: uuid
-             * @description A live item of the tenant, by id (or give `sku`).
-             * @example 5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11
-             */
-            item_id?: string;
-            /**
-             * @description A live item of the tenant, by SKU (or give `item_id`); unknown SKUs are 404 `not_found`, each listed.
-             * @example APPLE-1
-             */
-            sku?: string;
         };
         CountStockDto: {
             /** @description 1..1,000 lines; several lines on one stock row are applied in order. All or nothing. */
@@ -1440,6 +1507,17 @@ export interface components {
         };
         AdjustmentLineDto: {
             /**
+             * Format: uuid
+             * @description A live item of the tenant, by id (or give `sku`).
+             * @example 5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11
+             */
+            item_id?: string;
+            /**
+             * @description A live item of the tenant, by SKU (or give `item_id`); unknown SKUs are 404 `not_found`, each listed.
+             * @example APPLE-1
+             */
+            sku?: string;
+            /**
              * @description A delta line: units to add (positive) or remove (negative), |delta| <= 1,000,000,000; only available units can
              *     be removed.
              * @example 12
@@ -1477,17 +1555,6 @@ export interface components {
              * @example BER-1
              */
             warehouse_code?: string;
-            /**
-             * Format: uuid
-             * @description A live item of the tenant, by id (or give `sku`).
-             * @example 5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11
-             */
-            item_id?: string;
-            /**
-             * @description A live item of the tenant, by SKU (or give `item_id`); unknown SKUs are 404 `not_found`, each listed.
-             * @example APPLE-1
-             */
-            sku?: string;
         };
         AdjustStockDto: {
             /** @description 1..1,000 lines; several lines on one stock row are applied in order. */
@@ -1625,6 +1692,17 @@ export interface components {
         };
         ReservationLineDto: {
             /**
+             * Format: uuid
+             * @description A live item of the tenant, by id (or give `sku`).
+             * @example 5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11
+             */
+            item_id?: string;
+            /**
+             * @description A live item of the tenant, by SKU (or give `item_id`); unknown SKUs are 404 `not_found`, each listed.
+             * @example APPLE-1
+             */
+            sku?: string;
+            /**
              * @description Units to hold, 1..1,000,000.
              * @example 2
              */
@@ -1639,17 +1717,6 @@ export interface components {
              * @example BER-1
              */
             warehouse_code?: string;
-            /**
-             * Format: uuid
-             * @description A live item of the tenant, by id (or give `sku`).
-             * @example 5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11
-             */
-            item_id?: string;
-            /**
-             * @description A live item of the tenant, by SKU (or give `item_id`); unknown SKUs are 404 `not_found`, each listed.
-             * @example APPLE-1
-             */
-            sku?: string;
         };
         CreateReservationDto: {
             /** @description 1..100 lines; lines for the same item and warehouse are merged. */
@@ -1769,6 +1836,17 @@ export interface components {
         };
         OrderLineDto: {
             /**
+             * Format: uuid
+             * @description A live item of the tenant, by id (or give `sku`).
+             * @example 5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11
+             */
+            item_id?: string;
+            /**
+             * @description A live item of the tenant, by SKU (or give `item_id`); unknown SKUs are 404 `not_found`, each listed.
+             * @example APPLE-1
+             */
+            sku?: string;
+            /**
              * @description Units to hold, 1..1,000,000.
              * @example 2
              */
@@ -1784,17 +1862,6 @@ export interface components {
              */
             warehouse_code?: string;
             /**
-             * Format: uuid
-             * @description A live item of the tenant, by id (or give `sku`).
-             * @example 5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11
-             */
-            item_id?: string;
-            /**
-             * @description A live item of the tenant, by SKU (or give `item_id`); unknown SKUs are 404 `not_found`, each listed.
-             * @example APPLE-1
-             */
-            sku?: string;
-            /**
              * @description Price of one unit in minor units (cents), >= 0.
              * @example 1299
              */
@@ -1802,11 +1869,6 @@ export interface components {
         };
         ItemPriceDto: {
             /**
-             * @description Price of one unit in minor units (cents), >= 0.
-             * @example 1299
-             */
-            unit_price: number;
-            /**
              * Format: uuid
              * @description A live item of the tenant, by id (or give `sku`).
              * @example 5b8c0a3e-3f5e-4a8e-9a51-0f1f0b5a7c11
@@ -1817,6 +1879,11 @@ export interface components {
              * @example APPLE-1
              */
             sku?: string;
+            /**
+             * @description Price of one unit in minor units (cents), >= 0.
+             * @example 1299
+             */
+            unit_price: number;
         };
         CreateOrderDto: {
             /**
@@ -3916,6 +3983,130 @@ export interface operations {
                 };
             };
             /** @description Error codes: `validation_failed`, `invalid_json`, `insufficient_stock`, `quantity_out_of_range` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `insufficient_scope`, `tenant_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `idempotency_key_in_use` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `idempotency_key_reused` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error codes: `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    availability_availability: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the write safe to retry: the same key and request within the retention window replay the first response (header `Idempotent-Replayed: true`); the same key with another request is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_use`.
+                 * @example order-cust-42-2026-12-01
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AvailabilityDto"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b15 */
+                        request_id: string;
+                        data: components["schemas"]["AvailabilityResponse"];
+                    };
+                };
+            };
+            /** @description Error codes: `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;

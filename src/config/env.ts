@@ -271,6 +271,32 @@ export class Env {
   @Max(10000)
   WEBHOOK_MAX_FAILURES: number = 40;
 
+  /**
+   * Redis for the item and availability read cache, shared by every instance (redis:// or rediss://). Unset: no
+   * cache at all, every read goes to PostgreSQL (a per-instance cache could not keep reads fresh across instances).
+   */
+  @IsOptional()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /** Prefix of every Redis key the service writes (several deployments or test runs may share one Redis). */
+  @Matches(/^[A-Za-z0-9:_.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1..64 of A-Z a-z 0-9 : _ . -' })
+  REDIS_KEY_PREFIX: string = 'inv:';
+
+  /** Longest wait for one Redis command; past it a read goes to PostgreSQL and a failed invalidation is repaired. */
+  @EnvInt()
+  @IsInt()
+  @Min(5)
+  @Max(5000)
+  REDIS_COMMAND_TIMEOUT_MS: number = 100;
+
+  /** Lifetime of a cached entry: a backstop, freshness never depends on it. */
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  REDIS_CACHE_TTL_SECONDS: number = 300;
+
   /** Comma-separated origins allowed to call the API from a browser (CORS); unset: CORS off. */
   @IsOptional()
   @Matches(ORIGIN_LIST, {

@@ -44,9 +44,12 @@ export interface ItemRow {
  * WHERE/ORDER/LIMIT after `i.deleted_at IS NULL`. `reserved` leaves lapsed holds
  * out (OFFSET 0 keeps the row subquery whole, so it is computed once per row).
  */
-export const ITEM_SELECT = `
+export const ITEM_SELECT = itemSelect('');
+
+function itemSelect(extraColumns: string): string {
+  return `
   SELECT i.id, i.sku, i.name, i.description, i.reorder_point, i.created_at, i.updated_at,
-         COALESCE(st.stock, '[]'::json) AS stock
+         COALESCE(st.stock, '[]'::json) AS stock${extraColumns}
   FROM item i
   LEFT JOIN LATERAL (
     SELECT json_agg(json_build_object(
@@ -60,6 +63,21 @@ export const ITEM_SELECT = `
     ) s JOIN warehouse w ON w.id = s.warehouse_id
   ) st ON true
   WHERE i.deleted_at IS NULL`;
+}
+
+/**
+ * When the first active hold counted in the item's `reserved` lapses (null: none):
+ * the view changes then without a write, so a cached copy must not outlive it.
+ * Only rows with reserved units can have such holds.
+ */
+const HOLDS_UNTIL = `,
+         (SELECT min(r.expires_at)
+          FROM stock s2
+          JOIN reservation_line l ON l.item_id = s2.item_id AND l.warehouse_id = s2.warehouse_id
+          JOIN reservation r ON r.id = l.reservation_id
+          WHERE s2.item_id = i.id AND s2.reserved > 0 AND r.tenant_id = i.tenant_id
+            AND r.status = 'active' AND r.expires_at > now()) AS holds_until`;
+const ITEM_SELECT_FOR_CACHE = itemSelect(HOLDS_UNTIL);
 
 export function toItemView(row: ItemRow): ItemView {
   const qty = row.stock.reduce((sum, s) => sum + s.on_hand, 0);
@@ -98,6 +116,37 @@ export async function findItemViewBySku(
 ): Promise<ItemView | undefined> {
   const [row] = await sql<ItemRow>(manager, `${ITEM_SELECT} AND i.tenant_id = $1 AND i.sku = $2`, [tenantId, sku]);
   return row ? toItemView(row) : undefined;
+}
+
+/** The live items of the tenant among `ids`, each with when its first hold lapses: what the read cache stores. One statement (one snapshot). */
+export async function findItemViewsForCache(
+  manager: EntityManager,
+  tenantId: string,
+  ids: string[],
+): Promise<{ view: ItemView; holdsUntil: Date | null }[]> {
+  if (ids.length === 0) return [];
+  const rows = await sql<ItemRow & { holds_until: Date | null }>(
+    manager,
+    `${ITEM_SELECT_FOR_CACHE} AND i.tenant_id = $1 AND i.id = ANY($2::uuid[])`,
+    [tenantId, ids],
+  );
+  return rows.map((row) => ({ view: toItemView(row), holdsUntil: row.holds_until }));
+}
+
+/** The live items of the tenant with these ids or SKUs, in one statement (reads without the cache). */
+export async function findItemViewsByRefs(
+  manager: EntityManager,
+  tenantId: string,
+  ids: string[],
+  skus: string[],
+): Promise<ItemView[]> {
+  if (ids.length === 0 && skus.length === 0) return [];
+  const rows = await sql<ItemRow>(
+    manager,
+    `${ITEM_SELECT} AND i.tenant_id = $1 AND (i.id = ANY($2::uuid[]) OR i.sku = ANY($3::text[]))`,
+    [tenantId, ids, skus],
+  );
+  return rows.map(toItemView);
 }
 
 /** What a client sets on an item (create, PATCH): the columns of the same names. */

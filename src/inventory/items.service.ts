@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { touchItems } from '../cache/invalidation.js';
 import { CursorCodec } from '../common/cursor.js';
-import { DuplicateError, NotFoundError, ValidationFailedError } from '../common/errors.js';
+import { DuplicateError, NotFoundError, UnknownReferencesError, ValidationFailedError } from '../common/errors.js';
+import type { ItemRef } from '../cache/item-cache.js';
 import { SqlWhere, toPage } from '../common/keyset.js';
 import type { Page } from '../common/page.js';
 import { isPgError, PgCode } from '../common/pg-errors.js';
@@ -12,14 +14,16 @@ import { UnitOfWork } from '../database/unit-of-work.js';
 import { changesOf, requireSome } from '../common/patch.js';
 import { adjustmentTypeProblem } from '../ledger/movement.js';
 import { WarehousesService } from '../warehouses/warehouses.service.js';
+import { availabilityOf, type ItemAvailability, unknownRefs } from './availability.js';
 import type { AdjustQtyDto } from './dto/adjust-qty.dto.js';
+import type { AvailabilityDto } from './dto/availability.dto.js';
 import { type CreateItemDto, SKU_PATTERN } from './dto/create-item.dto.js';
 import { UPDATABLE_ITEM_FIELDS, type UpdateItemDto } from './dto/update-item.dto.js';
 import type { ListItemsQuery } from './dto/list-items.query.js';
+import { ItemReads } from './item-reads.js';
 import { StockChanges } from './stock-changes.js';
 import {
   findItemView,
-  findItemViewBySku,
   insertItem,
   itemExists,
   lockItemFields,
@@ -44,6 +48,7 @@ export class ItemsService {
     private readonly warehouses: WarehousesService,
     private readonly cursors: CursorCodec,
     private readonly stock: StockChanges,
+    private readonly reads: ItemReads,
   ) {}
 
   async create(ctx: RequestContext, dto: CreateItemDto): Promise<ItemView> {
@@ -99,6 +104,7 @@ export class ItemsService {
           reorder_point: dto.reorder_point,
         });
         if (Object.keys(change.new).length === 0) return this.mustFind(manager, ctx.tenantId, id);
+        touchItems(manager, [id]);
         const uow = new UnitOfWork(manager);
         uow.add('updated_item', updateItemPart(id, change.new));
         this.audit.add(
@@ -119,17 +125,27 @@ export class ItemsService {
     }
   }
 
+  /** Through the shared cache when there is one (ItemReads): the same answer either way. */
   async get(ctx: RequestContext, id: string): Promise<ItemView> {
-    return this.mustFind(this.dataSource.manager, ctx.tenantId, id);
+    const [view] = await this.reads.views(ctx.tenantId, [{ id }]);
+    if (!view) throw new NotFoundError('Item');
+    return view;
   }
 
   /** The live item with this SKU; a string that cannot be a SKU names none. */
   async getBySku(ctx: RequestContext, sku: string): Promise<ItemView> {
-    const view = SKU_PATTERN.test(sku)
-      ? await findItemViewBySku(this.dataSource.manager, ctx.tenantId, sku)
-      : undefined;
+    const [view] = SKU_PATTERN.test(sku) ? await this.reads.views(ctx.tenantId, [{ sku }]) : [];
     if (!view) throw new NotFoundError('Item');
     return view;
+  }
+
+  /** Totals and stock per warehouse of up to 500 items in one call; 404 listing every ref that names no live item. */
+  async availability(ctx: RequestContext, dto: AvailabilityDto): Promise<{ items: ItemAvailability[] }> {
+    const refs: ItemRef[] = dto.items.map((r) => (r.item_id !== undefined ? { id: r.item_id } : { sku: r.sku! }));
+    const views = await this.reads.views(ctx.tenantId, refs);
+    const unknown = unknownRefs(refs, views);
+    if (unknown.length > 0) throw new UnknownReferencesError(unknown);
+    return { items: views.map((v) => availabilityOf(v!)) };
   }
 
   /** Ordered by name (then id), keyset-paginated. */
@@ -196,6 +212,7 @@ export class ItemsService {
       if (!(await lockLiveItem(manager, ctx.tenantId, id))) return;
       await this.stock.assertDeletable(manager, ctx, id);
       const before = await this.mustFind(manager, ctx.tenantId, id);
+      touchItems(manager, [id]);
       await markDeleted(manager, id);
       await this.audit.record(manager, ctx, {
         action: 'item.deleted',

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { touchItems } from '../cache/invalidation.js';
 import { sql, type SqlPart } from '../database/sql.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import type { Movement } from '../ledger/movement.js';
@@ -204,6 +205,11 @@ export interface MoveOptions {
  * even if a caller's arithmetic were wrong. Part `name` returns each changed row.
  */
 export function moveStock(uow: UnitOfWork, name: string, movements: Movement[], options: MoveOptions = {}): void {
+  // Every stock change passes here: the cached views of these items are invalidated once it commits.
+  touchItems(
+    uow.tx,
+    movements.map((m) => m.item_id),
+  );
   const lines = `${name}_lines`;
   uow.add(lines, movementLinesPart(movements));
   let liveItems = '';
@@ -331,6 +337,7 @@ export async function insertStockRow(
   tenantId: string,
   movement: Movement,
 ): Promise<AdjustedStock | undefined> {
+  touchItems(manager, [movement.item_id]); // a new row shows in the item's view, with or without units
   const uow = new UnitOfWork(manager);
   const recorded = movement.on_hand !== 0;
   if (recorded) uow.add('inserted_lines', movementLinesPart([movement]));
@@ -380,6 +387,7 @@ export async function lockOrCreateStockRows(
 ): Promise<LockedOrCreated> {
   if (keys.length === 0) return { live: new Set(), rows: [], created: new Set() };
   const itemIds = keys.map((k) => k.item_id);
+  touchItems(manager, itemIds); // created rows show in the items' views (deleteEmptyRowsPart takes them out again)
   const warehouseIds = keys.map((k) => k.warehouse_id);
   const locked = await sql<{ item_id: string; warehouse_id: string | null }>(
     manager,

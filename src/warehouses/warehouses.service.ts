@@ -9,6 +9,7 @@ import { isPgError, PgCode } from '../common/pg-errors.js';
 import type { RequestContext } from '../common/request-context.js';
 import { sql } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
+import { touchTenant } from '../cache/invalidation.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { changesOf, requireSome } from '../common/patch.js';
 import type { CreateWarehouseDto } from './dto/create-warehouse.dto.js';
@@ -68,6 +69,8 @@ export class WarehousesService {
       const before = toWarehouseView(row);
       const change = changesOf(before, { name: dto.name, priority: dto.priority, active: dto.active });
       if (Object.keys(change.new).length === 0) return before;
+      // Item views show the warehouse's code in priority order: a change invalidates the tenant's cached views.
+      touchTenant(manager, ctx.tenantId);
       const uow = new UnitOfWork(manager);
       uow.add('updated_warehouse', updateWarehousePart(id, change.new));
       this.audit.add(

@@ -14,6 +14,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
  * the test below until it declares its access and is listed here.
  */
 const ACCESS: Record<string, string> = {
+  'POST /api/availability': 'inventory:read',
   'POST /api/items': 'inventory:write',
   'GET /api/items': 'inventory:read',
   'GET /api/items/sku/:sku': 'inventory:read',

@@ -416,6 +416,15 @@ describe('fuzz: every endpoint against hostile input', () => {
           integers: ['priority'],
         },
       },
+      'POST /api/availability': {
+        method: 'post',
+        path: '/api/availability',
+        auth: 'tenant',
+        body: {
+          valid: fc.record({ items: fc.array(itemRef, { minLength: 1, maxLength: 5 }) }),
+          required: ['items'],
+        },
+      },
       'POST /api/reservations': {
         method: 'post',
         path: '/api/reservations',
@@ -696,6 +705,7 @@ describe('fuzz: every endpoint against hostile input', () => {
   const ENDPOINT_NAMES = [
     'POST /api/items',
     'GET /api/items',
+    'POST /api/availability',
     'GET /api/items/:id',
     'GET /api/items/sku/:sku',
     'PATCH /api/items/:id',

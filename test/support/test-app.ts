@@ -40,6 +40,8 @@ export async function startTestApp(overrides: Record<string, string | undefined>
     ENABLE_CRON: 'false',
     // The webhook relay would send the queries of tests that count them: on only where a test turns it on.
     WEBHOOK_RELAY: 'false',
+    // No shared cache unless a test asks for one (test/cache): suites count the queries of reads.
+    REDIS_URL: undefined,
     ...overrides,
   });
   const logging = await createLogging(env, appLogDestination('[test app]'));

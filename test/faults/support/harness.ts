@@ -111,6 +111,8 @@ export async function startService(
   const child = spawn(process.execPath, ['dist/src/main.js'], {
     env: {
       ...inherited,
+      // No shared cache unless a scenario asks for one (REDIS_URL in `env`).
+      REDIS_URL: undefined,
       ...(databaseUrl === null ? {} : { DATABASE_URL: databaseUrl }),
       PORT: String(listenPort),
       NODE_ENV: 'production',

@@ -42,6 +42,10 @@ export function scopedCalls(own: ScopeWorld, other: ScopeWorld): Record<string, 
     'GET /api/items': get(fc.constantFrom('/api/items', `/api/items?sku=${own.skus[0]}`)),
     'GET /api/items/sku/:sku': get(pick('skus').map((s) => `/api/items/sku/${s}`)),
     'GET /api/items/:id': get(item.map((id) => `/api/items/${id}`)),
+    'POST /api/availability': call('post', item, (id) => ({
+      path: '/api/availability',
+      body: { items: [{ item_id: id }] },
+    })),
     'PATCH /api/items/:id': call('patch', fc.tuple(item, n), ([id, r]) => ({
       path: `/api/items/${id}`,
       body: { reorder_point: r },
