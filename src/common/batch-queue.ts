@@ -16,8 +16,6 @@
  */
 export class BatchQueue<T> {
   private readonly lanes = new Map<string, Lane<T>>();
-  /** What each queued item names (with `conflictsOf`), worked out once, when it is queued. */
-  private readonly names = new WeakMap<object, readonly string[]>();
 
   constructor(
     private readonly maxBatch: number,
@@ -48,10 +46,11 @@ export class BatchQueue<T> {
       lane = { queue: [], running: 0, busy: new Map() };
       this.lanes.set(key, lane);
     }
+    // What each item names is worked out once, when it is queued.
     const conflictsOf = this.options.conflictsOf;
-    if (conflictsOf) for (const item of items) this.names.set(item as object, conflictsOf(item));
-    if (end === 'front') lane.queue.unshift(...items);
-    else lane.queue.push(...items);
+    const queued = items.map((item) => ({ item, names: conflictsOf ? conflictsOf(item) : [] }));
+    if (end === 'front') lane.queue.unshift(...queued);
+    else lane.queue.push(...queued);
     this.pump(key, lane);
   }
 
@@ -67,28 +66,26 @@ export class BatchQueue<T> {
   }
 
   /** The next batch: the queued items, in order, that conflict with no running batch and no item left waiting. */
-  private take(lane: Lane<T>): T[] {
+  private take(lane: Lane<T>): Queued<T>[] {
     if (!this.options.conflictsOf) return lane.queue.splice(0, this.maxBatch);
     const blocked = new Set(lane.busy.keys());
-    const batch: T[] = [];
-    const left: T[] = [];
-    for (const item of lane.queue) {
-      const names = this.names.get(item as object)!;
-      if (batch.length >= this.maxBatch || names.some((n) => blocked.has(n))) {
-        left.push(item);
-        for (const n of names) blocked.add(n);
+    const batch: Queued<T>[] = [];
+    const left: Queued<T>[] = [];
+    for (const queued of lane.queue) {
+      if (batch.length >= this.maxBatch || queued.names.some((n) => blocked.has(n))) {
+        left.push(queued);
+        for (const n of queued.names) blocked.add(n);
       } else {
-        batch.push(item);
+        batch.push(queued);
       }
     }
     lane.queue = left;
     return batch;
   }
 
-  private async runBatch(key: string, lane: Lane<T>, batch: T[]): Promise<void> {
-    const names = this.options.conflictsOf
-      ? [...new Set(batch.flatMap((item) => this.names.get(item as object)!))]
-      : [];
+  private async runBatch(key: string, lane: Lane<T>, taken: Queued<T>[]): Promise<void> {
+    const names = [...new Set(taken.flatMap((q) => q.names))];
+    const batch = taken.map((q) => q.item);
     lane.running++;
     for (const n of names) lane.busy.set(n, (lane.busy.get(n) ?? 0) + 1);
     try {
@@ -107,8 +104,14 @@ export class BatchQueue<T> {
   }
 }
 
+interface Queued<T> {
+  item: T;
+  /** What it names (conflictsOf), or nothing. */
+  names: readonly string[];
+}
+
 interface Lane<T> {
-  queue: T[];
+  queue: Queued<T>[];
   /** Batches in flight. */
   running: number;
   /** What the running batches name, with how many of them name it. */
