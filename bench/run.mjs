@@ -376,13 +376,7 @@ function itemReads(target, kind, count = 1) {
               }),
             };
     const r = await measure({ connections: 64, requests: [request] }, { tag, target });
-    return {
-      rps: r['2xx'] / seconds(r),
-      p50: r.latency.p50,
-      p99: r.latency.p99,
-      errors: r.non2xx + r.errors,
-      ...(count > 1 ? { items_per_s: (r['2xx'] * count) / seconds(r) } : {}),
-    };
+    return { ...served(r), ...(count > 1 ? { items_per_s: (r['2xx'] * count) / seconds(r) } : {}) };
   };
 }
 
@@ -390,7 +384,7 @@ function itemReads(target, kind, count = 1) {
 function ordersRead(target) {
   return async (tag) => {
     const r = await measure({ path: '/api/orders?limit=20', method: 'GET', connections: 64 }, { tag, target });
-    return { rps: r['2xx'] / seconds(r), p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+    return served(r);
   };
 }
 
