@@ -205,6 +205,9 @@ try {
       ['availability-read redis', itemReads(cached, 'availability', 20)],
       ['availability-read 500 redis', itemReads(cached, 'availability', 500), { verify: false }],
       ['orders-read redis', ordersRead(cached)],
+      // What the cache costs writes: each commit replaces the versions of the items it touched, in Redis.
+      ['hot-item redis', hotItem(cached)],
+      ['spread redis', spreadItems(cached)],
     );
   }
   if (traced) {
@@ -1108,6 +1111,17 @@ function report() {
       reads.map((name) => {
         const [a, b] = [results[name], results[`${name} redis`]];
         return `| ${name} | ${a?.rps.toFixed(0) ?? '-'} | ${vs(a)} | ${a ? fmt(a.p50) : '-'} | ${a ? fmt(a.p99) : '-'} | ${b?.rps.toFixed(0) ?? '-'} | ${vs(b)} | ${b ? fmt(b.p50) : '-'} | ${b ? fmt(b.p99) : '-'} |`;
+      }),
+    );
+  }
+  const invalidating = ['hot-item', 'spread'].filter((name) => results[`${name} redis`]);
+  if (invalidating.length > 0) {
+    table(
+      'Writes with the Redis read cache on (the same second server: every commit invalidates what it touched):',
+      ['scenario', 'no Redis /s', 'Redis /s', 'Redis / no Redis', 'p99 no Redis', 'p99 Redis'],
+      invalidating.map((name) => {
+        const [a, b] = [results[name], results[`${name} redis`]];
+        return `| ${name} | ${a?.rps.toFixed(0) ?? '-'} | ${b.rps.toFixed(0)} | ${a ? `${(b.rps / a.rps).toFixed(2)}×` : '-'} | ${a ? fmt(a.p99) : '-'} | ${fmt(b.p99)} |`;
       }),
     );
   }
