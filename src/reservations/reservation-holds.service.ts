@@ -390,7 +390,8 @@ function addKeyOutcomes(
   for (const i of claimed) {
     const { key, requestId, status } = jobs[i]!.key!;
     const result = results[i]!;
-    if ('view' in result) stored.push({ key, response: { status, body: envelope(requestId, result.view) } });
+    // What the client receives: the request's answer (the reservation, or what its extra made of it), wrapped.
+    if ('view' in result) stored.push({ key, response: { status, body: envelope(requestId, result.answer) } });
     else if ('error' in result && isStoredAnswer(result.error)) {
       stored.push({ key, response: toErrorResponse(result.error, requestId) });
     } else dropped.push(key);
